@@ -1,0 +1,1 @@
+"""Benchmarks: run ``python -m bench.run``; the README's figures come from its output."""

@@ -1,0 +1,5 @@
+"""``python -m opstui`` is ``opstui``."""
+
+from opstui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Config for incidents, escalation, the state store and who the operator is.
+
+The defaults are the seed's Incident Response Playbook: response times of 15 minutes (P0), 1 hour
+(P1), 4 hours (P2) and 24 hours (P3), and the escalation path primary -> secondary -> engineering
+manager with 15 minutes of silence before each step.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+
+from opstui.alerts.model import Severity
+from opstui.config.durations import Duration
+from opstui.config.models import Model
+
+DEFAULT_SLA: dict[Severity, float] = {
+    Severity.P0: 15 * 60.0,
+    Severity.P1: 3600.0,
+    Severity.P2: 4 * 3600.0,
+    Severity.P3: 24 * 3600.0,
+}
+"""The seed's response times: an incident must be acknowledged within these."""
+
+
+class StateSettings(Model):
+    """Where incidents, silences, the notification outbox and checklist ticks are kept."""
+
+    backend: Literal["sqlite"] = "sqlite"
+    """Only SQLite for now; a shared PostgreSQL backend for a team is planned."""
+    path: str | None = None
+    """The SQLite file. Unset: ``state.db`` in the user data dir (``~/.local/share/opstui`` on Linux)."""
+    timeout: Duration = 5.0
+    """A state call slower than this fails with a clear error instead of freezing the console."""
+
+    def resolved_path(self) -> Path:
+        """The database file this config points at, with ``~`` expanded."""
+        if self.path:
+            return Path(self.path).expanduser()
+        return Path(user_data_dir("opstui")) / "state.db"
+
+
+class IncidentSettings(Model):
+    """How alerts become incidents and when an incident counts as late."""
+
+    sla: dict[Severity, Duration] = Field(default_factory=lambda: dict(DEFAULT_SLA))
+    """Response time (time to acknowledge) per severity; severities left out keep the seed's value."""
+    auto_resolve_after: Duration | None = 600.0
+    """An incident resolves itself after its alert has been quiet (cleared) this long; null to never."""
+    reopen_within: Duration = 1800.0
+    """An alert that fires again this soon after its incident resolved reopens it (flapping)."""
+
+    @field_validator("sla")
+    @classmethod
+    def _complete_sla(cls, sla: dict[Severity, float]) -> dict[Severity, float]:
+        # A config that only tightens P0 must not leave P1-P3 without a deadline.
+        return {**DEFAULT_SLA, **sla}
+
+
+class EscalationSettings(Model):
+    """Who is paged next when nobody acknowledges (the seed's Escalation Path)."""
+
+    after: Duration = 900.0
+    """Unacknowledged for this long moves the incident one step along the path, and again each time."""
+    path: list[str] = Field(default_factory=lambda: ["primary", "secondary", "manager"], min_length=1)
+    """Escalation targets in order; the first is paged when the incident opens."""
+
+
+def operator_name(configured: str | None) -> str:
+    """Who is recorded on acknowledgements, notes and ticks: the config's ``operator`` or the login name."""
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        # No login name in some containers; an anonymous actor is still better than no record.
+        return "unknown"

@@ -1,0 +1,171 @@
+"""Typed config models. Every field has a docstring; ``config.example.yaml`` shows them all.
+
+Unknown keys are errors (``extra="forbid"``): a typo such as ``intreval`` must not silently fall
+back to a default at 3 a.m.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from opstui.config.durations import Duration
+
+
+class Model(BaseModel):
+    """Base for every config model: strict about unknown keys, frozen once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# Imported after Model because these settings subclass it (opstui.config imports this module first).
+from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
+from opstui.config.notify import Notifiers  # noqa: E402
+
+
+class Expect(Model):
+    """What a healthy answer from an HTTP check looks like."""
+
+    status: int | list[int] = 200
+    """The status code (or codes) that count as up."""
+    max_latency: Duration | None = None
+    """Slower than this counts as degraded (warning), even with the right status."""
+    body_contains: str | None = None
+    """A string the body must contain to count as up."""
+
+
+class HttpSource(Model):
+    """Polls one URL: status, latency, up/down, uptime over the session, TLS days left on https."""
+
+    name: str
+    """Unique name, shown in the health-check table and used in metric labels."""
+    type: Literal["http"]
+    url: str
+    """The URL to request; ``${VAR}`` is replaced from the environment."""
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    interval: Duration = 5.0
+    """Time between the end of one check and the start of the next (checks never overlap)."""
+    timeout: Duration = 2.0
+    """A check slower than this is down with reason 'timeout'."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra request headers (for a token use ``${VAR}``; values are never shown)."""
+    verify_tls: bool = True
+    expect: Expect = Field(default_factory=Expect)
+
+
+class JsonSource(Model):
+    """Polls a JSON document and picks values out of it by dotted path (``db.cpu_percent``, ``items.0.n``)."""
+
+    name: str
+    type: Literal["json"]
+    url: str
+    interval: Duration = 10.0
+    timeout: Duration = 2.0
+    headers: dict[str, str] = Field(default_factory=dict)
+    verify_tls: bool = True
+    metrics: dict[str, str]
+    """Metric name -> dotted path into the JSON document."""
+
+
+class WebsocketSource(Model):
+    """Listens to a stream of ops events (request, payment, metric, deploy, error); see README."""
+
+    name: str
+    type: Literal["websocket"]
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    connect_timeout: Duration = 5.0
+    """Giving up on one connection attempt after this long; the source then backs off and retries."""
+    stale_after: Duration = 30.0
+    """No message for this long marks the stream stale (it stays connected)."""
+    max_message_bytes: int = 1_048_576
+    """Larger messages are refused by the client (the connection is then re-established)."""
+
+
+Source = Annotated[HttpSource | JsonSource | WebsocketSource, Field(discriminator="type")]
+
+
+class Kpi(Model):
+    """A metric with a target and warning / critical thresholds (the seeds' KPI tables)."""
+
+    metric: str
+    label: str | None = None
+    """What the tile says; defaults to the metric name."""
+    unit: str = ""
+    target: str | None = None
+    """Condition for 'on target', e.g. ``< 0.5``."""
+    warning: str | None = None
+    """Condition for warning, e.g. ``> 1``."""
+    critical: str | None = None
+    """Condition for critical, e.g. ``> 5``."""
+    screen: Literal["engineering", "executive"] = "engineering"
+    """Which dashboard shows the tile."""
+
+    @field_validator("target", "warning", "critical")
+    @classmethod
+    def _threshold(cls, value: str | None) -> str | None:
+        if value is not None:
+            from opstui.metrics.kpi import parse_threshold
+
+            parse_threshold(value)
+        return value
+
+
+class StoreSettings(Model):
+    """How much history the metric store keeps. Memory is bounded by these numbers."""
+
+    retention: Duration = 48 * 3600.0
+    """How far back each metric's ring buffer reaches."""
+    resolution: Duration = 5.0
+    """One point per metric per this much time; capacity = retention / resolution (34,560 by default)."""
+    window: Duration = 300.0
+    """The sliding window for error rate, latency percentiles and payment success."""
+    max_series: int = 2000
+    """Hard cap on distinct series; samples for new series beyond it are dropped and counted."""
+    event_log: int = 1000
+    """How many recent events (deploys, errors, source changes) the tail keeps."""
+
+
+class UiSettings(Model):
+    """The console's look and pace."""
+
+    refresh: Duration = 1.0
+    """How often the screen redraws from the core (not per event)."""
+    theme: str = "opstui-dark"
+    """Theme name; see ``themes/`` and the user config dir."""
+    chart_window: Duration = 900.0
+    """Time span of the latency chart."""
+
+
+class Config(Model):
+    """The whole config file."""
+
+    environment: str = "production"
+    """Shown in the header."""
+    launch_at: datetime | None = None
+    """T+0 of the first 48 hours (ISO 8601 with a zone). Unset: the time the console starts."""
+    timezone: str = "UTC"
+    """Zone for daily / weekly cadences and for times on screen."""
+    sources: list[Source] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    notifiers: Notifiers = Field(default_factory=list)
+    """Where incidents are sent (webhook, Slack, email), each for the severities it lists."""
+    operator: str | None = None
+    """Who is recorded on acknowledgements, notes and ticks; unset: the login name."""
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}; names must be unique")
+            seen.add(source.name)
+        return sources

@@ -1,0 +1,59 @@
+"""The console's config for the demo shop: the seeds' critical endpoints, gauges, stream and KPIs.
+
+Thresholds are the seeds' technical KPI table, except two that the seeds do not give:
+
+- ``queue_length`` (pending background jobs): ``< 50`` / ``> 200`` / ``> 1000`` are *ours*, sized for a
+  shop whose queue idles at ~20 and piles up to ~900 in an outage.
+- ``db_connections`` is the raw number of connections. The demo database allows 100, so the raw count
+  *is* the percentage of the pool and the thresholds ``< 60`` / ``> 75`` / ``> 90`` read as "60 % / 75 %
+  / 90 % of ``max_connections``", mirroring the seeds' database CPU row. A real shop with a different
+  pool size should scale them (``db_max_connections`` is collected for that).
+"""
+
+from __future__ import annotations
+
+from opstui.config.models import Config
+
+
+def demo_config(base_url: str) -> Config:
+    """The config ``opstui --demo`` runs with, for the shop at ``base_url`` (``http://host:port``)."""
+    base = base_url.rstrip("/")
+    ws = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
+    return Config.model_validate({
+        "environment": "demo (simulated shop)",
+        "sources": [
+            {"name": "api", "type": "http", "url": f"{base}/api/health", "interval": "5s", "timeout": "2s",
+             "expect": {"status": 200, "max_latency": "800ms"}},
+            {"name": "homepage", "type": "http", "url": f"{base}/", "interval": "15s", "timeout": "2s"},
+            {"name": "admin-login", "type": "http", "url": f"{base}/admin/login", "interval": "30s",
+             "timeout": "2s"},
+            {"name": "payments", "type": "http", "url": f"{base}/api/payments/health", "interval": "10s",
+             "timeout": "2s"},
+            {"name": "app", "type": "json", "url": f"{base}/api/metrics", "interval": "5s", "timeout": "2s",
+             "metrics": {
+                 "queue_length": "jobs.pending",
+                 "db_cpu": "db.cpu_percent",
+                 "db_connections": "db.connections",
+                 "db_max_connections": "db.max_connections",
+                 "email_failure_rate": "email.failure_rate",
+                 "cache_hit_rate": "cache.hit_rate",
+             }},
+            {"name": "events", "type": "websocket", "url": f"{ws}/ops/events", "stale_after": "10s"},
+        ],
+        "kpis": [
+            {"metric": "error_rate", "label": "Error rate", "unit": "%",
+             "target": "< 0.5", "warning": "> 1", "critical": "> 5"},
+            {"metric": "latency_p95", "label": "p95 latency", "unit": "ms",
+             "target": "< 500", "warning": "> 800", "critical": "> 2000"},
+            {"metric": "payment_success_rate", "label": "Payment success", "unit": "%",
+             "target": "> 98", "warning": "< 95", "critical": "< 90"},
+            {"metric": "queue_length", "label": "Queue length",
+             "target": "< 50", "warning": "> 200", "critical": "> 1000"},
+            {"metric": "uptime_pct", "label": "Uptime", "unit": "%",
+             "target": ">= 99.9", "warning": "< 99.5", "critical": "< 99"},
+            {"metric": "db_connections", "label": "DB connections",
+             "target": "< 60", "warning": "> 75", "critical": "> 90"},
+            {"metric": "db_cpu", "label": "DB CPU", "unit": "%",
+             "target": "< 60", "warning": "> 75", "critical": "> 90"},
+        ],
+    })

@@ -1,0 +1,419 @@
+"""The incident core: alert transitions in; incidents, timelines, escalations and notifications out.
+
+Every change is read fresh from the state store, computed as a new snapshot and committed (with
+its timeline events and outbox rows, in one transaction) before the method returns; the snapshot
+returned is what is on disk. Nothing is cached, so two consoles sharing one store see each other's
+work, and a change computed from a stale snapshot is recomputed (see :meth:`IncidentManager._change`).
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from opstui.alerts.model import AlertState, AlertTransition
+from opstui.clock import Clock
+from opstui.config.durations import format_duration
+from opstui.config.incidents import EscalationSettings, IncidentSettings
+from opstui.incidents.model import (
+    AlertPhase,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Milestone,
+    Silence,
+)
+from opstui.state.protocol import ConflictError, Notification, StateStore
+
+SYSTEM_ACTOR = "opstui"
+"""The actor of what nobody did by hand: alerts firing and clearing, escalation, auto-resolve."""
+NOTIFY_CHANNEL = "incident"
+_ATTEMPTS = 3
+
+
+class IncidentError(Exception):
+    """An action that cannot apply (unknown incident, acknowledging a resolved one); one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A new version of an incident with what to record alongside it."""
+
+    incident: Incident
+    events: Sequence[IncidentEvent] = ()
+    notifications: Sequence[Notification] = ()
+
+
+class IncidentManager:
+    """Opens, escalates and resolves incidents, and carries out the operator's commands on them."""
+
+    def __init__(
+        self,
+        state: StateStore,
+        clock: Clock,
+        settings: IncidentSettings,
+        operator: str,
+        host: str | None = None,
+        escalation: EscalationSettings | None = None,
+    ) -> None:
+        self._state = state
+        self._clock = clock
+        self.settings = settings
+        self.escalation = escalation or EscalationSettings()
+        self.operator = operator
+        self.host = host or socket.gethostname()
+
+    # Alerts in -------------------------------------------------------------------------------------
+
+    async def on_transitions(self, transitions: Iterable[AlertTransition]) -> None:
+        """Open, reopen or update incidents for FIRING and RESOLVED transitions (others are ignored)."""
+        for transition in transitions:
+            if transition.state is AlertState.FIRING:
+                await self._fired(transition)
+            elif transition.state is AlertState.RESOLVED:
+                await self._cleared(transition)
+
+    async def _fired(self, alert: AlertTransition) -> None:
+        for _ in range(_ATTEMPTS):
+            try:
+                await self._open_or_refire(alert)
+                return
+            except ConflictError:
+                continue  # another console opened it first: go round again and log a refire instead
+        raise IncidentError(f"could not record {alert.rule} firing: the incident keeps changing")
+
+    async def _open_or_refire(self, alert: AlertTransition) -> None:
+        """One attempt from a fresh read; a ConflictError means another process got there first."""
+        latest = await self._state.latest_incident(alert.fingerprint)
+        if latest is not None and latest.is_open:
+            # Already being handled: one open incident per alert; the timeline notes it came back.
+            await self._commit(self._refire(latest, alert))
+            return
+        silence = await self._silence_for(alert, alert.at)
+        if silence is not None:
+            await self._state.count_suppressed(silence.id)
+            return
+        if (
+            latest is not None
+            and latest.resolved_at is not None
+            and alert.at - latest.resolved_at <= self.settings.reopen_within
+        ):
+            await self._commit(self._reopen(latest, alert))
+            return
+        incident = Incident(
+            id=0,
+            fingerprint=alert.fingerprint,
+            rule=alert.rule,
+            title=_title(alert),
+            severity=alert.severity,
+            state=IncidentState.TRIGGERED,
+            opened_at=alert.at,
+            triggered_at=alert.at,
+            runbook=alert.runbook,
+            metric=alert.metric,
+            summary=alert.summary,
+            labels=tuple(sorted(alert.labels)),
+        )
+        text = alert.summary or f"{alert.rule} is firing"
+        event = self._event(0, EventKind.TRIGGERED, alert.at, text, actor=SYSTEM_ACTOR)
+        await self._state.insert_incident(
+            incident, event, [self._notification(incident, EventKind.TRIGGERED, text, alert.at)]
+        )
+
+    def _refire(self, incident: Incident, alert: AlertTransition) -> _Change:
+        changed = replace(incident, alert_state=AlertPhase.FIRING, alert_cleared_at=None)
+        text = alert.summary or f"{alert.rule} is firing again"
+        return _Change(
+            changed, [self._event(incident.id, EventKind.ALERT_REFIRED, alert.at, text, SYSTEM_ACTOR)]
+        )
+
+    def _reopen(self, incident: Incident, alert: AlertTransition) -> _Change:
+        reopened = replace(
+            incident,
+            state=IncidentState.TRIGGERED,
+            severity=alert.severity,
+            triggered_at=alert.at,
+            acknowledged_at=None,
+            acknowledged_by=None,
+            resolved_at=None,
+            resolved_by=None,
+            escalation_level=0,
+            last_escalated_at=None,
+            alert_state=AlertPhase.FIRING,
+            alert_cleared_at=None,
+            summary=alert.summary or incident.summary,
+            reopened=incident.reopened + 1,
+        )
+        assert incident.resolved_at is not None  # only resolved incidents are reopened
+        text = f"fired again {format_duration(alert.at - incident.resolved_at)} after it was resolved"
+        return _Change(
+            reopened,
+            [self._event(incident.id, EventKind.REOPENED, alert.at, text, SYSTEM_ACTOR)],
+            [self._notification(reopened, EventKind.REOPENED, text, alert.at)],
+        )
+
+    async def _cleared(self, alert: AlertTransition) -> None:
+        latest = await self._state.latest_incident(alert.fingerprint)
+        if latest is None or not latest.is_open:
+            return
+
+        def clear(incident: Incident) -> _Change | None:
+            if not incident.is_open or incident.alert_state is AlertPhase.CLEARED:
+                return None
+            changed = replace(incident, alert_state=AlertPhase.CLEARED, alert_cleared_at=alert.at)
+            event = self._event(
+                incident.id, EventKind.ALERT_CLEARED, alert.at, f"{alert.rule} cleared", SYSTEM_ACTOR
+            )
+            return _Change(changed, [event])
+
+        await self._change(latest.id, clear)
+
+    async def _silence_for(self, alert: AlertTransition, now: float) -> Silence | None:
+        for silence in await self._state.active_silences(now):
+            if silence.matcher in (alert.rule, alert.fingerprint):
+                return silence
+        return None
+
+    # The operator's commands -----------------------------------------------------------------------
+
+    async def acknowledge(self, incident_id: int, by: str | None = None) -> Incident:
+        """Take the incident: stops escalation and the response-time clock. Acknowledging twice is a no-op."""
+        actor = by or self.operator
+
+        def ack(incident: Incident) -> _Change | None:
+            if incident.state is IncidentState.RESOLVED:
+                raise IncidentError(f"incident #{incident.id} is already resolved")
+            if incident.state is IncidentState.ACKNOWLEDGED:
+                return None
+            now = self._clock.now()
+            changed = replace(
+                incident, state=IncidentState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor
+            )
+            text = f"acknowledged after {format_duration(now - incident.triggered_at)}"
+            return _Change(changed, [self._event(incident.id, EventKind.ACKNOWLEDGED, now, text, actor)])
+
+        return await self._change(incident_id, ack)
+
+    async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
+        """Close the incident; ``note`` says how (the review's Resolution). Resolving twice is a no-op."""
+        return await self._change(
+            incident_id, lambda incident: self._resolution(incident, by or self.operator, note)
+        )
+
+    def _resolution(self, incident: Incident, actor: str, note: str | None) -> _Change | None:
+        if incident.state is IncidentState.RESOLVED:
+            return None
+        now = self._clock.now()
+        changed = replace(incident, state=IncidentState.RESOLVED, resolved_at=now, resolved_by=actor)
+        text = note or ""
+        return _Change(
+            changed,
+            [self._event(incident.id, EventKind.RESOLVED, now, text, actor)],
+            [self._notification(changed, EventKind.RESOLVED, text or f"resolved by {actor}", now)],
+        )
+
+    async def add_note(self, incident_id: int, text: str, by: str | None = None) -> IncidentEvent:
+        """Add a line to the timeline (allowed after resolution too, for the review)."""
+        incident = await self._require(incident_id)
+        event = self._event(incident.id, EventKind.NOTE, self._clock.now(), text, by or self.operator)
+        return await self._state.add_event(event)
+
+    async def milestone(
+        self, incident_id: int, kind: Milestone, text: str = "", by: str | None = None
+    ) -> IncidentEvent:
+        """Mark a step of the review timeline (root cause identified, fix deployed ...), optionally noted."""
+        incident = await self._require(incident_id)
+        event = replace(
+            self._event(incident.id, EventKind.MILESTONE, self._clock.now(), text, by or self.operator),
+            milestone=Milestone(kind),
+        )
+        return await self._state.add_event(event)
+
+    async def snooze(self, matcher: str, duration: float, reason: str = "", by: str | None = None) -> Silence:
+        """Silence a rule name or fingerprint for ``duration`` seconds: its firings open no incident.
+
+        Open incidents it matches stay open; their timelines record the snooze.
+        """
+        if duration <= 0:
+            raise IncidentError("a snooze needs a positive duration")
+        actor = by or self.operator
+        now = self._clock.now()
+        silence = Silence(
+            matcher=matcher,
+            created_at=now,
+            until=now + duration,
+            reason=reason,
+            created_by=actor,
+            host=self.host,
+        )
+        text = f"{matcher} snoozed for {format_duration(duration)}" + (f": {reason}" if reason else "")
+        events = [
+            self._event(incident.id, EventKind.SNOOZED, now, text, actor)
+            for incident in await self._state.open_incidents()
+            if matcher in (incident.rule, incident.fingerprint)
+        ]
+        return await self._state.add_silence(silence, events)
+
+    async def unsnooze(self, matcher: str, by: str | None = None) -> int:
+        """End the active silences for ``matcher`` now; returns how many were ended."""
+        return await self._state.end_silences(matcher, self._clock.now(), by or self.operator)
+
+    async def silences(self) -> list[Silence]:
+        """The silences in force now, longest-lasting first."""
+        return await self._state.active_silences(self._clock.now())
+
+    # Time passing ----------------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Called every few seconds by the core: expire silences, auto-resolve, escalate."""
+        now = self._clock.now()
+        await self._state.expire_silences(now)
+        for incident in await self._state.open_incidents():
+            if self._quiet_long_enough(incident, now):
+                await self._change(incident.id, self._auto_resolution)
+            elif self._escalation_due(incident, now) > incident.escalation_level:
+                await self._change(incident.id, self._escalation)
+
+    def _quiet_long_enough(self, incident: Incident, now: float) -> bool:
+        quiet = self.settings.auto_resolve_after
+        return (
+            quiet is not None
+            and incident.is_open
+            and incident.alert_cleared_at is not None
+            and now - incident.alert_cleared_at >= quiet
+        )
+
+    def _auto_resolution(self, incident: Incident) -> _Change | None:
+        if not self._quiet_long_enough(incident, self._clock.now()):
+            return None
+        assert incident.alert_cleared_at is not None
+        quiet = format_duration(self._clock.now() - incident.alert_cleared_at)
+        return self._resolution(incident, SYSTEM_ACTOR, f"auto-resolved: alert quiet for {quiet}")
+
+    def _escalation_due(self, incident: Incident, now: float) -> int:
+        """The escalation level an unacknowledged incident should have reached by ``now``."""
+        if incident.state is not IncidentState.TRIGGERED:
+            return incident.escalation_level
+        steps = (
+            math.floor((now - incident.triggered_at) / self.escalation.after) if self.escalation.after else 0
+        )
+        return max(0, min(len(self.escalation.path) - 1, steps))
+
+    def _escalation(self, incident: Incident) -> _Change | None:
+        now = self._clock.now()
+        due = self._escalation_due(incident, now)
+        if due <= incident.escalation_level:
+            return None
+        waited = format_duration(now - incident.triggered_at)
+        events: list[IncidentEvent] = []
+        notifications: list[Notification] = []
+        # One event per step, even if ticks were missed, so the timeline shows who was paged.
+        for level in range(incident.escalation_level + 1, due + 1):
+            target = self.escalation.path[level]
+            text = f"escalated to {target}: not acknowledged after {waited}"
+            events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
+            notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, target))
+        changed = replace(incident, escalation_level=due, last_escalated_at=now)
+        return _Change(changed, events, notifications)
+
+    # SLA -------------------------------------------------------------------------------------------
+
+    def sla_deadline(self, incident: Incident) -> float:
+        """When the incident must be acknowledged by (the seed's response time for its severity)."""
+        return incident.triggered_at + self.settings.sla[incident.severity]
+
+    def sla_remaining(self, incident: Incident, now: float) -> float:
+        """Seconds left to acknowledge (negative once late); frozen at the acknowledgement."""
+        responded = incident.acknowledged_at if incident.acknowledged_at is not None else now
+        return self.sla_deadline(incident) - responded
+
+    def breached(self, incident: Incident, now: float) -> bool:
+        """Whether the response time was missed ("< 15 minutes": at 15:00 it is late)."""
+        if incident.state is IncidentState.RESOLVED and incident.acknowledged_at is None:
+            assert incident.resolved_at is not None
+            return self.sla_remaining(incident, incident.resolved_at) <= 0
+        return self.sla_remaining(incident, now) <= 0
+
+    # Reading ---------------------------------------------------------------------------------------
+
+    async def open_incidents(self) -> list[Incident]:
+        """Most urgent first: unacknowledged, then by severity, then by the least SLA time left."""
+        now = self._clock.now()
+        incidents = await self._state.open_incidents()
+        return sorted(
+            incidents,
+            key=lambda i: (
+                i.state is not IncidentState.TRIGGERED,
+                i.severity.rank,
+                self.sla_remaining(i, now),
+                i.id,
+            ),
+        )
+
+    async def get(self, incident_id: int) -> Incident | None:
+        return await self._state.get_incident(incident_id)
+
+    async def timeline(self, incident_id: int) -> list[IncidentEvent]:
+        return await self._state.events(incident_id)
+
+    async def all_incidents(self, limit: int = 100) -> list[Incident]:
+        """Open and resolved, newest first."""
+        return await self._state.recent_incidents(limit)
+
+    # Plumbing --------------------------------------------------------------------------------------
+
+    async def _require(self, incident_id: int) -> Incident:
+        incident = await self._state.get_incident(incident_id)
+        if incident is None:
+            raise IncidentError(f"there is no incident #{incident_id}")
+        return incident
+
+    async def _change(self, incident_id: int, change: Callable[[Incident], _Change | None]) -> Incident:
+        """Read, compute, commit; if another process committed first, recompute from its version."""
+        for _ in range(_ATTEMPTS):
+            incident = await self._require(incident_id)
+            outcome = change(incident)
+            if outcome is None:
+                return incident
+            try:
+                return await self._commit(outcome)
+            except ConflictError:
+                continue
+        raise IncidentError(f"incident #{incident_id} keeps being changed by someone else; try again")
+
+    async def _commit(self, change: _Change) -> Incident:
+        return await self._state.update_incident(change.incident, change.events, change.notifications)
+
+    def _event(self, incident_id: int, kind: EventKind, at: float, text: str, actor: str) -> IncidentEvent:
+        return IncidentEvent(
+            incident_id=incident_id, at=at, kind=kind, actor=actor, host=self.host, text=text
+        )
+
+    def _notification(
+        self, incident: Incident, kind: EventKind, text: str, at: float, target: str | None = None
+    ) -> Notification:
+        payload: dict[str, object] = {
+            "incident_id": incident.id,
+            "title": incident.title,
+            "severity": incident.severity.value,
+            "state": incident.state.value,
+            "event": kind.value,
+            "text": text,
+            # The last one paged; clamped in case the configured path got shorter since.
+            "target": target
+            or self.escalation.path[min(incident.escalation_level, len(self.escalation.path) - 1)],
+            "runbook": incident.runbook,
+            "at": at,
+        }
+        return Notification(channel=NOTIFY_CHANNEL, payload=payload, created_at=at)
+
+
+def _title(alert: AlertTransition) -> str:
+    """The rule name, plus the labels that tell two instances of one rule apart."""
+    if not alert.labels:
+        return alert.rule
+    labels = ", ".join(f"{key}={value}" for key, value in sorted(alert.labels))
+    return f"{alert.rule} ({labels})"

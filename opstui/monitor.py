@@ -1,0 +1,230 @@
+"""The headless core: sources feed it, it keeps the store, windows, KPIs and event log, and hands
+the UI (and ``opstui check``) immutable snapshots.
+
+The UI never reaches into live objects: it asks for :meth:`Monitor.snapshot` at its own refresh
+rate, so a burst of 50,000 events a second costs the screen nothing extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from opstui.clock import Clock
+from opstui.config.models import Config, Kpi
+from opstui.metrics.kpi import KpiRule
+from opstui.metrics.store import MetricStore
+from opstui.metrics.windows import EventWindows
+from opstui.sources.base import SourceState, SourceStatus
+from opstui.sources.events import DeployEvent, ErrorEvent, Event, MetricEvent
+from opstui.status import KpiLevel, Status
+
+log = logging.getLogger(__name__)
+
+DERIVED = ("error_rate", "latency_p50", "latency_p95", "latency_p99", "payment_success_rate",
+           "requests_per_min", "payments_per_min")
+COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of the event tail: a deploy, an error event, a source going down or coming back."""
+
+    ts: float
+    level: str
+    """``critical``, ``error``, ``warning``, ``info`` or ``deploy``."""
+    source: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class KpiView:
+    """One KPI tile's worth of data."""
+
+    metric: str
+    label: str
+    unit: str
+    value: float | None
+    level: KpiLevel
+    target: str | None
+    warning: str | None
+    critical: str | None
+    history: tuple[float, ...] = ()
+    """Recent values (oldest first) for the sparkline."""
+    screen: str = "engineering"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a screen needs at one instant; immutable and cheap to diff."""
+
+    now: float
+    environment: str
+    launch_at: float
+    sources: tuple[SourceStatus, ...]
+    kpis: tuple[KpiView, ...]
+    events: tuple[LogEntry, ...]
+    deploys: tuple[tuple[float, str], ...]
+    status: Status
+    data_age: float | None
+    """Seconds since the newest sample or event from any source; None before the first."""
+    stream_problems: int = 0
+    """Malformed + unknown messages received so far (all streams)."""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def since_launch(self) -> float:
+        return self.now - self.launch_at
+
+
+class Monitor:
+    """Owns the store and the sources' output; implements the sources' :class:`Sink`."""
+
+    def __init__(self, config: Config, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        settings = config.store
+        self.store = MetricStore(clock, settings.retention, settings.resolution, settings.max_series)
+        self.windows = EventWindows(window=settings.window)
+        self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
+        self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
+        self.statuses: dict[str, SourceStatus] = {}
+        self.kpis: list[tuple[Kpi, KpiRule]] = [
+            (kpi, KpiRule.parse(kpi.target, kpi.warning, kpi.critical)) for kpi in config.kpis
+        ]
+        self.launch_at = config.launch_at.timestamp() if isinstance(config.launch_at, datetime) else clock.now()
+        self.last_data: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sources: object | None = None
+
+    # -- Sink -----------------------------------------------------------------------------------
+    def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
+        self.store.record(metric, value, ts, labels)
+        self.last_data = max(self.last_data or ts, ts)
+
+    def ingest(self, events: list[Event]) -> None:
+        if not events:
+            return
+        now = self.clock.now()
+        self.windows.observe(events, now)
+        self.last_data = now
+        for event in events:
+            # Requests and payments are the bulk and live only in the windows; the rest is rare.
+            if isinstance(event, MetricEvent):
+                self.store.record(event.name, event.value, event.ts)
+            elif isinstance(event, DeployEvent):
+                self.deploys.append((event.ts, event.version))
+                self.events.append(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
+            elif isinstance(event, ErrorEvent):
+                self.events.append(LogEntry(event.ts, event.level, "app", event.message))
+
+    def status_changed(self, status: SourceStatus) -> None:
+        previous = self.statuses.get(status.name)
+        self.statuses[status.name] = status
+        if previous is not None and previous.state != status.state:
+            bad = status.state in (SourceState.DOWN, SourceState.UNREACHABLE)
+            level = "critical" if bad else ("warning" if status.state != SourceState.UP else "info")
+            reason = f": {status.reason}" if status.reason else ""
+            self.events.append(
+                LogEntry(status.last_check or self.clock.now(), level, status.name,
+                         f"{previous.state.value} -> {status.state.value}{reason}")
+            )
+
+    # -- periodic work --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Fold the event windows into the store as derived series; called once a second."""
+        now = self.clock.now()
+        stats = self.windows.stats(now)
+        for name in DERIVED:
+            value = getattr(stats, name)
+            if value is not None:
+                self.store.record(name, value, now)
+        for name in COUNTERS:
+            self.store.record(name, float(getattr(self.windows, name)), now)
+        checks = [s for s in self.statuses.values() if s.kind == "http" and s.checks]
+        if checks:
+            total = sum(s.checks for s in checks)
+            self.store.record("uptime_pct", 100.0 * sum(s.ok_checks for s in checks) / total, now)
+
+    async def start(self) -> None:
+        """Start every source and the once-a-second refresh, each as its own task."""
+        from opstui.sources.factory import build_sources
+
+        self._sources = build_sources(self.config, self.clock, self)
+        for source in self._sources.sources:  # type: ignore[attr-defined]
+            self.statuses[source.name] = source.status
+            self._tasks.append(asyncio.create_task(source.run(), name=f"source:{source.name}"))
+        self._tasks.append(asyncio.create_task(self._refresh_loop(), name="monitor:refresh"))
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            try:
+                self.refresh()
+            except Exception:  # a bug here must not stop the console; it is logged
+                log.exception("refresh failed")
+            await self.clock.sleep(1.0)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._sources is not None:
+            await self._sources.aclose()  # type: ignore[attr-defined]
+
+    # -- reading --------------------------------------------------------------------------------
+    def kpi_views(self, history_points: int = 60) -> list[KpiView]:
+        now = self.clock.now()
+        views = []
+        span = history_points * max(self.store.resolution, 1.0)
+        for kpi, rule in self.kpis:
+            value = self.store.value(kpi.metric)
+            point = self.store.latest(kpi.metric)
+            # A value older than three resolutions and a minute is no longer "now".
+            if point is not None and now - point[0] > max(60.0, 3 * self.store.resolution) + 60.0:
+                value = None
+            _, history = self.store.window(kpi.metric, span)
+            views.append(
+                KpiView(kpi.metric, kpi.label or kpi.metric, kpi.unit, value, rule.level(value), kpi.target,
+                        kpi.warning, kpi.critical, tuple(history[-history_points:]), kpi.screen)
+            )
+        return views
+
+    def overall(self, kpis: list[KpiView], sources: list[SourceStatus]) -> Status:
+        statuses = [k.level.status for k in kpis if k.level is not KpiLevel.NO_DATA]
+        for source in sources:
+            if source.state is SourceState.DOWN:
+                statuses.append(Status.CRITICAL)
+            elif source.state in (SourceState.UNREACHABLE, SourceState.STALE):
+                statuses.append(Status.UNKNOWN)
+            elif source.state is SourceState.DEGRADED:
+                statuses.append(Status.WARNING)
+        return Status.worst(statuses)
+
+    def snapshot(self) -> Snapshot:
+        now = self.clock.now()
+        kpis = self.kpi_views()
+        sources = [self.statuses[name] for name in sorted(self.statuses)]
+        problems = sum(s.malformed + s.unknown for s in sources)
+        return Snapshot(
+            now=now,
+            environment=self.config.environment,
+            launch_at=self.launch_at,
+            sources=tuple(sources),
+            kpis=tuple(kpis),
+            events=tuple(self.events),
+            deploys=tuple(self.deploys),
+            status=self.overall(kpis, sources),
+            data_age=None if self.last_data is None else max(0.0, now - self.last_data),
+            stream_problems=problems,
+        )
+
+    def latency_series(self, seconds: float) -> dict[str, tuple[list[float], list[float]]]:
+        """p50 / p95 / p99 points over the last ``seconds``, for the latency chart."""
+        return {name: self.store.window(name, seconds) for name in ("latency_p50", "latency_p95", "latency_p99")}

@@ -1,0 +1,190 @@
+"""Delivering the outbox: retries with backoff, bounded concurrency, and never a second send.
+
+The dispatcher runs as its own task beside the console. Each due item is sent in its own task, at most
+``concurrency`` at a time per channel, under a timeout; so a channel that hangs holds up only its own
+items, never the console and never the other channels.
+
+Exactly once, as far as the sender can know: an item is marked delivered as soon as its channel returns
+(the server answered 2xx, or SMTP accepted the message), and a delivered item is never due again. What
+no sender can know is whether a request that timed out reached the server; such an item is retried, and
+may then arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from opstui.alerts.model import Severity
+from opstui.clock import Clock
+from opstui.config.durations import format_duration
+from opstui.config.notify import EmailNotifier, NotifierConfig, SlackNotifier, WebhookNotifier
+from opstui.notify.base import Channel, DeliveryError, one_line
+from opstui.notify.email import EmailChannel
+from opstui.notify.outbox import Outbox, OutboxItem
+from opstui.notify.slack import SlackChannel
+from opstui.notify.webhook import WebhookChannel
+
+log = logging.getLogger(__name__)
+
+_GRACE = 1.0
+"""Added to a channel's own timeout, so that its own, more precise, reason is normally the one recorded."""
+
+
+def fan_out(payload: Mapping[str, Any], notifiers: Sequence[NotifierConfig]) -> list[tuple[str, dict[str, Any]]]:
+    """``(notifier name, payload)`` for every notifier that wants this severity: one outbox row each.
+
+    A payload whose severity is not P0..P3 goes to every notifier: a malformed page is better
+    delivered twice than not at all.
+    """
+    try:
+        severity: Severity | None = Severity(str(payload.get("severity")))
+    except ValueError:
+        severity = None
+    return [
+        (notifier.name, dict(payload)) for notifier in notifiers if severity is None or severity in notifier.severities
+    ]
+
+
+def build_channels(notifiers: Sequence[NotifierConfig]) -> dict[str, Channel]:
+    """One channel per configured notifier, by name."""
+    channels: dict[str, Channel] = {}
+    for notifier in notifiers:
+        channel: Channel
+        if isinstance(notifier, WebhookNotifier):
+            channel = WebhookChannel(notifier)
+        elif isinstance(notifier, SlackNotifier):
+            channel = SlackChannel(notifier)
+        else:
+            assert isinstance(notifier, EmailNotifier)
+            channel = EmailChannel(notifier)
+        channels[notifier.name] = channel
+    return channels
+
+
+class NotificationDispatcher:
+    """Takes due items from an :class:`Outbox` and delivers each through its :class:`Channel`.
+
+    A failed attempt is retried after ``base_delay * 2 ** (attempts - 1)`` (capped at ``max_delay``),
+    jittered down by up to half so that many items failing together do not retry together; after
+    ``max_attempts``, or at once when the channel says retrying cannot help, the item is marked failed
+    and stays in the outbox with its reason. The dispatcher owns the channels it is given
+    (:meth:`aclose` closes them).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        *,
+        max_attempts: int = 10,
+        base_delay: float = 5.0,
+        max_delay: float = 900.0,
+        concurrency: int = 4,
+        batch: int = 100,
+        poll_interval: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._outbox = outbox
+        self._channels = dict(channels)
+        self._clock = clock
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._concurrency = concurrency
+        self._batch = batch
+        self._poll_interval = poll_interval
+        self._rng = rng or random.Random()
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._in_flight: dict[int, asyncio.Task[bool]] = {}
+        """Items being sent, so that a pass never starts a second send of the same item."""
+        self._unrecorded: dict[int, float] = {}
+        """Items sent whose delivery the outbox failed to record, and when: recorded again, never re-sent."""
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure: between half and all of the exponential delay."""
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempts - 1))
+        return delay * (0.5 + 0.5 * self._rng.random())
+
+    async def run(self) -> None:
+        """Deliver forever, looking for due items every ``poll_interval`` of the clock; cancel to stop."""
+        try:
+            while True:
+                try:
+                    await self._start_due()
+                except Exception as exc:  # a locked or restarting database is waited out, not a crash
+                    log.warning("notification outbox unavailable: %s: %s", type(exc).__name__, one_line(str(exc)))
+                await self._clock.sleep(self._poll_interval)
+        finally:
+            tasks = list(self._in_flight.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run_once(self) -> int:
+        """One pass: send every item due now and wait for the outcomes; return how many were delivered."""
+        results = await asyncio.gather(*await self._start_due())
+        return sum(results)
+
+    async def aclose(self) -> None:
+        """Close every channel's connections."""
+        for channel in self._channels.values():
+            await channel.aclose()
+
+    async def _start_due(self) -> list[asyncio.Task[bool]]:
+        items = await self._outbox.due(self._clock.now(), self._batch)
+        started: list[asyncio.Task[bool]] = []
+        for item in items:
+            if item.id in self._in_flight:
+                continue
+            if item.id in self._unrecorded:
+                await self._outbox.mark_delivered(item.id, self._unrecorded[item.id])
+                del self._unrecorded[item.id]
+                continue
+            task = asyncio.create_task(self._deliver(item), name=f"notify-{item.channel}-{item.id}")
+            self._in_flight[item.id] = task
+            task.add_done_callback(partial(self._finished, item.id))
+            started.append(task)
+        return started
+
+    def _finished(self, item_id: int, task: asyncio.Task[bool]) -> None:
+        self._in_flight.pop(item_id, None)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.warning("notification %d: the outbox failed: %s: %s", item_id, type(exc).__name__, one_line(str(exc)))
+
+    async def _deliver(self, item: OutboxItem) -> bool:
+        channel = self._channels.get(item.channel)
+        if channel is None:
+            error = f"no notifier named {item.channel!r} in the config"
+            await self._outbox.mark_failed(item.id, error, None, permanent=True)
+            return False
+        limit = self._limits.setdefault(item.channel, asyncio.Semaphore(self._concurrency))
+        permanent = False
+        async with limit:
+            try:
+                async with asyncio.timeout(channel.timeout + _GRACE):
+                    await channel.send(item.payload)
+            except DeliveryError as exc:
+                error, permanent = str(exc), exc.permanent
+            except TimeoutError:
+                error = f"timed out after {format_duration(channel.timeout + _GRACE)}"
+            except Exception as exc:  # a bug in one channel must not stop the deliveries
+                # Only the type: an unexpected exception's text may quote a URL or a header.
+                error = f"internal error in the {item.channel!r} channel: {type(exc).__name__}"
+            else:
+                delivered_at = self._clock.now()
+                # Remembered first: if recording fails, the next pass records it instead of sending again.
+                self._unrecorded[item.id] = delivered_at
+                await self._outbox.mark_delivered(item.id, delivered_at)
+                del self._unrecorded[item.id]
+                return True
+        attempts = item.attempts + 1
+        permanent = permanent or attempts >= self.max_attempts
+        next_attempt = None if permanent else self._clock.now() + self.backoff(attempts)
+        await self._outbox.mark_failed(item.id, error, next_attempt, permanent)
+        return False

@@ -1,0 +1,139 @@
+"""The ops event format a websocket source understands, and its parser.
+
+One message is one JSON object or a JSON array of them; ``ts`` (unix seconds) is optional and
+defaults to the time of receipt::
+
+    {"type": "request", "route": "/api/payments", "method": "POST", "status": 502, "duration_ms": 312.5}
+    {"type": "payment", "status": "succeeded" | "failed", "amount": 49.90}
+    {"type": "metric", "name": "queue_length", "value": 17}
+    {"type": "deploy", "version": "v1.4.2"}
+    {"type": "error", "level": "critical", "message": "..."}
+
+Anything else is counted (unknown type, malformed) and never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class RequestEvent:
+    ts: float
+    status: int
+    duration_ms: float
+    route: str = ""
+    method: str = ""
+
+
+@dataclass(slots=True)
+class PaymentEvent:
+    ts: float
+    succeeded: bool
+    amount: float = 0.0
+
+
+@dataclass(slots=True)
+class MetricEvent:
+    ts: float
+    name: str
+    value: float
+
+
+@dataclass(slots=True)
+class DeployEvent:
+    ts: float
+    version: str
+
+
+@dataclass(slots=True)
+class ErrorEvent:
+    ts: float
+    level: str
+    message: str
+
+
+Event = RequestEvent | PaymentEvent | MetricEvent | DeployEvent | ErrorEvent
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What one message held: the good events, and counts of what was not understood."""
+
+    events: list[Event] = field(default_factory=list)
+    unknown: int = 0
+    """Objects with a ``type`` this console does not know."""
+    malformed: int = 0
+    """Messages that were not JSON, or objects missing / mistyping a required field."""
+    last_problem: str = ""
+    """A one-line description of the most recent malformed or unknown input, for the screen."""
+
+
+MAX_TEXT = 200
+
+
+def parse_message(raw: str | bytes, received_at: float) -> ParseResult:
+    """Parse one websocket message into events; never raises."""
+    result = ParseResult()
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        result.malformed += 1
+        result.last_problem = f"not JSON: {exc}"[:MAX_TEXT]
+        return result
+    items = doc if isinstance(doc, list) else [doc]
+    for item in items:
+        _parse_one(item, received_at, result)
+    return result
+
+
+def _num(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    f = float(value)
+    if f != f or f in (float("inf"), float("-inf")):
+        raise TypeError
+    return f
+
+
+def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
+    if not isinstance(item, dict):
+        result.malformed += 1
+        result.last_problem = "an event must be a JSON object"
+        return
+    kind = item.get("type")
+    try:
+        ts = _num(item["ts"]) if "ts" in item and item["ts"] is not None else received_at
+        if kind == "request":
+            status = item["status"]
+            if isinstance(status, bool) or not isinstance(status, int):
+                raise TypeError
+            result.events.append(
+                RequestEvent(ts, status, _num(item["duration_ms"]), str(item.get("route", ""))[:MAX_TEXT],
+                             str(item.get("method", ""))[:16])
+            )
+        elif kind == "payment":
+            status = item["status"]
+            if status not in ("succeeded", "failed"):
+                raise TypeError
+            amount = _num(item["amount"]) if item.get("amount") is not None else 0.0
+            result.events.append(PaymentEvent(ts, status == "succeeded", amount))
+        elif kind == "metric":
+            name = item["name"]
+            if not isinstance(name, str) or not name:
+                raise TypeError
+            result.events.append(MetricEvent(ts, name[:MAX_TEXT], _num(item["value"])))
+        elif kind == "deploy":
+            result.events.append(DeployEvent(ts, str(item["version"])[:MAX_TEXT]))
+        elif kind == "error":
+            result.events.append(
+                ErrorEvent(ts, str(item.get("level", "error"))[:32], str(item.get("message", ""))[:MAX_TEXT * 2])
+            )
+        else:
+            result.unknown += 1
+            result.last_problem = f"unknown event type {str(kind)[:40]!r}"
+    except (KeyError, TypeError, ValueError) as exc:
+        result.malformed += 1
+        missing = f"missing {exc.args[0]!r}" if isinstance(exc, KeyError) else "a field has the wrong type"
+        result.last_problem = f"{kind} event: {missing}"[:MAX_TEXT]

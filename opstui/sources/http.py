@@ -1,0 +1,229 @@
+"""HTTP health checks, and the polling loop they share with the JSON source.
+
+A poll is one request made under the shared ``limiter`` (an ``asyncio.Semaphore``): httpx slows down
+badly with ~100 requests in flight (see DESIGN.md), so the console never has more than the
+semaphore's worth outstanding, however many checks are configured. Each source awaits its own
+request before sleeping, so a source's polls never overlap and a slow one never delays another.
+
+Pacing. After a good check (up or degraded) the next one starts ``interval`` later. After a failing
+one (down or unreachable) the wait is ``max(interval, backoff)`` where the backoff starts at
+``interval`` and doubles (with jitter) up to ``max(interval, 30 s)``: a failing service is not
+hammered, yet a recovery still shows within half a minute. ``next_attempt`` says when.
+
+Latency is measured on the real monotonic clock (it is a network fact); every timestamp the rest of
+the console sees comes from the injected clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+from abc import abstractmethod
+from collections.abc import Iterator
+
+import httpx
+
+from opstui.clock import Clock
+from opstui.config.models import HttpSource
+from opstui.sources.base import Backoff, Sink, Source, SourceState, SourceStatus
+from opstui.sources.redact import redact_url
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+"""Longest wait between two attempts of a failing poll (unless ``interval`` itself is longer)."""
+MAX_BODY_BYTES = 1_048_576
+"""An HTTP check reads at most this much of the body (``body_contains`` looks within it)."""
+MAX_REASON = 200
+
+OK_STATES = (SourceState.UP, SourceState.DEGRADED)
+"""States that count towards uptime and reset the backoff."""
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from, outermost first (httpx and anyio wrap OS errors twice)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def describe_network_error(exc: BaseException, timeout: float) -> str:
+    """One line in the operator's terms for a failure to reach a service (never includes the URL)."""
+    for err in _causes(exc):
+        if isinstance(err, TimeoutError | httpx.TimeoutException):
+            return f"timeout after {timeout:g}s"
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return f"TLS: {err.verify_message or err.reason}"
+        if isinstance(err, ssl.SSLError):
+            return f"TLS: {err.reason or err}"
+        if isinstance(err, socket.gaierror):
+            return f"DNS: {err.strerror or err}"
+        if isinstance(err, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(err, ConnectionResetError):
+            return "connection reset"
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:MAX_REASON]
+
+
+def tls_days_left(response: httpx.Response, now: float) -> float | None:
+    """Days until the peer certificate's ``notAfter``, or None when unknown.
+
+    Best effort: only a verified TLS connection exposes the parsed certificate, and the transport
+    internals are not part of httpx's stable API, so any surprise means "unknown", never a crash.
+    """
+    try:
+        stream = response.extensions.get("network_stream")
+        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+        cert = ssl_object.getpeercert() if ssl_object is not None else None
+        not_after = cert.get("notAfter") if cert else None
+        if not isinstance(not_after, str):
+            return None
+        return (ssl.cert_time_to_seconds(not_after) - now) / 86400.0
+    except (AttributeError, KeyError, TypeError, ValueError, ssl.SSLError):
+        return None
+
+
+async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body up to ``limit`` bytes, and whether there was more: a runaway body cannot eat memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+class PolledSource(Source):
+    """A source that asks a URL once per ``interval``: the loop, pacing and bookkeeping both HTTP kinds share.
+
+    Subclasses implement :meth:`_probe`, which makes one request and returns the status changes
+    (built with :meth:`_result`); this class counts checks, paces the loop and keeps it alive.
+    """
+
+    def __init__(
+        self, name: str, url: str, interval: float, clock: Clock, sink: Sink, limiter: asyncio.Semaphore
+    ) -> None:
+        super().__init__(name, redact_url(url), clock, sink)
+        self.interval = interval
+        self.limiter = limiter
+        self.backoff = Backoff(base=interval, cap=max(interval, MAX_BACKOFF))
+
+    @abstractmethod
+    async def _probe(self) -> dict[str, object]:
+        """Make one request and return the changes to the status (from :meth:`_result`)."""
+
+    def _result(self, state: SourceState, reason: str = "", **changes: object) -> dict[str, object]:
+        """Status changes for one finished check: state, reason, and the session counters."""
+        now = self.clock.now()
+        ok = state in OK_STATES
+        return {
+            "state": state,
+            "reason": reason[:MAX_REASON],
+            "last_check": now,
+            "last_ok": now if ok else self.status.last_ok,
+            "checks": self.status.checks + 1,
+            "ok_checks": self.status.ok_checks + ok,
+            **changes,
+        }
+
+    async def _safe_probe(self) -> dict[str, object]:
+        try:
+            return await self._probe()
+        except httpx.InvalidURL:
+            return self._result(SourceState.UNREACHABLE, "invalid URL", latency_ms=None)
+        except Exception as exc:  # a bug in a probe must not kill the loop; it is logged and shown
+            log.exception("source %s: check failed", self.name)
+            return self._result(SourceState.UNREACHABLE, f"internal error: {type(exc).__name__}", latency_ms=None)
+
+    async def run_once(self) -> SourceStatus:
+        self._update(**await self._safe_probe())
+        return self.status
+
+    async def run(self) -> None:
+        while True:
+            changes = await self._safe_probe()
+            if changes["state"] in OK_STATES:
+                self.backoff.reset()
+                delay, next_attempt = self.interval, None
+            else:
+                delay = max(self.interval, self.backoff.next_delay())
+                next_attempt = self.clock.now() + delay
+            self._update(**changes, next_attempt=next_attempt)
+            await self.clock.sleep(delay)
+
+
+class HttpCheck(PolledSource):
+    """Polls one URL: up / degraded (slow) / down (wrong answer) / unreachable, uptime and TLS expiry.
+
+    Records, labelled ``source=<name>``: ``check_up`` (1 or 0), ``check_latency_ms`` (when an answer
+    came), ``check_uptime_pct`` (session) and ``tls_days_left`` (https, when the certificate is known).
+    """
+
+    kind = "http"
+
+    def __init__(
+        self, cfg: HttpSource, clock: Clock, sink: Sink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
+    ) -> None:
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+        self.cfg = cfg
+        self.client = client
+        self.labels = {"source": cfg.name}
+        expected = cfg.expect.status
+        self.expected_status = frozenset(expected if isinstance(expected, list) else [expected])
+
+    async def _probe(self) -> dict[str, object]:
+        cfg = self.cfg
+        async with self.limiter:
+            started = time.perf_counter()
+            try:
+                async with (
+                    asyncio.timeout(cfg.timeout),
+                    self.client.stream(cfg.method, cfg.url, headers=cfg.headers, timeout=cfg.timeout) as response,
+                ):
+                    tls_days = tls_days_left(response, self.clock.now())
+                    body, _ = await read_capped(response, MAX_BODY_BYTES)
+            except (httpx.TransportError, OSError, TimeoutError) as exc:
+                result = self._result(
+                    SourceState.UNREACHABLE, describe_network_error(exc, cfg.timeout), latency_ms=None
+                )
+                self._record(SourceState.UNREACHABLE, None, None)
+                return result
+            latency_ms = (time.perf_counter() - started) * 1000.0
+        state, reason = self._judge(response, body, latency_ms)
+        tls = self.status.tls_days_left if tls_days is None else tls_days
+        result = self._result(state, reason, latency_ms=latency_ms, tls_days_left=tls)
+        self._record(state, latency_ms, tls_days)
+        return result
+
+    def _judge(self, response: httpx.Response, body: bytes, latency_ms: float) -> tuple[SourceState, str]:
+        expect = self.cfg.expect
+        if response.status_code not in self.expected_status:
+            return SourceState.DOWN, f"HTTP {response.status_code}"
+        if expect.body_contains is not None:
+            text = body.decode(response.encoding or "utf-8", errors="replace")
+            if expect.body_contains not in text:
+                return SourceState.DOWN, f"body lacks {expect.body_contains!r}"
+        if expect.max_latency is not None and latency_ms > expect.max_latency * 1000.0:
+            return SourceState.DEGRADED, f"slow: {latency_ms:.0f} ms > {expect.max_latency * 1000.0:.0f} ms"
+        return SourceState.UP, ""
+
+    def _record(self, state: SourceState, latency_ms: float | None, tls_days: float | None) -> None:
+        """Samples for the check just made (the status is not updated yet, hence the ``+ 1``)."""
+        ts = self.clock.now()
+        ok = state in OK_STATES
+        uptime_pct = 100.0 * (self.status.ok_checks + ok) / (self.status.checks + 1)
+        self.sink.record("check_up", 1.0 if ok else 0.0, ts, self.labels)
+        if latency_ms is not None:
+            self.sink.record("check_latency_ms", latency_ms, ts, self.labels)
+        self.sink.record("check_uptime_pct", uptime_pct, ts, self.labels)
+        if tls_days is not None:
+            self.sink.record("tls_days_left", tls_days, ts, self.labels)

@@ -1,0 +1,155 @@
+"""The SQLite schema, as an ordered list of versioned migrations (the schema is a public contract).
+
+A migration is never edited once released: a change to the schema is a new entry at the end. At
+open, :func:`migrate` takes the write lock (``BEGIN IMMEDIATE``) before it reads the version, so of
+two processes starting together one migrates and the other then finds nothing to do; all pending
+migrations commit together or not at all. Each migration is a tuple of single statements, not a
+script, because ``executescript`` would commit the open transaction first.
+
+Times are unix seconds (REAL); labels and payloads are JSON text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "incidents, incident timeline, silences, notification outbox, checklist ticks",
+        (
+            """CREATE TABLE incidents (
+                id INTEGER PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                title TEXT NOT NULL,
+                severity TEXT NOT NULL CHECK (severity IN ('P0', 'P1', 'P2', 'P3')),
+                state TEXT NOT NULL CHECK (state IN ('triggered', 'acknowledged', 'resolved')),
+                opened_at REAL NOT NULL,
+                triggered_at REAL NOT NULL,
+                acknowledged_at REAL,
+                acknowledged_by TEXT,
+                resolved_at REAL,
+                resolved_by TEXT,
+                escalation_level INTEGER NOT NULL DEFAULT 0,
+                last_escalated_at REAL,
+                alert_state TEXT NOT NULL CHECK (alert_state IN ('firing', 'cleared')),
+                alert_cleared_at REAL,
+                runbook TEXT,
+                metric TEXT,
+                summary TEXT NOT NULL DEFAULT '',
+                labels TEXT NOT NULL DEFAULT '{}',
+                reopened INTEGER NOT NULL DEFAULT 0,
+                revision INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX incidents_fingerprint ON incidents (fingerprint, opened_at)",
+            # One open incident per alert, even with two consoles evaluating the same rules.
+            "CREATE UNIQUE INDEX incidents_open ON incidents (fingerprint) WHERE state != 'resolved'",
+            """CREATE TABLE incident_events (
+                id INTEGER PRIMARY KEY,
+                incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                at REAL NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('triggered', 'acknowledged', 'note', 'milestone',
+                    'escalated', 'alert_cleared', 'alert_refired', 'resolved', 'reopened', 'snoozed')),
+                milestone TEXT,
+                actor TEXT NOT NULL,
+                host TEXT NOT NULL,
+                text TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX incident_events_incident ON incident_events (incident_id, at)",
+            """CREATE TABLE silences (
+                id INTEGER PRIMARY KEY,
+                matcher TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                until REAL NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                created_by TEXT NOT NULL,
+                host TEXT NOT NULL,
+                ended_at REAL,
+                ended_by TEXT,
+                end_reason TEXT CHECK (end_reason IN ('expired', 'cancelled')),
+                suppressed INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX silences_active ON silences (matcher) WHERE ended_at IS NULL",
+            """CREATE TABLE notifications (
+                id INTEGER PRIMARY KEY,
+                channel TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL,
+                delivered_at REAL,
+                last_error TEXT
+            )""",
+            "CREATE INDEX notifications_pending ON notifications (next_attempt_at) "
+            "WHERE delivered_at IS NULL",
+            """CREATE TABLE checklist_ticks (
+                id INTEGER PRIMARY KEY,
+                task_id TEXT NOT NULL,
+                period_start REAL NOT NULL,
+                at REAL NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('done', 'skip', 'note', 'undo')),
+                actor TEXT NOT NULL,
+                host TEXT NOT NULL,
+                value TEXT,
+                note TEXT,
+                undoes INTEGER REFERENCES checklist_ticks (id)
+            )""",
+            "CREATE INDEX checklist_ticks_task ON checklist_ticks (task_id, at)",
+            "CREATE INDEX checklist_ticks_at ON checklist_ticks (at)",
+            "CREATE INDEX checklist_ticks_actor ON checklist_ticks (actor, at)",
+            "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+class NewerSchemaError(Exception):
+    """The store was written by a newer opstui; this one must not touch it."""
+
+
+def migrate(conn: sqlite3.Connection, now: float) -> int:
+    """Apply the pending migrations in one transaction; returns the schema version afterwards.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) so this function owns the
+    transaction. Raises :class:`NewerSchemaError` for a store from a newer opstui.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at REAL NOT NULL)"
+        )
+        (current,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+        if current > LATEST_VERSION:
+            raise NewerSchemaError(
+                f"its schema is version {current}, newer than this opstui knows ({LATEST_VERSION}); "
+                "upgrade opstui"
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description, now),
+            )
+            current = migration.version
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return int(current)

@@ -1,0 +1,179 @@
+"""The state store's interface, so the SQLite backend and a later PostgreSQL one are interchangeable.
+
+Every method is a coroutine and every write is committed (durable on disk) before it returns: the
+console shows an acknowledgement, a note or a tick as done only after that. Failures raise
+:class:`StateError` with a one-line message in the operator's terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from opstui.incidents.model import Incident, IncidentEvent, Silence
+
+
+class StateError(Exception):
+    """The state store failed (locked, disk full, corrupt, too slow); the message is one line."""
+
+
+class ConflictError(StateError):
+    """Someone else changed the incident since it was read; read it again and retry."""
+
+
+class TickKind(StrEnum):
+    """What a checklist tick says about a task's period."""
+
+    DONE = "done"
+    SKIP = "skip"
+    NOTE = "note"
+    UNDO = "undo"
+    """Cancels the tick named by ``undoes``; the original row stays as the audit trail."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One checklist action by one person; ``id`` is 0 until stored."""
+
+    task_id: str
+    period_start: float
+    """Start of the cadence period the tick counts for (the checklist decides what a period is)."""
+    at: float
+    kind: TickKind
+    actor: str
+    host: str
+    value: str | None = None
+    """What was seen, e.g. ``p95 420ms``."""
+    note: str | None = None
+    undoes: int | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A row of the outbox that notifier workers deliver (bell, webhook, Slack, email)."""
+
+    channel: str
+    payload: Mapping[str, object]
+    """JSON-serialisable; for incidents: id, title, severity, state, event, text, target."""
+    created_at: float
+    next_attempt_at: float | None = None
+    """When to try (next); on enqueue None means at ``created_at``; stored None means given up on."""
+    attempts: int = 0
+    delivered_at: float | None = None
+    last_error: str | None = None
+    id: int = 0
+
+
+class StateStore(Protocol):
+    """Durable shared state: incidents and their timelines, silences, the outbox, checklist ticks."""
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open store."""
+        ...
+
+    async def open(self) -> None:
+        """Connect and bring the schema up to date (once, even with several processes starting)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    # Incidents -------------------------------------------------------------------------------------
+
+    async def insert_incident(
+        self, incident: Incident, event: IncidentEvent, notifications: Sequence[Notification] = ()
+    ) -> Incident:
+        """Store a new incident with its first timeline event; returns it with its id."""
+        ...
+
+    async def update_incident(
+        self,
+        incident: Incident,
+        events: Sequence[IncidentEvent] = (),
+        notifications: Sequence[Notification] = (),
+    ) -> Incident:
+        """Write a new version of an incident read at ``incident.revision``, atomically with its events.
+
+        Raises :class:`ConflictError` if the stored revision has moved on.
+        """
+        ...
+
+    async def get_incident(self, incident_id: int) -> Incident | None: ...
+
+    async def latest_incident(self, fingerprint: str) -> Incident | None:
+        """The most recently opened incident for an alert fingerprint, open or not."""
+        ...
+
+    async def open_incidents(self) -> list[Incident]: ...
+
+    async def recent_incidents(self, limit: int) -> list[Incident]:
+        """Newest first."""
+        ...
+
+    async def add_event(self, event: IncidentEvent) -> IncidentEvent: ...
+
+    async def events(self, incident_id: int) -> list[IncidentEvent]:
+        """The incident's timeline, oldest first."""
+        ...
+
+    # Silences --------------------------------------------------------------------------------------
+
+    async def add_silence(self, silence: Silence, events: Sequence[IncidentEvent] = ()) -> Silence: ...
+
+    async def active_silences(self, now: float) -> list[Silence]: ...
+
+    async def end_silences(self, matcher: str, at: float, by: str) -> int:
+        """Cancel the active silences for ``matcher``; returns how many."""
+        ...
+
+    async def expire_silences(self, now: float) -> int:
+        """Mark silences whose time is up as expired; returns how many."""
+        ...
+
+    async def count_suppressed(self, silence_id: int) -> None:
+        """Record that a silence swallowed one alert firing."""
+        ...
+
+    # Notification outbox ---------------------------------------------------------------------------
+
+    async def enqueue(self, notifications: Sequence[Notification]) -> None: ...
+
+    async def pending_notifications(self, now: float, limit: int = 100) -> list[Notification]:
+        """Undelivered notifications due for an attempt, oldest first."""
+        ...
+
+    async def mark_delivered(self, notification_id: int, at: float) -> None: ...
+
+    async def mark_failed(self, notification_id: int, error: str, retry_at: float | None) -> None:
+        """Count a failed attempt; due again at ``retry_at``, or never (kept, with its error) if None."""
+        ...
+
+    async def pending_count(self) -> int:
+        """Notifications still to deliver (neither delivered nor given up on)."""
+        ...
+
+    async def outbox_dropped(self) -> int:
+        """How many undelivered notifications were dropped because the outbox was full."""
+        ...
+
+    # Checklist ticks -------------------------------------------------------------------------------
+
+    async def add_tick(self, tick: Tick) -> Tick: ...
+
+    async def ticks_since(self, since: float) -> list[Tick]:
+        """Ticks at or after ``since`` that still count (not undo rows, not undone), oldest first."""
+        ...
+
+    async def last_tick(self, task_id: str) -> Tick | None:
+        """The task's latest tick that still counts."""
+        ...
+
+    async def undo_last_tick(self, actor: str, host: str | None = None) -> Tick | None:
+        """Cancel ``actor``'s latest tick that still counts; returns the tick undone, None if none.
+
+        The undo is itself a tick (kind ``undo``, from ``host``, default this machine) for the audit trail.
+        """
+        ...

@@ -1,0 +1,594 @@
+"""The SQLite state store: one file, WAL, ``synchronous=FULL``, versioned migrations.
+
+Durability: every write runs in its own ``BEGIN IMMEDIATE`` ... ``COMMIT`` and, with WAL and
+``synchronous=FULL``, the commit has reached the disk (fsync) before the call returns, so a
+``kill -9`` or a power cut right after loses nothing the console has shown as done.
+
+Threads: sqlite3 blocks, the core is asyncio. Every call runs on one dedicated worker thread that
+owns the only connection, so calls are serialised in order and the event loop never waits on an
+fsync. Each call has a timeout; on timeout the caller gets a :class:`StateError` (the statement
+may still complete in the background and is then simply visible on the next read).
+
+Several processes (two consoles on one host) may share the file: WAL lets readers run beside the
+writer, ``busy_timeout`` waits for the write lock, and incidents carry a revision so that a change
+made from a stale snapshot fails with :class:`ConflictError` instead of overwriting another.
+
+Bounds: the outbox keeps at most ``outbox_cap`` (10,000) undelivered notifications; beyond that the
+oldest are dropped, counted (see :meth:`SqliteState.outbox_dropped`) and logged as a warning.
+Delivered notifications are deleted after 7 days.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from opstui.alerts.model import Severity
+from opstui.clock import Clock
+from opstui.incidents.model import (
+    AlertPhase,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Milestone,
+    Silence,
+)
+from opstui.state.migrations import NewerSchemaError, migrate
+from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+OUTBOX_CAP = 10_000
+"""Most undelivered notifications kept; a notifier down for days must not fill the disk."""
+DELIVERED_RETENTION = 7 * 86400.0
+
+_INCIDENT_COLUMNS = (
+    "fingerprint, rule, title, severity, state, opened_at, triggered_at, acknowledged_at, acknowledged_by, "
+    "resolved_at, resolved_by, escalation_level, last_escalated_at, alert_state, alert_cleared_at, runbook, "
+    "metric, summary, labels, reopened"
+)
+_EFFECTIVE_TICK = "kind != 'undo' AND id NOT IN (SELECT undoes FROM checklist_ticks WHERE undoes IS NOT NULL)"
+
+
+class SqliteState:
+    """The default :class:`~opstui.state.protocol.StateStore`: a SQLite file on this host."""
+
+    def __init__(
+        self, path: str | Path, clock: Clock, *, timeout: float = 5.0, outbox_cap: int = OUTBOX_CAP
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._timeout = timeout
+        self._outbox_cap = outbox_cap
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        """Touched only on the worker thread."""
+        self._version = 0
+
+    @property
+    def schema_version(self) -> int:
+        return self._version
+
+    async def open(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opstui-state")
+        try:
+            self._version = await self._call(self._connect, "open")
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
+        finally:
+            executor.shutdown(wait=False)
+
+    async def __aenter__(self) -> SqliteState:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # The worker thread -----------------------------------------------------------------------------
+
+    def _connect(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # busy_timeout: wait for another process's write lock, but give up before the call times out.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=self._timeout * 0.8)
+        try:
+            conn.row_factory = sqlite3.Row
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StateError(f"state store {self.path}: cannot use WAL journaling (got {mode})")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = migrate(conn, self._clock.now())
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return version
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StateError(f"state store {self.path} is not open")
+        return self._conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._db
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    async def _call(self, work: Callable[[], T], what: str) -> T:
+        """Run ``work`` on the worker thread, turning every failure into a one-line StateError."""
+        if self._executor is None:
+            raise StateError(f"state store {self.path} is not open")
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self._executor, work), self._timeout)
+        except StateError:
+            raise
+        except TimeoutError:
+            raise StateError(
+                f"state store {self.path}: {what} took longer than {self._timeout:g}s (disk or lock busy)"
+            ) from None
+        except NewerSchemaError as error:
+            raise StateError(f"state store {self.path}: {error}") from None
+        except (sqlite3.Error, OSError) as error:
+            raise StateError(f"state store {self.path}: cannot {what}: {_reason(error)}") from error
+
+    # Incidents -------------------------------------------------------------------------------------
+
+    async def insert_incident(
+        self, incident: Incident, event: IncidentEvent, notifications: Sequence[Notification] = ()
+    ) -> Incident:
+        def work() -> Incident:
+            with self._transaction() as conn, _one_open_per_fingerprint(incident):
+                cursor = conn.execute(
+                    f"INSERT INTO incidents ({_INCIDENT_COLUMNS}, revision) VALUES ({', '.join('?' * 21)})",
+                    (*_incident_values(incident), 0),
+                )
+                stored = replace(incident, id=_rowid(cursor), revision=0)
+                self._insert_event(conn, replace(event, incident_id=stored.id))
+                self._enqueue(conn, notifications, stored.id)
+            return stored
+
+        return await self._call(work, "record the new incident")
+
+    async def update_incident(
+        self,
+        incident: Incident,
+        events: Sequence[IncidentEvent] = (),
+        notifications: Sequence[Notification] = (),
+    ) -> Incident:
+        def work() -> Incident:
+            with self._transaction() as conn, _one_open_per_fingerprint(incident):
+                assignments = ", ".join(f"{column.strip()} = ?" for column in _INCIDENT_COLUMNS.split(","))
+                cursor = conn.execute(
+                    f"UPDATE incidents SET {assignments}, revision = revision + 1 "
+                    "WHERE id = ? AND revision = ?",
+                    (*_incident_values(incident), incident.id, incident.revision),
+                )
+                if cursor.rowcount != 1:
+                    raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
+                for event in events:
+                    self._insert_event(conn, event)
+                self._enqueue(conn, notifications, incident.id)
+            return replace(incident, revision=incident.revision + 1)
+
+        return await self._call(work, f"update incident #{incident.id}")
+
+    async def get_incident(self, incident_id: int) -> Incident | None:
+        def work() -> Incident | None:
+            row = self._db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+            return None if row is None else _incident(row)
+
+        return await self._call(work, f"read incident #{incident_id}")
+
+    async def latest_incident(self, fingerprint: str) -> Incident | None:
+        def work() -> Incident | None:
+            row = self._db.execute(
+                "SELECT * FROM incidents WHERE fingerprint = ? ORDER BY opened_at DESC, id DESC LIMIT 1",
+                (fingerprint,),
+            ).fetchone()
+            return None if row is None else _incident(row)
+
+        return await self._call(work, "read incidents")
+
+    async def open_incidents(self) -> list[Incident]:
+        def work() -> list[Incident]:
+            rows = self._db.execute("SELECT * FROM incidents WHERE state != 'resolved' ORDER BY id")
+            return [_incident(row) for row in rows]
+
+        return await self._call(work, "read open incidents")
+
+    async def recent_incidents(self, limit: int) -> list[Incident]:
+        def work() -> list[Incident]:
+            rows = self._db.execute(
+                "SELECT * FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?", (limit,)
+            )
+            return [_incident(row) for row in rows]
+
+        return await self._call(work, "read incidents")
+
+    async def add_event(self, event: IncidentEvent) -> IncidentEvent:
+        def work() -> IncidentEvent:
+            with self._transaction() as conn:
+                return self._insert_event(conn, event)
+
+        return await self._call(work, f"record on incident #{event.incident_id}")
+
+    async def events(self, incident_id: int) -> list[IncidentEvent]:
+        def work() -> list[IncidentEvent]:
+            rows = self._db.execute(
+                "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY at, id", (incident_id,)
+            )
+            return [_event(row) for row in rows]
+
+        return await self._call(work, f"read the timeline of incident #{incident_id}")
+
+    @staticmethod
+    def _insert_event(conn: sqlite3.Connection, event: IncidentEvent) -> IncidentEvent:
+        cursor = conn.execute(
+            "INSERT INTO incident_events (incident_id, at, kind, milestone, actor, host, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.incident_id,
+                event.at,
+                event.kind.value,
+                event.milestone,
+                event.actor,
+                event.host,
+                event.text,
+            ),
+        )
+        return replace(event, id=_rowid(cursor))
+
+    # Silences --------------------------------------------------------------------------------------
+
+    async def add_silence(self, silence: Silence, events: Sequence[IncidentEvent] = ()) -> Silence:
+        def work() -> Silence:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO silences (matcher, created_at, until, reason, created_by, host) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        silence.matcher,
+                        silence.created_at,
+                        silence.until,
+                        silence.reason,
+                        silence.created_by,
+                        silence.host,
+                    ),
+                )
+                for event in events:
+                    self._insert_event(conn, event)
+            return replace(silence, id=_rowid(cursor))
+
+        return await self._call(work, "record the silence")
+
+    async def active_silences(self, now: float) -> list[Silence]:
+        def work() -> list[Silence]:
+            rows = self._db.execute(
+                "SELECT * FROM silences WHERE ended_at IS NULL AND until > ? ORDER BY until DESC, id", (now,)
+            )
+            return [Silence(**dict(row)) for row in rows]
+
+        return await self._call(work, "read silences")
+
+    async def end_silences(self, matcher: str, at: float, by: str) -> int:
+        def work() -> int:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "UPDATE silences SET ended_at = ?, ended_by = ?, end_reason = 'cancelled' "
+                    "WHERE matcher = ? AND ended_at IS NULL AND until > ?",
+                    (at, by, matcher, at),
+                )
+            return cursor.rowcount
+
+        return await self._call(work, "cancel the silence")
+
+    async def expire_silences(self, now: float) -> int:
+        def work() -> int:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "UPDATE silences SET ended_at = until, end_reason = 'expired' "
+                    "WHERE ended_at IS NULL AND until <= ?",
+                    (now,),
+                )
+            return cursor.rowcount
+
+        return await self._call(work, "expire silences")
+
+    async def count_suppressed(self, silence_id: int) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                conn.execute("UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?", (silence_id,))
+
+        await self._call(work, "count a suppressed alert")
+
+    # Notification outbox ---------------------------------------------------------------------------
+
+    async def enqueue(self, notifications: Sequence[Notification]) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                self._enqueue(conn, notifications, None)
+
+        await self._call(work, "queue the notification")
+
+    def _enqueue(
+        self, conn: sqlite3.Connection, notifications: Sequence[Notification], incident_id: int | None
+    ) -> None:
+        if not notifications:
+            return
+        for item in notifications:
+            payload = dict(item.payload)
+            if incident_id is not None:
+                payload["incident_id"] = incident_id  # a new incident's id is only known here
+            conn.execute(
+                "INSERT INTO notifications (channel, payload, created_at, next_attempt_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    item.channel,
+                    json.dumps(payload, sort_keys=True),
+                    item.created_at,
+                    item.next_attempt_at if item.next_attempt_at is not None else item.created_at,
+                ),
+            )
+        (undelivered,) = conn.execute(
+            "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL"
+        ).fetchone()
+        excess = undelivered - self._outbox_cap
+        if excess > 0:
+            conn.execute(
+                "DELETE FROM notifications WHERE id IN "
+                "(SELECT id FROM notifications WHERE delivered_at IS NULL ORDER BY id LIMIT ?)",
+                (excess,),
+            )
+            conn.execute(
+                "INSERT INTO counters (name, value) VALUES ('outbox_dropped', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                (excess,),
+            )
+            log.warning(
+                "notification outbox full (%d undelivered): dropped the %d oldest", self._outbox_cap, excess
+            )
+        conn.execute(
+            "DELETE FROM notifications WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+            (self._clock.now() - DELIVERED_RETENTION,),
+        )
+
+    async def pending_notifications(self, now: float, limit: int = 100) -> list[Notification]:
+        def work() -> list[Notification]:
+            rows = self._db.execute(
+                "SELECT * FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+                "ORDER BY next_attempt_at, id LIMIT ?",
+                (now, limit),
+            )
+            return [Notification(**{**dict(row), "payload": json.loads(row["payload"])}) for row in rows]
+
+        return await self._call(work, "read the outbox")
+
+    async def mark_delivered(self, notification_id: int, at: float) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                conn.execute(
+                    "UPDATE notifications SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
+                    (at, notification_id),
+                )
+
+        await self._call(work, "mark the notification delivered")
+
+    async def mark_failed(self, notification_id: int, error: str, retry_at: float | None) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                conn.execute(
+                    "UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                    "WHERE id = ?",
+                    (error, retry_at, notification_id),
+                )
+
+        await self._call(work, "record the failed delivery")
+
+    async def pending_count(self) -> int:
+        def work() -> int:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM notifications "
+                "WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL"
+            ).fetchone()
+            return int(count)
+
+        return await self._call(work, "read the outbox")
+
+    async def outbox_dropped(self) -> int:
+        def work() -> int:
+            row = self._db.execute("SELECT value FROM counters WHERE name = 'outbox_dropped'").fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self._call(work, "read the outbox")
+
+    # Checklist ticks -------------------------------------------------------------------------------
+
+    async def add_tick(self, tick: Tick) -> Tick:
+        def work() -> Tick:
+            with self._transaction() as conn:
+                return self._insert_tick(conn, tick)
+
+        return await self._call(work, f"record the tick on {tick.task_id}")
+
+    async def ticks_since(self, since: float) -> list[Tick]:
+        def work() -> list[Tick]:
+            rows = self._db.execute(
+                f"SELECT * FROM checklist_ticks WHERE at >= ? AND {_EFFECTIVE_TICK} ORDER BY at, id", (since,)
+            )
+            return [_tick(row) for row in rows]
+
+        return await self._call(work, "read checklist ticks")
+
+    async def last_tick(self, task_id: str) -> Tick | None:
+        def work() -> Tick | None:
+            row = self._db.execute(
+                f"SELECT * FROM checklist_ticks WHERE task_id = ? AND {_EFFECTIVE_TICK} "
+                "ORDER BY at DESC, id DESC LIMIT 1",
+                (task_id,),
+            ).fetchone()
+            return None if row is None else _tick(row)
+
+        return await self._call(work, f"read the last tick of {task_id}")
+
+    async def undo_last_tick(self, actor: str, host: str | None = None) -> Tick | None:
+        def work() -> Tick | None:
+            with self._transaction() as conn:
+                row = conn.execute(
+                    f"SELECT * FROM checklist_ticks WHERE actor = ? AND {_EFFECTIVE_TICK} "
+                    "ORDER BY at DESC, id DESC LIMIT 1",
+                    (actor,),
+                ).fetchone()
+                if row is None:
+                    return None
+                undone = _tick(row)
+                self._insert_tick(
+                    conn,
+                    Tick(
+                        task_id=undone.task_id,
+                        period_start=undone.period_start,
+                        at=self._clock.now(),
+                        kind=TickKind.UNDO,
+                        actor=actor,
+                        host=host or socket.gethostname(),
+                        undoes=undone.id,
+                    ),
+                )
+            return undone
+
+        return await self._call(work, "undo the last tick")
+
+    @staticmethod
+    def _insert_tick(conn: sqlite3.Connection, tick: Tick) -> Tick:
+        cursor = conn.execute(
+            "INSERT INTO checklist_ticks (task_id, period_start, at, kind, actor, host, value, note, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                tick.task_id,
+                tick.period_start,
+                tick.at,
+                tick.kind.value,
+                tick.actor,
+                tick.host,
+                tick.value,
+                tick.note,
+                tick.undoes,
+            ),
+        )
+        return replace(tick, id=_rowid(cursor))
+
+
+# Rows <-> snapshots --------------------------------------------------------------------------------
+
+
+def _rowid(cursor: sqlite3.Cursor) -> int:
+    assert cursor.lastrowid is not None  # always set after a single-row INSERT
+    return cursor.lastrowid
+
+
+def _incident_values(incident: Incident) -> tuple[object, ...]:
+    return (
+        incident.fingerprint,
+        incident.rule,
+        incident.title,
+        incident.severity.value,
+        incident.state.value,
+        incident.opened_at,
+        incident.triggered_at,
+        incident.acknowledged_at,
+        incident.acknowledged_by,
+        incident.resolved_at,
+        incident.resolved_by,
+        incident.escalation_level,
+        incident.last_escalated_at,
+        incident.alert_state.value,
+        incident.alert_cleared_at,
+        incident.runbook,
+        incident.metric,
+        incident.summary,
+        json.dumps(dict(incident.labels), sort_keys=True),
+        incident.reopened,
+    )
+
+
+def _incident(row: sqlite3.Row) -> Incident:
+    values = dict(row)
+    values["severity"] = Severity(values["severity"])
+    values["state"] = IncidentState(values["state"])
+    values["alert_state"] = AlertPhase(values["alert_state"])
+    values["labels"] = tuple(sorted(json.loads(values["labels"]).items()))
+    return Incident(**values)
+
+
+def _event(row: sqlite3.Row) -> IncidentEvent:
+    values = dict(row)
+    values["kind"] = EventKind(values["kind"])
+    values["milestone"] = None if values["milestone"] is None else Milestone(values["milestone"])
+    return IncidentEvent(**values)
+
+
+def _tick(row: sqlite3.Row) -> Tick:
+    return Tick(**{**dict(row), "kind": TickKind(row["kind"])})
+
+
+@contextmanager
+def _one_open_per_fingerprint(incident: Incident) -> Iterator[None]:
+    """Turn a clash on the one-open-incident-per-alert index into a conflict the manager retries."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "incidents.fingerprint" not in str(error):
+            raise
+        raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
+
+
+def _reason(error: BaseException) -> str:
+    """Say what went wrong in the operator's terms, on one line."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return "the database is locked by another process"
+    if "full" in lowered:
+        return "the disk is full"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"the file is corrupt or not an opstui state database ({text})"
+    if "readonly" in lowered or "unable to open" in lowered or isinstance(error, PermissionError):
+        return f"the file cannot be opened for writing ({text})"
+    return text
