@@ -7,17 +7,13 @@ status, never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
+import importlib
 from collections.abc import Sequence
-from pathlib import Path
 
 from opstui import __version__
-from opstui.config import Config, ConfigError, find_config, load_config
-from opstui.config.durations import parse_duration
-
-EXIT_CONFIG = 2
-EXIT_UNKNOWN = 3
+from opstui.commands import COMMANDS
+from opstui.commands.common import EXIT_CONFIG, error, load
+from opstui.config import ConfigError
 
 DESCRIPTION = """\
 opstui: the on-call engineer's terminal console. Live KPIs, health checks, latency
@@ -46,95 +42,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="opstui-dark (default), opstui-light, opstui-colorblind")
     parser.add_argument("--demo", action="store_true", help="run against a built-in simulated shop (no config needed)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    validate = sub.add_parser("validate", help="check a config file and exit (0 valid, 2 invalid)",
-                              description="Check a config file: exit 0 when valid, 2 with one message when not.")
-    validate.add_argument("--config", metavar="FILE", help="config file (default: the usual lookup)")
-
-    check = sub.add_parser(
-        "check",
-        help="run every source once, evaluate the KPIs, exit by the worst status",
-        description="Headless one-shot check for cron and CI. Exit status (Nagios): 0 OK, 1 WARNING, "
-        "2 CRITICAL, 3 UNKNOWN (a source unreachable, a bad config).",
-    )
-    check.add_argument("--config", metavar="FILE", help="config file (default: the usual lookup)")
-    check.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    check.add_argument("--wait", metavar="DURATION", default="5s",
-                       help="how long websocket sources listen (default 5s)")
-
-    server = sub.add_parser("demo-server", help="serve the simulated shop alone, to point a real config at",
-                            description="Serve the simulated shop on 127.0.0.1 until interrupted.")
-    server.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    for name in COMMANDS:
+        importlib.import_module(f"opstui.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "validate":
-            return _validate(args.config)
-        if args.command == "check":
-            return _check(args.config, args.json, args.wait)
-        if args.command == "demo-server":
-            return _demo_server(args.port)
+        if args.command is not None:
+            return int(args.func(args))
         return _console(args)
     except KeyboardInterrupt:
         return 130
 
 
-def _error(message: str) -> None:
-    print(f"opstui: {message}", file=sys.stderr)
-
-
-def _load(explicit: str | None) -> tuple[Config, Path]:
-    path = find_config(explicit)
-    if path is None:
-        raise ConfigError(
-            "no config found (looked at --config, $OPSTUI_CONFIG, ./opstui.yaml and the user config dir); "
-            "copy config.example.yaml to ./opstui.yaml, or try 'opstui --demo'",
-            file="opstui",
-        )
-    return load_config(path), path
-
-
-def _validate(explicit: str | None) -> int:
-    try:
-        config, path = _load(explicit)
-    except ConfigError as exc:
-        _error(str(exc))
-        return EXIT_CONFIG
-    print(f"{path}: valid ({len(config.sources)} sources, {len(config.kpis)} KPIs)")
-    return 0
-
-
-def _check(explicit: str | None, as_json: bool, wait: str) -> int:
-    from opstui.check import render_json, render_table, run_check
-
-    try:
-        wait_seconds = parse_duration(wait)
-    except ValueError as exc:
-        _error(f"--wait: {exc}")
-        return EXIT_UNKNOWN
-    try:
-        config, _ = _load(explicit)
-    except ConfigError as exc:
-        _error(str(exc))
-        return EXIT_UNKNOWN
-    report = asyncio.run(run_check(config, wait=wait_seconds))
-    print(render_json(report) if as_json else render_table(report))
-    return int(report.status)
-
-
-def _demo_server(port: int) -> int:
-    from opstui.demo.shop import run_demo_server
-
-    asyncio.run(run_demo_server(port))
-    return 0
-
-
 def _console(args: argparse.Namespace) -> int:
     from opstui.clock import SystemClock
-    from opstui.monitor import Monitor
+    from opstui.core import Core
 
     clock = SystemClock()
     shop = None
@@ -147,14 +72,14 @@ def _console(args: argparse.Namespace) -> int:
         config = demo_config(base_url)
     else:
         try:
-            config, _ = _load(args.config)
+            config, _ = load(args.config)
         except ConfigError as exc:
-            _error(str(exc))
+            error(str(exc))
             return EXIT_CONFIG
     from opstui.ui.app import OpstuiApp
 
-    monitor = Monitor(config, clock)
-    app = OpstuiApp(monitor, theme=args.theme, demo=args.demo)
+    core = Core(config, clock, state_path=args.state)
+    app = OpstuiApp(core, theme=args.theme, demo=args.demo)
     try:
         app.run()
     finally:

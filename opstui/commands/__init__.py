@@ -1,0 +1,15 @@
+"""The subcommands of ``opstui``, one module each.
+
+Each module has ``register(sub)``, which adds its parser and sets ``func`` to a function taking the
+parsed arguments and returning the exit status. Adding a command is one module and one line in
+:data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "check",
+    "demo_server",
+)
+"""Module names under ``opstui.commands``, in the order ``opstui --help`` lists them."""
