@@ -129,12 +129,18 @@ def _dotted(path: PathKey) -> str:
     return out
 
 
+_UNION_PARTS = frozenset(
+    {"http", "json", "websocket", "postgres", "webhook", "slack", "email", "str", "int", "list[int]", "float"}
+)
+"""Discriminator tags and union members pydantic puts in an error's location; not keys of the file."""
+
+
 def _config_error(exc: ValidationError, lines: dict[PathKey, int], file: str) -> ConfigError:
     error = exc.errors()[0]
     loc: list[str | int] = []
     for part in error["loc"]:
         # pydantic adds the discriminator tag or the union member to the location; drop them.
-        if isinstance(part, str) and part in ("http", "json", "websocket", "str", "int", "list[int]", "float"):
+        if isinstance(part, str) and part in _UNION_PARTS:
             continue
         loc.append(part)
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -147,20 +153,20 @@ def _config_error(exc: ValidationError, lines: dict[PathKey, int], file: str) ->
             line = lines[probe]
             break
         probe = probe[:-1]
-    message = _message(error)
+    message = _message(error, noun=str(path[0]).removesuffix("s") if path else "")
     return ConfigError(message, file=file, line=line if line is not None else lines.get(()), path=_dotted(path))
 
 
-def _message(error: Any) -> str:
+def _message(error: Any, noun: str) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key (check the spelling; config.example.yaml lists every key)"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        tag = error.get("ctx", {}).get("tag", "?")
-        return f"unknown source type {tag!r}; expected one of: http, json, websocket"
+        ctx = error.get("ctx", {})
+        return f"unknown {noun} type {ctx.get('tag', '?')!r}; expected one of: {ctx.get('expected_tags', '?')}"
     if kind == "union_tag_not_found":
-        return "a source needs a 'type' (http, json or websocket)"
+        return f"a {noun} needs a 'type'"
     msg = str(error["msg"])
     return msg.removeprefix("Value error, ")

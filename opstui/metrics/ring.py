@@ -67,7 +67,7 @@ class Ring:
             def __getitem__(self_inner, i: int) -> float:
                 return ts[(start + i) % cap]
 
-        return bisect_left(_View(), since)  # type: ignore[arg-type]
+        return bisect_left(_View(), since)
 
     def since(self, since: float, until: float | None = None) -> tuple[list[float], list[float]]:
         """Points with ``since <= ts`` (and ``ts <= until``), oldest first, as two lists."""

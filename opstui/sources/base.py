@@ -87,7 +87,7 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The wait before the next attempt; grows with each call until :meth:`reset`."""
-        ceiling = min(self.cap, self.base * (2**self.failures))
+        ceiling = float(min(self.cap, self.base * 2.0**self.failures))
         self.failures += 1
         # Half fixed, half jitter: never zero, never in lock-step with other consoles.
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
