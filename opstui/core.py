@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from opstui.clock import Clock
 from opstui.config.incidents import StateSettings, operator_name
@@ -30,6 +32,8 @@ class HeaderCounts:
     overdue_tasks: int = 0
     banner: str | None = None
     """A new P0/P1 incident's one-line banner, shown on every screen until acknowledged."""
+    on_call: str | None = None
+    """Who is on call now (the rotation's primary), when a rotation is configured."""
 
 
 class Core:
@@ -48,7 +52,14 @@ class Core:
         self.incidents: IncidentManager | None = None
         self.state_error: str | None = None
         """Why the state store could not be opened; the console still shows live metrics."""
-        self._counts = HeaderCounts()
+        self.unacknowledged = 0
+        """Open incidents nobody has acknowledged; kept current by the alert loop."""
+        self.overdue_tasks = 0
+        """Checklist tasks past due; kept current by the checklist loop."""
+        self.banner: str | None = None
+        """Set by the alert loop when a P0/P1 opens; cleared when it is acknowledged."""
+        self.on_call: str | None = None
+        """Set by the rotation, when one is configured."""
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -80,6 +91,22 @@ class Core:
             await self.state.close()
             self.state = None
 
+    def spawn(self, loop: Coroutine[Any, Any, None], name: str) -> None:
+        """Run one of the core's background loops until :meth:`stop`; a loop that dies is logged, not fatal."""
+        task = asyncio.create_task(loop, name=name)
+        task.add_done_callback(_log_death)
+        self._tasks.append(task)
+
     def header_counts(self) -> HeaderCounts:
         """The counts the header shows; refreshed by the core's own loops, read without waiting."""
-        return self._counts
+        return HeaderCounts(
+            unacknowledged=self.unacknowledged,
+            overdue_tasks=self.overdue_tasks,
+            banner=self.banner,
+            on_call=self.on_call,
+        )
+
+
+def _log_death(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background loop %s stopped: %s", task.get_name(), task.exception())
