@@ -1,0 +1,203 @@
+"""``opstui incidents``: the incidents in the state store, from a shell or a script.
+
+Also home of what ``ack``, ``resolve`` and ``report`` share: opening the state store the config
+names (or ``--state``) with an incident manager that records the same who / when / host as the
+console's keys. Exit statuses: 0 done, 1 no such incident / not possible / state store unavailable,
+2 bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from opstui.clock import SystemClock
+from opstui.commands.common import EXIT_CONFIG, error, load
+from opstui.config import Config, ConfigError
+from opstui.config.durations import format_duration
+from opstui.config.incidents import StateSettings, operator_name
+from opstui.incidents.manager import IncidentError, IncidentManager
+from opstui.incidents.model import Incident
+from opstui.state import StateError, StateStore, open_state
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""No such incident, already resolved, or the state store cannot be opened."""
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--state`` for every incident command.
+
+    ``--state`` defaults to SUPPRESS so that ``opstui --state X incidents`` (the top-level option)
+    is not overwritten by the subcommand's default.
+    """
+    parser.add_argument("--config", metavar="FILE", help="config file (default: the usual lookup; none is fine)")
+    parser.add_argument(
+        "--state", metavar="PATH", default=argparse.SUPPRESS, help="state database (default: from the config)"
+    )
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "incidents",
+        help="list incidents from the state store (open ones by default)",
+        description="List incidents from the state store: id, severity, state, title, opened, age, who "
+        "acknowledged. Exit 0, 1 if the state store cannot be opened, 2 on a bad config.",
+    )
+    add_common(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    parser.add_argument("--all", action="store_true", help="resolved ones too (newest first)")
+    parser.add_argument("--limit", type=int, default=100, metavar="N", help="with --all: at most N (default 100)")
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What an incident command works with: the config, its time zone and the manager."""
+
+    config: Config
+    tz: tzinfo
+    manager: IncidentManager
+    clock: SystemClock
+
+
+def load_optional(explicit: str | None) -> Config:
+    """The config if one is found; the defaults otherwise (listing a state file needs no config)."""
+    try:
+        config, _ = load(explicit)
+    except ConfigError:
+        if explicit:
+            raise
+        from opstui.config.loader import find_config
+
+        if find_config(None) is not None:
+            raise
+        return Config()
+    return config
+
+
+def zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@asynccontextmanager
+async def session(config: Config, state_path: str | None) -> AsyncIterator[Session]:
+    """The state store and a manager recording the config's operator (or login) and this host."""
+    clock = SystemClock()
+    settings = config.state
+    if state_path is not None:
+        settings = StateSettings(backend=settings.backend, path=state_path, timeout=settings.timeout)
+    state: StateStore = await open_state(settings, clock)
+    try:
+        manager = IncidentManager(
+            state,
+            clock,
+            config.incidents,
+            operator_name(config.operator),
+            host=socket.gethostname(),
+            escalation=config.escalation,
+        )
+        yield Session(config, zone(config.timezone), manager, clock)
+    finally:
+        await state.close()
+
+
+def execute(args: argparse.Namespace, work: Callable[[Session], Awaitable[int]]) -> int:
+    """Load the config, open the store, run ``work``; every failure is one line and an exit status."""
+    try:
+        config = load_optional(args.config)
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_CONFIG
+
+    async def main() -> int:
+        async with session(config, getattr(args, "state", None)) as current:
+            return await work(current)
+
+    try:
+        return asyncio.run(main())
+    except IncidentError as exc:
+        error(str(exc))
+        return EXIT_FAILED
+    except (StateError, OSError) as exc:
+        error(f"state store unavailable: {exc}")
+        return EXIT_FAILED
+
+
+def when(at: float | None, tz: tzinfo) -> str:
+    return "" if at is None else datetime.fromtimestamp(at, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def as_dict(incident: Incident, manager: IncidentManager, now: float) -> dict[str, object]:
+    """One incident for ``--json``: the stored fields plus the SLA as the screen computes it."""
+    return {
+        "id": incident.id,
+        "severity": incident.severity.value,
+        "state": incident.state.value,
+        "title": incident.title,
+        "rule": incident.rule,
+        "opened_at": incident.opened_at,
+        "triggered_at": incident.triggered_at,
+        "age_seconds": round(now - incident.opened_at, 1),
+        "acknowledged_at": incident.acknowledged_at,
+        "acknowledged_by": incident.acknowledged_by,
+        "resolved_at": incident.resolved_at,
+        "resolved_by": incident.resolved_by,
+        "alert_state": incident.alert_state.value,
+        "escalation_level": incident.escalation_level,
+        "sla_remaining_seconds": round(manager.sla_remaining(incident, now), 1),
+        "sla_breached": manager.breached(incident, now),
+        "runbook": incident.runbook,
+        "summary": incident.summary,
+    }
+
+
+def table(incidents: list[Incident], now: float, tz: tzinfo) -> str:
+    header = ("ID", "SEV", "STATE", "TITLE", "OPENED", "AGE", "ACKNOWLEDGED")
+    rows = [
+        (
+            f"#{i.id}",
+            i.severity.value,
+            i.state.value,
+            i.title if len(i.title) <= 48 else i.title[:47] + "…",
+            when(i.opened_at, tz),
+            format_duration(max(0.0, (i.resolved_at or now) - i.opened_at)),
+            f"{i.acknowledged_by} {when(i.acknowledged_at, tz)}" if i.acknowledged_by else "-",
+        )
+        for i in incidents
+    ]
+    widths = [max(len(str(row[c])) for row in [header, *rows]) for c in range(len(header))]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        manager = current.manager
+        if args.all:
+            incidents = await manager.all_incidents(max(1, args.limit))
+        else:
+            incidents = await manager.open_incidents()
+        now = current.clock.now()
+        if args.json:
+            print(json.dumps([as_dict(i, manager, now) for i in incidents], indent=2))
+        elif not incidents:
+            print("no incidents" if args.all else "no open incidents")
+        else:
+            print(table(incidents, now, current.tz))
+        return EXIT_OK
+
+    return execute(args, work)

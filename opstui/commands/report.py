@@ -1,0 +1,62 @@
+"""``opstui report ID``: the seeds' post-incident review, drafted from the incident's timeline.
+
+The console's detail view writes the same document (key ``p``) to :func:`review_path`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from opstui.commands.common import error
+from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
+from opstui.incidents.review import render_review
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "report",
+        help="write the post-incident review of an incident as Markdown",
+        description="Fill the post-incident review template (date, duration, severity, timeline, notes as "
+        "root cause and resolution, action items) from incident ID. Exit 0, 1 no such incident, 2 bad config.",
+    )
+    parser.add_argument("id", type=int, metavar="ID", help="the incident number, as 'opstui incidents' shows it")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_common(parser)
+    parser.set_defaults(func=run)
+
+
+def review_path(state_file: Path, incident_id: int) -> Path:
+    """Where the console writes a review: ``reviews/`` beside the state database, one file per incident."""
+    return state_file.expanduser().parent / "reviews" / f"incident-{incident_id}-review.md"
+
+
+def write_review(path: Path, markdown: str) -> None:
+    """Write atomically (temp file + rename) so a half-written review never replaces a good one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(markdown, encoding="utf-8")
+    partial.replace(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        manager = current.manager
+        incident = await manager.get(args.id)
+        if incident is None:
+            error(f"there is no incident #{args.id}")
+            return EXIT_FAILED
+        markdown = render_review(incident, await manager.timeline(args.id), current.tz)
+        if not args.output or args.output == "-":
+            print(markdown, end="")
+            return EXIT_OK
+        try:
+            write_review(Path(args.output), markdown)
+        except OSError as exc:
+            error(f"cannot write {args.output}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        print(f"wrote the review of #{incident.id} to {args.output}")
+        return EXIT_OK
+
+    return execute(args, work)

@@ -1,0 +1,40 @@
+"""``opstui resolve ID``: resolve an incident from a shell, recorded exactly as the ``r`` key does."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from opstui.commands.common import error
+from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
+from opstui.incidents.model import IncidentState
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "resolve",
+        help="resolve an incident (who: the config's operator or your login; this host)",
+        description="Resolve incident ID; --note says how (the review's Resolution). Exit 0 done, "
+        "1 no such incident / already resolved, 2 bad config.",
+    )
+    parser.add_argument("id", type=int, metavar="ID", help="the incident number, as 'opstui incidents' shows it")
+    parser.add_argument("--note", metavar="TEXT", help="how it was resolved (kept on the timeline)")
+    add_common(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        manager = current.manager
+        before = await manager.get(args.id)
+        if before is None:
+            error(f"there is no incident #{args.id}")
+            return EXIT_FAILED
+        if before.state is IncidentState.RESOLVED:
+            error(f"incident #{args.id} is already resolved (by {before.resolved_by})")
+            return EXIT_FAILED
+        incident = await manager.resolve(args.id, note=args.note)
+        print(f"#{incident.id} resolved by {incident.resolved_by}: {incident.title}")
+        return EXIT_OK
+
+    return execute(args, work)
