@@ -1,0 +1,132 @@
+"""The console app: registers the themes, owns the core's lifetime, switches modes, paces redraws.
+
+It stays thin on purpose: each screen lives in ``screens/``, each widget in ``widgets/``, the
+styles in ``styles/*.tcss``. The app redraws the active screen at ``ui.refresh`` (1 Hz by default)
+from the core's snapshot, never per event, so a burst of traffic costs the screen nothing extra.
+The redraw pace is real (wall) time on purpose: it is a CPU budget, not domain time, and a
+time-warped demo clock must not make the screen repaint faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import PurePath
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from opstui.core import Core
+from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.screens.checklist import ChecklistScreen
+from opstui.ui.screens.engineering import EngineeringScreen
+from opstui.ui.screens.executive import ExecutiveScreen
+from opstui.ui.screens.help import HelpScreen
+from opstui.ui.screens.oncall import OnCallScreen
+from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, load_themes
+
+MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist"}
+
+
+class OpstuiApp(App[int]):
+    """The on-call console around one :class:`Core`."""
+
+    TITLE = "opstui"
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/header.tcss", "styles/engineering.tcss"]
+    MODES: ClassVar[dict[str, type[Screen[None]]]] = {  # type: ignore[assignment]
+        "engineering": EngineeringScreen,
+        "oncall": OnCallScreen,
+        "executive": ExecutiveScreen,
+        "checklist": ChecklistScreen,
+    }
+    DEFAULT_MODE = "engineering"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering"),
+        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall"),
+        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive"),
+        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("t", "cycle_theme", "Theme", id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, core: Core, theme: str | None = None, demo: bool = False) -> None:
+        self.core = core
+        self.demo = demo
+        self._themes = load_themes()
+        self._wanted_theme = theme or core.config.ui.theme
+        self._last_banner: str | None = None
+        super().__init__()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(STATUS_DEFAULTS)
+
+    @property
+    def theme_names(self) -> list[str]:
+        """The console's own themes, in the order ``t`` cycles them."""
+        return self._themes.names
+
+    async def on_mount(self) -> None:
+        for theme in self._themes.themes.values():
+            self.register_theme(theme)
+        for problem in self._themes.problems:
+            self.notify(problem, title="theme skipped", severity="warning")
+        if self._wanted_theme in self._themes.themes:
+            self.theme = self._wanted_theme
+        else:
+            self.notify(f"unknown theme {self._wanted_theme!r}; using {DEFAULT_THEME}", severity="warning")
+            self.theme = DEFAULT_THEME
+        await self.core.start()
+        self.tick()
+        self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
+
+    async def on_unmount(self) -> None:
+        await self.core.stop()
+
+    def tick(self) -> None:
+        """One redraw: the active screen's header and body, from one snapshot; rings once per new banner."""
+        banner = self.core.banner
+        if banner and banner != self._last_banner:
+            self.bell()
+        self._last_banner = banner
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.refresh_header()
+            screen.refresh_from_core()
+
+    def action_cycle_theme(self) -> None:
+        names = self.theme_names
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        help_text = screen.HELP if isinstance(screen, ConsoleScreen) else ""
+        self.push_screen(HelpScreen(help_text or "## opstui", self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str]]:
+        """Every live binding as ``(key, description, where)``: what ``?`` and the README list."""
+        rows: list[tuple[str, str, str]] = []
+        for active in self.active_bindings.values():
+            binding, node = active.binding, active.node
+            where = "everywhere" if node is self else getattr(node, "TITLE_TEXT", "") or type(node).__name__
+            description = binding.description or binding.tooltip or binding.action
+            rows.append((binding.key_display or self.get_key_display(binding), description, where))
+        return rows
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, title in MODE_TITLES.items():
+            yield SystemCommand(f"Screen: {title}", f"Switch to the {title} screen", self._switcher(mode))
+        yield SystemCommand("Cycle theme", "Switch to the next opstui theme", self.action_cycle_theme)
+        yield SystemCommand("Keys and help", "Show this screen's help and every key", self.action_help)
+
+    def _switcher(self, mode: str) -> Callable[[], None]:
+        def switch() -> None:
+            self.switch_mode(mode)
+
+        return switch

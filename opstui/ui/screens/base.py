@@ -1,0 +1,61 @@
+"""The base every console screen shares: header on top, footer at the bottom, a body in between.
+
+A screen reads the core in :meth:`ConsoleScreen.refresh_from_core`, which the app calls on the
+active screen only, at ``ui.refresh`` (1 Hz by default) and once right after the screen is shown.
+It must stay synchronous and cheap (update what changed, skip what is hidden); a screen that needs
+the async state store starts its own ``self.run_worker(..., exclusive=True, exit_on_error=False)``
+from there, so a slow database never stalls the redraw.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from opstui.ui.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from opstui.core import Core
+    from opstui.monitor import Snapshot
+
+
+class ConsoleScreen(Screen[None]):
+    """Header + ``compose_body()`` + Footer, with ``self.core`` and a 1 Hz ``refresh_from_core``."""
+
+    HELP: ClassVar[str] = ""
+    """Markdown shown at the top of the help screen (``?``) when this screen is active."""
+    TITLE_TEXT: ClassVar[str] = ""
+    """The screen's name as the help screen and the command palette show it."""
+
+    @property
+    def core(self) -> Core:
+        """The app's core (the one object every screen reads and commands)."""
+        return self.app.core  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def demo(self) -> bool:
+        return bool(getattr(self.app, "demo", False))
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(demo=self.demo)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between the header and the footer; subclasses override this."""
+        yield from ()
+
+    def refresh_header(self, snapshot: Snapshot | None = None) -> None:
+        """Redraw the shared header from the core."""
+        self.query_one(ConsoleHeader).update_from(self.core, snapshot)
+
+    def refresh_from_core(self) -> None:
+        """Read the core and update the body; sync and cheap (called every ``ui.refresh``)."""
+
+    def on_screen_resume(self) -> None:
+        # Shown (first time or after a mode switch): draw now rather than up to a second later.
+        self.refresh_header()
+        self.refresh_from_core()

@@ -1,0 +1,100 @@
+"""The console shell: modes, help, themes, header, and the core's lifetime."""
+
+from __future__ import annotations
+
+from opstui.clock import FakeClock
+from opstui.core import Core
+from opstui.ui.screens.checklist import ChecklistScreen
+from opstui.ui.screens.engineering import EngineeringScreen
+from opstui.ui.screens.executive import ExecutiveScreen
+from opstui.ui.screens.help import HelpScreen
+from opstui.ui.screens.oncall import OnCallScreen
+from tests.ui.conftest import feed, make_app
+
+
+async def test_keys_1_to_4_switch_screens(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert isinstance(app.screen, EngineeringScreen)
+        for key, screen in (("2", OnCallScreen), ("3", ExecutiveScreen), ("4", ChecklistScreen),
+                            ("1", EngineeringScreen)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+
+
+async def test_help_lists_every_binding(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(120, 40)) as pilot:
+        expected = {active.binding.description for active in app.active_bindings.values()}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
+        for description in expected:
+            assert description in text
+        for key in ("1", "2", "3", "4", "?", "t", "q"):
+            assert f"`{key}`" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EngineeringScreen)
+
+
+async def test_t_cycles_themes(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test() as pilot:
+        assert app.theme == "opstui-dark"
+        seen = [app.theme]
+        for _ in app.theme_names:
+            await pilot.press("t")
+            seen.append(app.theme)
+        assert set(seen) == {"opstui-dark", "opstui-light", "opstui-colorblind"}
+        assert seen[-1] == "opstui-dark"
+
+
+async def test_theme_argument_chooses_theme(core: Core) -> None:
+    app = make_app(core, theme="opstui-colorblind")
+    async with app.run_test():
+        assert app.theme == "opstui-colorblind"
+
+
+async def test_header_shows_launch_status_counts_and_banner(core: Core, clock: FakeClock) -> None:
+    feed(core)
+    app = make_app(core, demo=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        core.unacknowledged = 2
+        core.overdue_tasks = 1
+        core.on_call = "alice"
+        core.banner = "P1 High Error Rate: error rate 6.2% > 5%"
+        bells: list[None] = []
+        app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+        app.tick()
+        app.tick()
+        await pilot.pause()
+
+        def text(selector: str) -> str:
+            return str(app.screen.query_one(selector).content)  # type: ignore[attr-defined]
+
+        assert text("#hdr-env") == "test"
+        assert text("#hdr-tplus") == "T+02:15"
+        assert "CRITICAL" in text("#hdr-status")  # payments is down
+        assert text("#hdr-unacked") == "2 unacked"
+        assert text("#hdr-overdue") == "1 overdue"
+        assert text("#hdr-oncall") == "on-call alice"
+        assert "High Error Rate" in text("#hdr-banner")
+        assert text("#hdr-demo") == "DEMO"
+        assert len(bells) == 1  # once per new banner, not once per tick
+        clock.advance(120)
+        app.tick()
+        await pilot.pause()
+        assert text("#hdr-tplus") == "T+02:17"
+
+
+async def test_core_started_and_stopped(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert core.state is not None
+        assert core.state_error is None
+        await pilot.press("q")
+    assert core.state is None
