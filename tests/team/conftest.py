@@ -1,0 +1,79 @@
+"""A real PostgreSQL for team-mode tests: each test gets its own schema, dropped afterwards.
+
+The server is ``$OPSTUI_TEST_PG_DSN`` or ``postgresql://postgres@127.0.0.1:5432/postgres``. When it cannot be
+reached the tests are skipped with the reason, unless ``OPSTUI_REQUIRE_PG=1`` (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+
+from opstui.clock import FakeClock
+from opstui.config.incidents import EscalationSettings, IncidentSettings
+from opstui.incidents.manager import IncidentManager
+from opstui.state.postgres import PostgresState
+
+DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    return os.environ.get("OPSTUI_TEST_PG_DSN", DEFAULT_DSN)
+
+
+@pytest.fixture
+async def admin(pg_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    try:
+        conn = await asyncpg.connect(pg_dsn, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        if os.environ.get("OPSTUI_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL required but unreachable at {pg_dsn}: {error}")
+        pytest.skip(f"PostgreSQL unreachable at {pg_dsn}: {error}")
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def schema(admin: asyncpg.Connection) -> AsyncIterator[str]:
+    name = f"opstui_test_{uuid.uuid4().hex[:12]}"
+    yield name
+    await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_state(pg_dsn: str, schema: str, clock: FakeClock) -> Callable[..., PostgresState]:
+    """A new (unopened) store on the test's schema: several of them are several consoles."""
+
+    def make(**options: object) -> PostgresState:
+        return PostgresState(pg_dsn, clock, schema=schema, **options)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+async def pg_state(make_state: Callable[..., PostgresState]) -> AsyncIterator[PostgresState]:
+    async with make_state() as store:
+        yield store
+
+
+@pytest.fixture
+def state(pg_state: PostgresState) -> PostgresState:
+    """The name the SQLite tests use, so they can run here unchanged (see test_parity.py)."""
+    return pg_state
+
+
+@pytest.fixture
+def manager(pg_state: PostgresState, clock: FakeClock) -> IncidentManager:
+    return IncidentManager(
+        pg_state, clock, IncidentSettings(), operator="alice", host="oncall-box", escalation=EscalationSettings()
+    )
