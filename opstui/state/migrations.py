@@ -110,6 +110,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         ),
     ),
+    Migration(
+        2,
+        "change feed: every write to incidents, timelines, silences and ticks gets a sequence number",
+        (
+            # Triggers, not code in each write, so that no write path can forget to announce itself.
+            # ``ref`` is the incident for timeline events (what a screen has to reload).
+            """CREATE TABLE changes (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL,
+                ref INTEGER NOT NULL
+            )""",
+            *(
+                f"CREATE TRIGGER changes_{table}_{op.lower()} AFTER {op} ON {table} "
+                f"BEGIN INSERT INTO changes (kind, ref) VALUES ('{kind}', NEW.{ref}); END"
+                for table, kind, ref in (
+                    ("incidents", "incident", "id"),
+                    ("incident_events", "event", "incident_id"),
+                    ("silences", "silence", "id"),
+                    ("checklist_ticks", "tick", "id"),
+                )
+                for op in ("INSERT", "UPDATE")
+            ),
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -7,12 +7,14 @@ console shows an acknowledgement, a note or a tick as done only after that. Fail
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from opstui.incidents.model import Incident, IncidentEvent, Silence
+from opstui.state.audit import AuditEntry
+from opstui.state.changes import Change
 
 
 class StateError(Exception):
@@ -176,4 +178,28 @@ class StateStore(Protocol):
 
         The undo is itself a tick (kind ``undo``, from ``host``, default this machine) for the audit trail.
         """
+        ...
+
+    # Change feed, audit, claiming the outbox (team mode) -------------------------------------------
+
+    async def last_change(self) -> int:
+        """The newest change's sequence number (0 when nothing was ever written)."""
+        ...
+
+    async def changes_since(self, seq: int, limit: int = 500) -> list[Change]:
+        """Changes after ``seq``, oldest first: every write to incidents, timelines, silences and ticks."""
+        ...
+
+    async def subscribe(self, since: int | None = None) -> AsyncIterator[Change]:
+        """Start following the change feed; the iterator yields every change after ``since`` (default: now),
+        pushed (PostgreSQL NOTIFY) or polled (SQLite), and catches up after a dropped connection."""
+        ...
+
+    async def audit(self, since: float) -> list[AuditEntry]:
+        """Every action at or after ``since``: who, when, from which host, what, oldest first."""
+        ...
+
+    async def claim_notifications(self, now: float, lease: float, limit: int = 100) -> list[Notification]:
+        """Take due notifications for delivery by this console alone; due again for anyone at ``now + lease``
+        unless marked delivered or failed first (so a console that dies mid-send does not lose them)."""
         ...

@@ -25,7 +25,7 @@ import json
 import logging
 import socket
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -44,6 +44,8 @@ from opstui.incidents.model import (
     Milestone,
     Silence,
 )
+from opstui.state.audit import AuditEntry, audit_sql, entry
+from opstui.state.changes import Change, PollWakeup, follow
 from opstui.state.migrations import NewerSchemaError, migrate
 from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
 
@@ -494,6 +496,54 @@ class SqliteState:
             return undone
 
         return await self._call(work, "undo the last tick")
+
+    # Change feed, audit and claiming the outbox ------------------------------------------------------
+
+    async def last_change(self) -> int:
+        """The newest change's sequence number (0 when nothing was ever written)."""
+
+        def work() -> int:
+            return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+        return await self._call(work, "read the change feed")
+
+    async def changes_since(self, seq: int, limit: int = 500) -> list[Change]:
+        def work() -> list[Change]:
+            rows = self._db.execute(
+                "SELECT seq, kind, ref FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            )
+            return [Change(int(row["seq"]), row["kind"], int(row["ref"])) for row in rows]
+
+        return await self._call(work, "read the change feed")
+
+    async def subscribe(self, since: int | None = None, poll: float = 0.5) -> AsyncIterator[Change]:
+        """Every change after ``since`` (default: after now); a file has no NOTIFY, so this polls."""
+        start = await self.last_change() if since is None else since
+        return follow(self.changes_since, PollWakeup(self._clock, poll), start)
+
+    async def audit(self, since: float) -> list[AuditEntry]:
+        def work() -> list[AuditEntry]:
+            return [entry(row) for row in self._db.execute(audit_sql("?1"), (since,))]
+
+        return await self._call(work, "read the audit trail")
+
+    async def claim_notifications(self, now: float, lease: float, limit: int = 100) -> list[Notification]:
+        """Take due notifications for delivery: not due again for anyone until ``now + lease``."""
+
+        def work() -> list[Notification]:
+            with self._transaction() as conn:
+                rows = conn.execute(
+                    "SELECT * FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+                    "ORDER BY next_attempt_at, id LIMIT ?",
+                    (now, limit),
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
+                    [(now + lease, row["id"]) for row in rows],
+                )
+            return [Notification(**{**dict(row), "payload": json.loads(row["payload"])}) for row in rows]
+
+        return await self._call(work, "claim notifications")
 
     @staticmethod
     def _insert_tick(conn: sqlite3.Connection, tick: Tick) -> Tick:
