@@ -1,0 +1,164 @@
+"""The rule engine: evaluates every rule against the metric store and runs Prometheus' alert states.
+
+For each rule and each series its expression returns (the alert's *fingerprint*: rule name + labels):
+
+- inactive -> **pending** when the condition first holds (at once **firing** when ``for`` is 0);
+- pending -> **firing** at the first evaluation where it has held for ``for`` (``now - active_at >= for``),
+  and pending -> inactive if it stops holding before that (no incident, nothing sent);
+- firing -> **resolved** at the first evaluation where it has not held for ``keep_firing_for``;
+- resolved -> pending again if it comes back (the incident manager then reopens or re-fires the same
+  incident, so a flapping alert never opens a new incident each time), or forgotten after
+  ``resolved_retention``.
+
+The engine keeps this state in memory and returns the transitions; what they mean for incidents is the
+:class:`~opstui.incidents.manager.IncidentManager`'s business. Its size is bounded by the metric store's
+``max_series``: there is at most one alert per series a rule's expression can return.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from opstui.alerts.evaluate import Context, Vector, evaluate
+from opstui.alerts.expr import Node, main_metric, parse
+from opstui.alerts.model import AlertState, AlertTransition
+from opstui.clock import Clock
+from opstui.config.alerting import AlertingSettings, AlertRule, render_summary
+from opstui.metrics.sample import series_key
+from opstui.metrics.store import MetricStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert as the engine last saw it: what the On-call screen lists as pending or firing."""
+
+    rule: str
+    fingerprint: str
+    labels: tuple[tuple[str, str], ...]
+    state: AlertState
+    active_at: float
+    """When the condition started holding (the start of pending)."""
+    last_true: float
+    """The last evaluation at which the condition held."""
+    value: float
+    fired_at: float | None = None
+    resolved_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rule: AlertRule
+    expr: Node
+    metric: str | None
+
+
+def fingerprint(rule: str, labels: dict[str, str]) -> str:
+    """``High Error Rate`` or ``Service Down{source="api"}``: what silences and incidents key on."""
+    return series_key(rule, labels)
+
+
+class RuleEngine:
+    """Evaluates alert rules on demand; :meth:`evaluate` returns what changed since the last call."""
+
+    def __init__(
+        self,
+        rules: Sequence[AlertRule],
+        store: MetricStore,
+        clock: Clock,
+        settings: AlertingSettings | None = None,
+    ) -> None:
+        self.settings = settings or AlertingSettings()
+        self._rules = [_Compiled(rule, node := parse(rule.expr), main_metric(node)) for rule in rules]
+        self._store = store
+        self._clock = clock
+        self._alerts: dict[str, dict[str, Alert]] = {rule.name: {} for rule in rules}
+        self.errors: dict[str, str] = {}
+        """Rules whose last evaluation failed, with why (shown, logged; the others still run)."""
+        self.evaluated_at: float | None = None
+
+    @property
+    def rules(self) -> list[AlertRule]:
+        return [compiled.rule for compiled in self._rules]
+
+    def alerts(self) -> list[Alert]:
+        """Every pending, firing or recently resolved alert, firing first, then by rule name."""
+        order = {AlertState.FIRING: 0, AlertState.PENDING: 1, AlertState.RESOLVED: 2}
+        everything = [alert for alerts in self._alerts.values() for alert in alerts.values()]
+        return sorted(everything, key=lambda a: (order.get(a.state, 3), a.rule, a.fingerprint))
+
+    def evaluate(self) -> list[AlertTransition]:
+        """Evaluate every rule at the clock's now; return the state changes, in rule order."""
+        now = self._clock.now()
+        self.evaluated_at = now
+        ctx = Context(self._store, now, self.settings.lookback)
+        transitions: list[AlertTransition] = []
+        for compiled in self._rules:
+            try:
+                result = evaluate(compiled.expr, ctx)
+            except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the others
+                message = f"{type(exc).__name__}: {exc}"
+                if self.errors.get(compiled.rule.name) != message:
+                    log.warning("alert rule %r failed: %s", compiled.rule.name, message)
+                self.errors[compiled.rule.name] = message
+                continue
+            self.errors.pop(compiled.rule.name, None)
+            transitions += self._step(compiled, result, now)
+        return transitions
+
+    def _step(self, compiled: _Compiled, result: Vector, now: float) -> list[AlertTransition]:
+        rule = compiled.rule
+        alerts = self._alerts[rule.name]
+        out: list[AlertTransition] = []
+        holding: set[str] = set()
+        for key, value in result.items():
+            labels = {**dict(key), **rule.labels}
+            fp = fingerprint(rule.name, labels)
+            holding.add(fp)
+            alert = alerts.get(fp)
+            if alert is None or alert.state in (AlertState.INACTIVE, AlertState.RESOLVED):
+                alert = Alert(rule.name, fp, tuple(sorted(labels.items())), AlertState.PENDING, now, now, value)
+                state = AlertState.PENDING
+                if rule.for_ <= 0:
+                    state = AlertState.FIRING
+                    alert = replace(alert, state=state, fired_at=now)
+                out.append(self._transition(compiled, alert, state, now))
+            elif alert.state is AlertState.PENDING and now - alert.active_at >= rule.for_:
+                alert = replace(alert, state=AlertState.FIRING, fired_at=now, last_true=now, value=value)
+                out.append(self._transition(compiled, alert, AlertState.FIRING, now))
+            else:
+                alert = replace(alert, last_true=now, value=value)
+            alerts[fp] = alert
+        for fp, alert in list(alerts.items()):
+            if fp in holding:
+                continue
+            if alert.state is AlertState.PENDING:
+                del alerts[fp]
+                out.append(self._transition(compiled, alert, AlertState.INACTIVE, now))
+            elif alert.state is AlertState.FIRING:
+                if now - alert.last_true < rule.keep_firing_for:
+                    continue
+                alerts[fp] = replace(alert, state=AlertState.RESOLVED, resolved_at=now)
+                out.append(self._transition(compiled, alerts[fp], AlertState.RESOLVED, now))
+            elif alert.resolved_at is not None and now - alert.resolved_at >= self.settings.resolved_retention:
+                del alerts[fp]
+        return out
+
+    def _transition(self, compiled: _Compiled, alert: Alert, state: AlertState, now: float) -> AlertTransition:
+        rule = compiled.rule
+        summary = render_summary(rule.summary, alert.value, dict(alert.labels), rule.name, rule.severity.value)
+        return AlertTransition(
+            rule=rule.name,
+            fingerprint=alert.fingerprint,
+            state=state,
+            severity=rule.severity,
+            at=now,
+            value=alert.value,
+            summary=summary,
+            runbook=rule.runbook,
+            metric=compiled.metric,
+            labels=alert.labels,
+        )

@@ -1,0 +1,71 @@
+"""The state store's notification table as the dispatcher's :class:`~opstui.notify.outbox.Outbox`.
+
+The incident manager writes one row per incident change on the ``incident`` channel, in the same
+transaction as the change, without knowing which notifiers exist. This adapter fans each such row out
+into one row per configured notifier that wants its severity (:func:`fan_out`) and marks the original
+done; the dispatcher then delivers the per-notifier rows with retries. The fan-out rows are written
+before the original is marked, so a crash in between can repeat a fan-out (a duplicate page), never lose one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from opstui.clock import Clock
+from opstui.config.notify import NotifierConfig
+from opstui.notify.dispatcher import fan_out
+from opstui.notify.outbox import OutboxItem
+from opstui.state.protocol import Notification, StateStore
+
+INCIDENT_CHANNEL = "incident"
+"""The channel :class:`~opstui.incidents.manager.IncidentManager` writes to (``NOTIFY_CHANNEL``)."""
+
+
+class StateOutbox:
+    """An :class:`~opstui.notify.outbox.Outbox` over a :class:`StateStore`, with the incident fan-out."""
+
+    def __init__(self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock) -> None:
+        self._state = state
+        self._notifiers = list(notifiers)
+        self._clock = clock
+
+    async def enqueue(self, channel: str, payload: Mapping[str, Any]) -> int:
+        await self._state.enqueue([Notification(channel, dict(payload), self._clock.now())])
+        return 0  # the store does not hand back ids; nothing in the dispatcher needs it
+
+    async def due(self, now: float, limit: int) -> list[OutboxItem]:
+        rows = await self._state.pending_notifications(now, limit)
+        incident_rows = [row for row in rows if row.channel == INCIDENT_CHANNEL]
+        if incident_rows:
+            for row in incident_rows:
+                copies = fan_out(row.payload, self._notifiers)
+                if copies:
+                    await self._state.enqueue(
+                        [Notification(name, payload, row.created_at) for name, payload in copies]
+                    )
+                await self._state.mark_delivered(row.id, now)
+            rows = await self._state.pending_notifications(now, limit)
+        return [
+            OutboxItem(
+                id=row.id,
+                channel=row.channel,
+                payload=dict(row.payload),
+                created_at=row.created_at,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                delivered_at=row.delivered_at,
+                last_error=row.last_error,
+            )
+            for row in rows
+            if row.channel != INCIDENT_CHANNEL
+        ]
+
+    async def mark_delivered(self, item_id: int, at: float) -> None:
+        await self._state.mark_delivered(item_id, at)
+
+    async def mark_failed(self, item_id: int, error: str, next_attempt_at: float | None, permanent: bool) -> None:
+        await self._state.mark_failed(item_id, error, None if permanent else next_attempt_at)
+
+    async def pending_count(self) -> int:
+        return await self._state.pending_count()
