@@ -59,6 +59,26 @@ class KpiView:
 
 
 @dataclass(frozen=True, slots=True)
+class TableView:
+    """Rows a source read for a table pane (e.g. top products), bounded by the source's ``max_rows``."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    ts: float
+    """When the rows were read (an error keeps the last good rows and their age)."""
+    error: str = ""
+    """Why the latest read failed, one line; empty when it succeeded."""
+    note: str = ""
+    """Something the operator should know, e.g. 'pg_stat_statements is not installed'."""
+
+
+MAX_TABLES = 50
+"""Distinct tables the monitor keeps (each is bounded by its own ``max_rows``)."""
+MAX_TABLE_ROWS = 500
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything a screen needs at one instant; immutable and cheap to diff."""
 
@@ -75,6 +95,10 @@ class Snapshot:
     stream_problems: int = 0
     """Malformed + unknown messages received so far (all streams)."""
     extra: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, TableView] = field(default_factory=dict)
+    """Tables read by sources (postgres ``table: true`` queries, the health pack's slow statements)."""
+    metric_errors: dict[str, str] = field(default_factory=dict)
+    """Metrics whose latest read failed (a query error or timeout): the value shown is stale, and why."""
 
     @property
     def since_launch(self) -> float:
@@ -100,6 +124,8 @@ class Monitor:
         self.last_data: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._sources: object | None = None
+        self.tables: dict[str, TableView] = {}
+        self.metric_errors: dict[str, str] = {}
 
     # -- Sink -----------------------------------------------------------------------------------
     def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
@@ -133,6 +159,25 @@ class Monitor:
                 LogEntry(status.last_check or self.clock.now(), level, status.name,
                          f"{previous.state.value} -> {status.state.value}{reason}")
             )
+
+    def set_table(
+        self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], *, note: str = ""
+    ) -> None:
+        """Replace a table's rows (the source bounds them; the cap here guards against a bug there)."""
+        if name not in self.tables and len(self.tables) >= MAX_TABLES:
+            return
+        self.tables[name] = TableView(name, tuple(columns), tuple(rows[:MAX_TABLE_ROWS]), self.clock.now(), "", note)
+
+    def set_metric_error(self, name: str, error: str | None) -> None:
+        """Mark one metric (or table) stale with why its read failed; ``None`` clears it."""
+        if error is None:
+            self.metric_errors.pop(name, None)
+            return
+        if name in self.tables:
+            old = self.tables[name]
+            self.tables[name] = TableView(old.name, old.columns, old.rows, old.ts, error, old.note)
+        if name in self.metric_errors or len(self.metric_errors) < MAX_TABLES * 10:
+            self.metric_errors[name] = error
 
     # -- periodic work --------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -223,6 +268,8 @@ class Monitor:
             status=self.overall(kpis, sources),
             data_age=None if self.last_data is None else max(0.0, now - self.last_data),
             stream_problems=problems,
+            tables=dict(self.tables),
+            metric_errors=dict(self.metric_errors),
         )
 
     def latency_series(self, seconds: float) -> dict[str, tuple[list[float], list[float]]]:

@@ -84,7 +84,40 @@ class WebsocketSource(Model):
     """Larger messages are refused by the client (the connection is then re-established)."""
 
 
-Source = Annotated[HttpSource | JsonSource | WebsocketSource, Field(discriminator="type")]
+class PgQuery(Model):
+    """One named query of a ``postgres`` source: a single value (a metric) or rows (a table pane)."""
+
+    sql: str
+    """Runs in a READ ONLY transaction under the source's ``statement_timeout``."""
+    table: bool = False
+    """False: the first column of the first row is the metric's value. True: the rows are a table."""
+    max_rows: int = Field(default=20, ge=1, le=500)
+    """A table keeps at most this many rows (the rest are never fetched)."""
+
+
+class PostgresSource(Model):
+    """Reads a PostgreSQL database with asyncpg: named queries as metrics or tables, plus a health pack."""
+
+    name: str
+    type: Literal["postgres"]
+    dsn: str
+    """``postgresql://user:pass@host:5432/db``; write ``${SHOP_DSN}`` to keep the password out of the file.
+    The password is never shown on screen, in logs or in errors."""
+    interval: Duration = 30.0
+    """Time between the end of one round of queries and the start of the next."""
+    connect_timeout: Duration = 5.0
+    """Giving up on one connection attempt after this long; the source then backs off and retries."""
+    statement_timeout: Duration = 5.0
+    """Each query is cancelled by the server after this long (``SET LOCAL statement_timeout``)."""
+    pool_size: int = Field(default=2, ge=1, le=3)
+    """Connections the source may hold (the pool keeps one open between rounds)."""
+    health: bool = False
+    """Also collect the database health pack (connections, long queries, locks, cache, size, lag)."""
+    queries: dict[str, str | PgQuery] = Field(default_factory=dict)
+    """Metric (or table) name -> SQL, or ``{sql: ..., table: true, max_rows: 10}``."""
+
+
+Source = Annotated[HttpSource | JsonSource | WebsocketSource | PostgresSource, Field(discriminator="type")]
 
 
 class Kpi(Model):

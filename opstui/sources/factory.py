@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from opstui.clock import Clock
-from opstui.config.models import Config, HttpSource, JsonSource, WebsocketSource
+from opstui.config.models import Config, HttpSource, JsonSource, PostgresSource, WebsocketSource
 from opstui.sources.base import Sink, Source
 from opstui.sources.redact import redact_url
 
@@ -73,4 +73,8 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
             sources.append(JsonPoll(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
         elif isinstance(cfg, WebsocketSource):
             sources.append(WebsocketStream(cfg, clock, sink))
+        elif isinstance(cfg, PostgresSource):
+            from opstui.sources.postgres import PostgresPoll  # asyncpg only when a database is configured
+
+            sources.append(PostgresPoll(cfg, clock, sink))
     return SourceSet(sources, limiter, list(clients.values()))
