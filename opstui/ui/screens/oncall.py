@@ -1,18 +1,402 @@
-"""The On-call screen: incidents, runbooks, recent deploys and critical errors (a stub until it is built)."""
+"""The On-call screen (key ``2``): the open incidents, most urgent first, handled from the keyboard.
+
+Every action goes to ``core.incidents`` in a worker; the table changes only after the state store
+has committed it (the manager returns the stored snapshot), so what the screen shows as
+acknowledged survives a ``kill -9``. A failing action is a notification, never a crash. ``enter``
+opens :class:`IncidentDetailScreen`: the runbook, the timeline, the metric around the start, the
+deploys before it, and ``p`` for the post-incident review.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from opstui.commands.incidents import zone
+from opstui.commands.report import review_path, write_review
+from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import Incident, IncidentState, Milestone, Silence
+from opstui.incidents.review import render_review
+from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.incident_detail import (
+    CHART_AFTER,
+    CHART_BEFORE,
+    DEPLOYS_BEFORE,
+    DetailData,
+    IncidentDetail,
+)
+from opstui.ui.widgets.incident_modals import (
+    MILESTONE_LABELS,
+    ONCALL_CSS,
+    ConfirmModal,
+    MilestoneModal,
+    SnoozeModal,
+    TextModal,
+)
+from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
+
+if TYPE_CHECKING:
+    from opstui.core import Core
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+HELP = """\
+## On-call
+
+The open incidents, most urgent first: unacknowledged, then by severity, then by the least time
+left to respond (the **SLA** column turns red once the response time is missed).
+
+- `a` acknowledge: you take it; escalation stops. Recorded with your name and host.
+- `r` resolve (asks first). `n` add a note. `m` mark a milestone (root cause identified, fix
+  deployed, service restored). `s` snooze the incident's rule for a while, with a reason.
+- `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
+  `p` there writes the post-incident review.
+
+Every action is saved in the state store before the screen shows it.
+"""
+
+
+async def run_action(screen: Screen[Any], action: Awaitable[T], done: Callable[[T], str]) -> T | None:
+    """Await a state change; notify what was done only once it is stored, or the one-line error."""
+    try:
+        result = await action
+    except Exception as exc:  # noqa: BLE001 - any failure is shown, the console carries on
+        log.warning("incident action failed: %s", exc)
+        screen.notify(str(exc) or type(exc).__name__, title="not done", severity="error")
+        return None
+    screen.notify(done(result), timeout=4)
+    return result
 
 
 class OnCallScreen(ConsoleScreen):
-    """On-call: incidents, runbooks, recent deploys and critical errors."""
+    """On-call: the incident list and the keys that handle incidents."""
 
     TITLE_TEXT = "On-call"
-    HELP = "## On-call\n\nThis screen is not built yet."
+    HELP = HELP
+    CSS_PATH = ONCALL_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "acknowledge", "Ack", id="oncall.acknowledge", tooltip="Acknowledge the selected incident"),
+        Binding("r", "resolve", "Resolve", id="oncall.resolve", tooltip="Resolve the selected incident"),
+        Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline"),
+        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone"),
+        Binding("s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while"),
+        Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runbooks: RunbookLibrary | None = None
+        self._incidents: dict[int, Incident] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static("On-call: not built yet", classes="placeholder")
+        yield Static("", id="oncall-status")
+        yield IncidentTable(id="incidents")
+
+    @property
+    def table(self) -> IncidentTable:
+        return self.query_one(IncidentTable)
+
+    @property
+    def runbooks(self) -> RunbookLibrary:
+        """Loaded on first use (a handful of small files) and kept for the session."""
+        if self._runbooks is None:
+            self._runbooks = load_runbooks(self.core.config.runbooks_dir)
+            for problem in self._runbooks.problems:
+                self.notify(problem, title="runbook skipped", severity="warning")
+        return self._runbooks
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.core.config.timezone)
+
+    def selected(self) -> Incident | None:
+        incident_id = self.table.selected_id
+        return None if incident_id is None else self._incidents.get(incident_id)
+
+    # Reading --------------------------------------------------------------------------------------
+
+    def refresh_from_core(self) -> None:
+        if self.core.incidents is None:
+            reason = self.core.state_error or "the state store is not open yet"
+            self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {reason}")
+            return
+        self.reload()
+
+    @work(exclusive=True, group="oncall-load", exit_on_error=False)
+    async def reload(self) -> None:
+        """Read the open incidents (off the redraw path) and show them; the newest read wins."""
+        manager = self.core.incidents
+        if manager is None:
+            return
+        try:
+            incidents = await manager.open_incidents()
+        except Exception as exc:  # noqa: BLE001 - a slow or broken store is shown, not raised
+            self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {exc}")
+            return
+        self._show(incidents, manager)
+
+    def _show(self, incidents: list[Incident], manager: IncidentManager) -> None:
+        self._incidents = {i.id: i for i in incidents}
+        now = self.core.clock.now()
+        self.table.show(incident_rows(incidents, manager, now))
+        waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
+        status = f"{len(incidents)} open, {waiting} unacknowledged" if incidents else "No open incidents."
+        self.query_one("#oncall-status", Static).update(status)
+        self.refresh_bindings()
+
+    def _stored(self, incident: Incident) -> None:
+        """Show one incident as the store returned it (resolved ones leave the list)."""
+        manager = self.core.incidents
+        if manager is None:
+            return
+        incidents = dict(self._incidents)
+        if incident.is_open:
+            incidents[incident.id] = incident
+        else:
+            incidents.pop(incident.id, None)
+        self._show(list(incidents.values()), manager)
+
+    # Keys -----------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Incident keys are dimmed (shown, not usable) when no incident is selected."""
+        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
+            try:
+                incident = self.selected() if self.core.incidents is not None else None
+            except NoMatches:  # asked before the table is composed
+                incident = None
+            if incident is None:
+                return None
+            if action == "acknowledge" and incident.state is not IncidentState.TRIGGERED:
+                return None
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # The table takes `enter` itself when focused; it means the same as the screen's binding.
+        event.stop()
+        self.action_detail()
+
+    def action_acknowledge(self) -> None:
+        if (incident := self.selected()) is not None:
+            self._acknowledge(incident.id)
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def _acknowledge(self, incident_id: int) -> None:
+        manager = self.core.incidents
+        if manager is None:
+            return
+        stored = await run_action(
+            self, manager.acknowledge(incident_id), lambda i: f"#{i.id} acknowledged by {i.acknowledged_by}"
+        )
+        if stored is not None:
+            self._stored(stored)
+
+    def action_resolve(self) -> None:
+        incident = self.selected()
+        if incident is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resolve(incident.id)
+
+        self.app.push_screen(ConfirmModal(f"Resolve #{incident.id} {incident.title}?"), answered)
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def _resolve(self, incident_id: int) -> None:
+        manager = self.core.incidents
+        if manager is None:
+            return
+        stored = await run_action(self, manager.resolve(incident_id), lambda i: f"#{i.id} resolved by {i.resolved_by}")
+        if stored is not None:
+            self._stored(stored)
+
+    def action_note(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_note(self, incident)
+
+    def action_milestone(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_milestone(self, incident)
+
+    def action_snooze(self) -> None:
+        incident = self.selected()
+        if incident is None:
+            return
+
+        def answered(answer: tuple[float, str] | None) -> None:
+            if answer is not None:
+                self._snooze(incident.rule, *answer)
+
+        self.app.push_screen(SnoozeModal(incident.rule), answered)
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def _snooze(self, rule: str, duration: float, reason: str) -> None:
+        manager = self.core.incidents
+        if manager is None:
+            return
+
+        def done(silence: Silence) -> str:
+            return f"'{silence.matcher}' snoozed until {clock_time(silence.until, self.tz)}"
+
+        await run_action(self, manager.snooze(rule, duration, reason), done)
+
+    def action_detail(self) -> None:
+        if (incident := self.selected()) is not None:
+            self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
+
+
+def clock_time(at: float, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(at, tz).strftime("%H:%M")
+
+
+def ask_note(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
+    """The note dialog, then the note stored (and ``after`` run once it is)."""
+    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
+
+    async def save(text: str) -> None:
+        assert manager is not None
+        stored = await run_action(
+            screen, manager.add_note(incident.id, text), lambda e: f"note added to #{e.incident_id}"
+        )
+        if stored is not None and after is not None:
+            after()
+
+    def answered(text: str | None) -> None:
+        if text and manager is not None:
+            screen.run_worker(save(text), group="oncall-action", exit_on_error=False)
+
+    screen.app.push_screen(TextModal(f"Note for #{incident.id} {incident.title}", "what you saw or did"), answered)
+
+
+def ask_milestone(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
+    """The milestone dialog, then the milestone stored on the timeline."""
+    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
+
+    async def save(kind: Milestone, text: str) -> None:
+        assert manager is not None
+        stored = await run_action(
+            screen, manager.milestone(incident.id, kind, text), lambda e: f"#{e.incident_id}: {MILESTONE_LABELS[kind]}"
+        )
+        if stored is not None and after is not None:
+            after()
+
+    def answered(answer: tuple[Milestone, str] | None) -> None:
+        if answer is not None and manager is not None:
+            screen.run_worker(save(*answer), group="oncall-action", exit_on_error=False)
+
+    screen.app.push_screen(MilestoneModal(), answered)
+
+
+class IncidentDetailScreen(Screen[None]):
+    """One incident: runbook, timeline, the metric around the start, deploys; ``p`` writes the review."""
+
+    CSS_PATH = ONCALL_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="detail.back"),
+        Binding("p", "report", "Review report", id="detail.report", tooltip="Write the post-incident review"),
+        Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline"),
+        Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone"),
+    ]
+
+    def __init__(self, incident_id: int, runbooks: RunbookLibrary) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.runbooks = runbooks
+        self.data: DetailData | None = None
+        self.last_report: Path | None = None
+        """Where ``p`` last wrote the review (tests and the notification read it)."""
+
+    @property
+    def core(self) -> Core:
+        return self.app.core  # type: ignore[attr-defined, no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield IncidentDetail()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="detail-load", exit_on_error=False)
+    async def load(self) -> None:
+        """Gather the incident, its timeline, runbook, chart and deploys, then show them."""
+        manager = self.core.incidents
+        if manager is None:
+            self.notify("the state store is not open", severity="error")
+            return
+        try:
+            incident = await manager.get(self.incident_id)
+            events = await manager.timeline(self.incident_id)
+        except Exception as exc:  # noqa: BLE001 - shown, not raised
+            self.notify(f"cannot read incident #{self.incident_id}: {exc}", severity="error")
+            return
+        if incident is None:
+            self.notify(f"there is no incident #{self.incident_id}", severity="error")
+            return
+        now = self.core.clock.now()
+        runbook = self.runbooks.find(incident.runbook, incident.rule)
+        start = incident.opened_at
+        chart: tuple[list[float], list[float]] = ([], [])
+        if incident.metric:
+            end = min(now, start + CHART_AFTER)
+            chart = self.core.monitor.store.window(incident.metric, end - (start - CHART_BEFORE), until=end)
+        deploys = [(at, v) for at, v in self.core.monitor.deploys if start - DEPLOYS_BEFORE <= at <= start]
+        remaining = manager.sla_remaining(incident, now)
+        self.data = DetailData(
+            incident=incident,
+            events=events,
+            runbook=self.runbooks.markdown(incident.runbook, incident.rule),
+            runbook_title=runbook.title if runbook else "none",
+            now=now,
+            sla=sla_text(remaining, incident.acknowledged_at is not None),
+            tz=zone(self.core.config.timezone),
+            chart=chart,
+            deploys=deploys,
+        )
+        self.query_one(IncidentDetail).show(self.data)
+
+    def action_note(self) -> None:
+        if self.data is not None:
+            ask_note(self, self.data.incident, after=lambda: self.load())
+
+    def action_milestone(self) -> None:
+        if self.data is not None:
+            ask_milestone(self, self.data.incident, after=lambda: self.load())
+
+    def action_report(self) -> None:
+        self.write_report()
+
+    @work(group="detail-action", exit_on_error=False)
+    async def write_report(self) -> None:
+        """Render the review from a fresh read of the timeline and write it beside the state file."""
+        manager = self.core.incidents
+        if manager is None:
+            return
+        try:
+            incident = await manager.get(self.incident_id)
+            events = await manager.timeline(self.incident_id)
+            if incident is None:
+                raise LookupError(f"there is no incident #{self.incident_id}")
+            path = review_path(self.core.state_settings.resolved_path(), incident.id)
+            write_review(path, render_review(incident, events, zone(self.core.config.timezone)))
+        except Exception as exc:  # noqa: BLE001 - shown, not raised
+            self.notify(f"review not written: {exc}", severity="error")
+            return
+        self.last_report = path
+        self.notify(f"review written to {path}", title="post-incident review", timeout=8)

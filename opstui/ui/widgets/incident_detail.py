@@ -1,0 +1,136 @@
+"""One incident in full: what it is, its runbook, its timeline, its metric around the start, the
+deploys just before it. The detail screen gathers a :class:`DetailData` (from the state store, the
+runbook library and the metric store) and this widget only shows it, in tabs so it reads at 80x24.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Markdown, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from opstui.config.durations import format_duration
+from opstui.incidents.model import EventKind, Incident, IncidentEvent
+
+CHART_BEFORE = 30 * 60.0
+"""The chart starts this long before the incident opened (the run-up is what explains it)."""
+CHART_AFTER = 15 * 60.0
+"""... and ends this long after (or now, if sooner)."""
+DEPLOYS_BEFORE = 2 * 3600.0
+"""The seed's diagnosis step: "Review recent deployments (within last 2 hours)"."""
+CHART_POINTS = 120
+"""Series are downsampled to about this many points: a chart is never wider than a terminal."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetailData:
+    """Everything the detail view shows, gathered once by the screen."""
+
+    incident: Incident
+    events: list[IncidentEvent]
+    runbook: str
+    """Markdown (a runbook, or the clear 'no runbook' text)."""
+    runbook_title: str
+    now: float
+    sla: str
+    tz: tzinfo
+    chart: tuple[list[float], list[float]] = field(default_factory=lambda: ([], []))
+    """(times, values) of the incident's metric from CHART_BEFORE before the start."""
+    deploys: list[tuple[float, str]] = field(default_factory=list)
+    """(time, version) of the deploys in the DEPLOYS_BEFORE before the start."""
+
+
+def downsample(times: list[float], values: list[float], points: int = CHART_POINTS) -> tuple[list[float], list[float]]:
+    """Every n-th point so at most ``points`` remain (the last one always kept)."""
+    if len(values) <= points:
+        return times, values
+    step = len(values) / points
+    picks = sorted({int(i * step) for i in range(points)} | {len(values) - 1})
+    return [times[i] for i in picks], [values[i] for i in picks]
+
+
+def clock_time(at: float, tz: tzinfo, day_of: float | None = None) -> str:
+    moment = datetime.fromtimestamp(at, tz)
+    if day_of is not None and moment.date() == datetime.fromtimestamp(day_of, tz).date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def event_line(event: IncidentEvent, tz: tzinfo, day_of: float) -> Text:
+    kind = event.milestone.value.replace("_", " ") if event.milestone else event.kind.value.replace("_", " ")
+    line = Text()
+    line.append(clock_time(event.at, tz, day_of), style="bold")
+    line.append(f"  {kind:<22}", style="bold" if event.kind is not EventKind.NOTE else "italic")
+    line.append(f" {event.text}" if event.text else "")
+    line.append(f"  ({event.actor}@{event.host})", style="dim")
+    return line
+
+
+class IncidentDetail(Vertical):
+    """The incident's summary line over four tabs: runbook, timeline, chart, deploys."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-summary")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("Runbook", id="tab-runbook"), VerticalScroll():
+                yield Markdown("", id="detail-runbook")
+            with TabPane("Timeline", id="tab-timeline"), VerticalScroll():
+                yield Static(id="detail-timeline")
+            with TabPane("Chart", id="tab-chart"):
+                yield PlotextPlot(id="detail-chart")
+            with TabPane("Deploys", id="tab-deploys"), VerticalScroll():
+                yield Static(id="detail-deploys")
+
+    def show(self, data: DetailData) -> None:
+        incident = data.incident
+        summary = Text()
+        summary.append(f"#{incident.id} {incident.severity.value} ", style="bold")
+        summary.append(incident.title, style="bold")
+        summary.append(f"\n{incident.state.value}, alert {incident.alert_state.value}")
+        summary.append(f", opened {clock_time(incident.opened_at, data.tz)}")
+        summary.append(f" ({format_duration(max(0.0, data.now - incident.opened_at))} ago), SLA {data.sla}")
+        if incident.acknowledged_by:
+            summary.append(f", acknowledged by {incident.acknowledged_by}")
+        if incident.summary:
+            summary.append(f"\n{incident.summary}", style="italic")
+        self.query_one("#detail-summary", Static).update(summary)
+        self.query_one("#detail-runbook", Markdown).update(data.runbook)
+        self.query_one(TabbedContent).get_tab("tab-runbook").label = f"Runbook: {data.runbook_title}"
+        timeline = Text("\n").join(event_line(e, data.tz, incident.opened_at) for e in data.events)
+        self.query_one("#detail-timeline", Static).update(timeline or Text("nothing recorded yet"))
+        self._show_deploys(data)
+        self._show_chart(data)
+
+    def _show_deploys(self, data: DetailData) -> None:
+        start = data.incident.opened_at
+        if not data.deploys:
+            text = Text(f"no deploys in the {format_duration(DEPLOYS_BEFORE)} before it opened")
+        else:
+            text = Text("\n").join(
+                Text(f"{clock_time(at, data.tz, start)}  {version}  ({format_duration(start - at)} before)")
+                for at, version in data.deploys
+            )
+        self.query_one("#detail-deploys", Static).update(text)
+
+    def _show_chart(self, data: DetailData) -> None:
+        chart = self.query_one("#detail-chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        metric = data.incident.metric or "(no metric)"
+        times, values = downsample(*data.chart)
+        if values:
+            start = data.incident.opened_at
+            minutes = [(t - start) / 60.0 for t in times]
+            plt.plot(minutes, values, marker="braille")
+            plt.vline(0.0)
+            plt.xlabel("minutes from the start")
+            plt.title(f"{metric} around the start")
+        else:
+            plt.title(f"{metric}: no history around the start")
+        chart.refresh()
