@@ -71,3 +71,8 @@ def test_a_bad_task_names_file_line_and_key(entry: str, line: int, says: str) ->
 def test_two_tasks_with_one_id_are_an_error() -> None:
     with pytest.raises(ConfigError, match="two checklist tasks have the id 'check-health'"):
         load("checklist:\n  - {title: Check health, every: 5m}\n  - {title: Check  health!, every: 1h}\n")
+
+
+def test_an_unknown_time_zone_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="c.yaml:1: timezone: 'Mars/Olympus' is not a time zone"):
+        load("timezone: Mars/Olympus\n")
