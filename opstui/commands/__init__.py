@@ -11,5 +11,6 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "check",
     "demo_server",
+    "demo_db",
 )
 """Module names under ``opstui.commands``, in the order ``opstui --help`` lists them."""
