@@ -126,3 +126,12 @@ def test_config_names_the_user_folder(tmp_path: Path) -> None:
 def test_slugify() -> None:
     assert slugify("High Error Rate (> 5%)") == "high-error-rate-5"
     assert slugify("  Payment System Down ") == "payment-system-down"
+
+
+def test_every_seed_alert_rule_links_a_runbook(no_user_dir: Path) -> None:
+    """The built-in rules name runbooks by slug; each must open a real runbook, not the fallback text."""
+    from opstui.alerts.seeds import SEED_RULES
+
+    library = load_runbooks(no_user_dir)
+    for rule in SEED_RULES:
+        assert library.find(rule.get("runbook"), rule["name"]) is not None, rule["name"]

@@ -87,8 +87,9 @@ class Notices:
         return [n.message for n in self.seen]
 
 
-async def test_incident_listed_and_acknowledged_durably(core: Core, ui_config: Config, clock: FakeClock,
-                                                       tmp_path: Path) -> None:
+async def test_incident_listed_and_acknowledged_durably(
+    core: Core, ui_config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
     app = make_app(core)
     async with app.run_test(size=SIZE) as pilot:
         incident_id = await fire(core)
