@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from opstui.alerts.model import Severity
 from opstui.config.durations import Duration
@@ -30,12 +30,25 @@ DEFAULT_SLA: dict[Severity, float] = {
 class StateSettings(Model):
     """Where incidents, silences, the notification outbox and checklist ticks are kept."""
 
-    backend: Literal["sqlite"] = "sqlite"
-    """Only SQLite for now; a shared PostgreSQL backend for a team is planned."""
+    # ``schema`` is a BaseModel attribute, so the field is ``schema_`` with the config key as its alias.
+    model_config = ConfigDict(**Model.model_config, populate_by_name=True)
+
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    """``sqlite``: one file on this host. ``postgres``: one schema shared by the team (see README, Team mode)."""
     path: str | None = None
     """The SQLite file. Unset: ``state.db`` in the user data dir (``~/.local/share/opstui`` on Linux)."""
+    dsn: str | None = None
+    """PostgreSQL only: ``postgresql://user:password@host:5432/db``; use ``${OPSTUI_STATE_DSN}``, never shown."""
+    schema_: str = Field("opstui", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    """PostgreSQL only: the schema holding the team's tables (created by ``opstui state migrate``)."""
     timeout: Duration = 5.0
     """A state call slower than this fails with a clear error instead of freezing the console."""
+
+    @model_validator(mode="after")
+    def _postgres_needs_a_dsn(self) -> StateSettings:
+        if self.backend == "postgres" and not self.dsn:
+            raise ValueError("backend postgres needs a dsn (e.g. dsn: ${OPSTUI_STATE_DSN})")
+        return self
 
     def resolved_path(self) -> Path:
         """The database file this config points at, with ``~`` expanded."""

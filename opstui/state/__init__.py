@@ -1,7 +1,7 @@
 """The durable state the on-call team shares: incidents and their timelines, silences, the
 notification outbox and checklist ticks. Everything the operator does is committed here before the
-console shows it done. SQLite (WAL, versioned migrations) by default; see ``protocol.py`` for the
-interface a PostgreSQL backend will implement."""
+console shows it done. SQLite (WAL, versioned migrations) by default, PostgreSQL (``postgres.py``) for a
+team; both implement ``protocol.py``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ __all__ = [
 
 async def open_state(settings: StateSettings, clock: Clock) -> StateStore:
     """Open (and migrate) the store the config names; raises :class:`StateError` with one line."""
-    state = SqliteState(settings.resolved_path(), clock, timeout=settings.timeout)
+    state: StateStore
+    if settings.backend == "postgres":
+        from opstui.state.postgres import PostgresState  # asyncpg only when a team uses it
+
+        assert settings.dsn is not None  # the config validator requires it
+        state = PostgresState(settings.dsn, clock, schema=settings.schema_, timeout=settings.timeout)
+    else:
+        state = SqliteState(settings.resolved_path(), clock, timeout=settings.timeout)
     await state.open()
     return state
