@@ -1,0 +1,72 @@
+"""``opstui audit``: every action on the shared state, who did it, when and from which host.
+
+Reads the configured store (SQLite or the team's PostgreSQL) and prints one line per action, oldest first,
+or one JSON document with ``--json``. Exit 0, 1 when the store cannot be read, 2 for bad config or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from opstui.commands.common import EXIT_CONFIG, error, load
+from opstui.config import ConfigError
+from opstui.config.durations import parse_duration
+
+EXIT_STATE = 1
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "audit",
+        help="list every action (acknowledge, resolve, note, tick, snooze): who, when, host, what",
+        description="The audit trail of the state store: incident actions, checklist ticks and silences.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="config file (default: the usual lookup)")
+    parser.add_argument("--since", metavar="DURATION", default="24h", help="how far back (default 24h)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from opstui.clock import SystemClock
+    from opstui.state import StateError, open_state
+    from opstui.state.audit import format_entry
+
+    try:
+        since = parse_duration(args.since)
+    except ValueError as exc:
+        error(f"--since: {exc}")
+        return EXIT_CONFIG
+    try:
+        config, _ = load(args.config)
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_CONFIG
+    clock = SystemClock()
+
+    async def read() -> list[Any]:
+        state = await open_state(config.state, clock)
+        try:
+            return list(await state.audit(clock.now() - since))
+        finally:
+            await state.close()
+
+    try:
+        entries = asyncio.run(read())
+    except StateError as exc:
+        error(str(exc))
+        return EXIT_STATE
+    if args.json:
+        print(json.dumps({"since": clock.now() - since, "entries": [e.as_dict() for e in entries]}, indent=2))
+    else:
+        zone = ZoneInfo(config.timezone)
+        for item in entries:
+            print(format_entry(item, zone))
+        if not entries:
+            print(f"no actions in the last {args.since}")
+    return 0
