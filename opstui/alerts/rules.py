@@ -90,6 +90,14 @@ class RuleEngine:
         everything = [alert for alerts in self._alerts.values() for alert in alerts.values()]
         return sorted(everything, key=lambda a: (order.get(a.state, 3), a.rule, a.fingerprint))
 
+    def firing_transition(self, fingerprint: str) -> AlertTransition | None:
+        """A FIRING transition at now for an alert that is firing, to announce it again; else None."""
+        for compiled in self._rules:
+            alert = self._alerts[compiled.rule.name].get(fingerprint)
+            if alert is not None and alert.state is AlertState.FIRING:
+                return self._transition(compiled, alert, AlertState.FIRING, self._clock.now())
+        return None
+
     def evaluate(self) -> list[AlertTransition]:
         """Evaluate every rule at the clock's now; return the state changes, in rule order."""
         now = self._clock.now()
