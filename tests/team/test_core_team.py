@@ -1,0 +1,61 @@
+"""Two consoles' cores on one PostgreSQL state: one's acknowledgement wakes the other's screens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from opstui.alerts.model import AlertState
+from opstui.clock import FakeClock
+from opstui.config.models import Config
+from opstui.core import Core
+from opstui.incidents.model import IncidentState
+from tests.incidents.conftest import alert
+
+MakeCore = Callable[[str], Core]
+
+
+@pytest.fixture
+async def make_core(pg_dsn: str, schema: str, clock: FakeClock) -> AsyncIterator[MakeCore]:
+    cores: list[Core] = []
+
+    def make(operator: str) -> Core:
+        config = Config.model_validate(
+            {"operator": operator, "alerts": [], "state": {"backend": "postgres", "dsn": pg_dsn, "schema": schema}}
+        )
+        core = Core(config, clock)
+        cores.append(core)
+        return core
+
+    yield make
+    for core in cores:
+        await core.stop()
+
+
+async def test_an_acknowledgement_on_one_core_wakes_the_other_within_a_second(make_core: MakeCore) -> None:
+    alice, bob = make_core("alice"), make_core("bob")
+    await asyncio.gather(alice.start(), bob.start())
+    assert alice.incidents is not None and bob.incidents is not None, (alice.state_error, bob.state_error)
+    await alice.incidents.on_transitions([alert(AlertState.FIRING, 1_790_000_000.0)])
+    (incident,) = await bob.incidents.open_incidents()
+    await _settled(bob)
+    seen = bob.state_version
+    bob.state_changed.clear()
+    await alice.incidents.acknowledge(incident.id)
+    await asyncio.wait_for(bob.state_changed.wait(), 1.0)
+    assert bob.state_version > seen
+    shown = await bob.incidents.get(incident.id)
+    assert shown is not None
+    assert (shown.state, shown.acknowledged_by) == (IncidentState.ACKNOWLEDGED, "alice")
+
+
+async def _settled(core: Core) -> None:
+    """Let the feed report the incident's opening (its triggers fire once per row) before we watch."""
+    assert core.state is not None
+    last = await core.state.last_change()
+    async with asyncio.timeout(5):
+        while core.state_version < last:
+            core.state_changed.clear()
+            await core.state_changed.wait()
