@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import FakeClock
@@ -262,3 +262,18 @@ async def test_unknown_runbook_is_a_clear_text(core: Core) -> None:
         await pilot.press("enter")
         await settle(app, pilot)
         assert "No runbook 'disk-full'" in app.screen.query_one("#detail-runbook", Markdown).source
+
+
+async def test_recent_deploys_and_critical_errors_under_the_list(core: Core, clock: FakeClock) -> None:
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_oncall(app, pilot)
+        deploys = str(app.screen.query_one("#feed-deploys", Static).render())
+        errors = str(app.screen.query_one("#feed-errors", Static).render())
+        assert "v1.4.2  10m00s ago" in deploys
+        assert "app: payment gateway 502" in errors
+        clock.advance(11 * 60)  # the error is now older than 15 minutes
+        app.tick()
+        await settle(app, pilot)
+        assert "none in the last 15 minutes" in str(app.screen.query_one("#feed-errors", Static).render())

@@ -36,6 +36,7 @@ from opstui.ui.widgets.incident_detail import (
     DetailData,
     IncidentDetail,
 )
+from opstui.ui.widgets.incident_feed import IncidentFeed
 from opstui.ui.widgets.incident_modals import (
     MILESTONE_LABELS,
     ONCALL_CSS,
@@ -103,6 +104,7 @@ class OnCallScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
         yield IncidentTable(id="incidents")
+        yield IncidentFeed(id="oncall-feed")
 
     @property
     def table(self) -> IncidentTable:
@@ -128,6 +130,8 @@ class OnCallScreen(ConsoleScreen):
     # Reading --------------------------------------------------------------------------------------
 
     def refresh_from_core(self) -> None:
+        core = self.core
+        self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.events, core.clock.now(), self.tz)
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
             self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {reason}")

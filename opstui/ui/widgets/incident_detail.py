@@ -71,6 +71,10 @@ def event_line(event: IncidentEvent, tz: tzinfo, day_of: float) -> Text:
     return line
 
 
+def _before(seconds: float) -> str:
+    return "at the start" if seconds < 1 else f"{format_duration(seconds)} before"
+
+
 class IncidentDetail(Vertical):
     """The incident's summary line over four tabs: runbook, timeline, chart, deploys."""
 
@@ -112,7 +116,7 @@ class IncidentDetail(Vertical):
             text = Text(f"no deploys in the {format_duration(DEPLOYS_BEFORE)} before it opened")
         else:
             text = Text("\n").join(
-                Text(f"{clock_time(at, data.tz, start)}  {version}  ({format_duration(start - at)} before)")
+                Text(f"{clock_time(at, data.tz, start)}  {version}  ({_before(start - at)})")
                 for at, version in data.deploys
             )
         self.query_one("#detail-deploys", Static).update(text)
