@@ -25,17 +25,23 @@ INCIDENT_CHANNEL = "incident"
 class StateOutbox:
     """An :class:`~opstui.notify.outbox.Outbox` over a :class:`StateStore`, with the incident fan-out."""
 
-    def __init__(self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock) -> None:
+    def __init__(
+        self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock, lease: float = 120.0
+    ) -> None:
         self._state = state
         self._notifiers = list(notifiers)
         self._clock = clock
+        self.lease = lease
+        """How long a claimed row stays this console's to send (longer than any send with its timeout)."""
 
     async def enqueue(self, channel: str, payload: Mapping[str, Any]) -> int:
         await self._state.enqueue([Notification(channel, dict(payload), self._clock.now())])
         return 0  # the store does not hand back ids; nothing in the dispatcher needs it
 
     async def due(self, now: float, limit: int) -> list[OutboxItem]:
-        rows = await self._state.pending_notifications(now, limit)
+        # Claimed, not just read: consoles sharing a store each run a dispatcher, and one row must be
+        # sent by one of them only. A console that dies mid-send leaves its rows due again after the lease.
+        rows = await self._state.claim_notifications(now, self.lease, limit)
         incident_rows = [row for row in rows if row.channel == INCIDENT_CHANNEL]
         if incident_rows:
             for row in incident_rows:
@@ -45,7 +51,7 @@ class StateOutbox:
                         [Notification(name, payload, row.created_at) for name, payload in copies]
                     )
                 await self._state.mark_delivered(row.id, now)
-            rows = await self._state.pending_notifications(now, limit)
+            rows += await self._state.claim_notifications(now, self.lease, limit)
         return [
             OutboxItem(
                 id=row.id,
