@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", metavar="PATH", help="state database (default: the user data directory)")
     parser.add_argument("--theme", metavar="NAME", help="opstui-dark (default), opstui-light, opstui-colorblind")
     parser.add_argument("--demo", action="store_true", help="run against a built-in simulated shop (no config needed)")
+    parser.add_argument("--dsn", metavar="DSN", help="with --demo: the shop's PostgreSQL database, filled by "
+                        "'opstui demo-db' (live orders keep arriving while the console runs)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"opstui.commands.{name}").register(sub)
@@ -63,13 +65,22 @@ def _console(args: argparse.Namespace) -> int:
 
     clock = SystemClock()
     shop = None
+    live_db = None
+    if args.dsn and not args.demo:
+        error("--dsn goes with --demo; for your own database add a 'postgres' source to the config")
+        return EXIT_CONFIG
     if args.demo:
         from opstui.demo.background import BackgroundShop
         from opstui.demo.config import demo_config
 
         shop = BackgroundShop()
         base_url = shop.start()
-        config = demo_config(base_url)
+        config = demo_config(base_url, dsn=args.dsn)
+        if args.dsn:
+            from opstui.demo.database import BackgroundLiveShop
+
+            live_db = BackgroundLiveShop(args.dsn)
+            live_db.start()
     else:
         try:
             config, _ = load(args.config)
@@ -85,4 +96,6 @@ def _console(args: argparse.Namespace) -> int:
     finally:
         if shop is not None:
             shop.stop()
+        if live_db is not None:
+            live_db.stop()
     return app.return_code or 0

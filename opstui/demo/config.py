@@ -12,14 +12,38 @@ Thresholds are the seeds' technical KPI table, except two that the seeds do not 
 
 from __future__ import annotations
 
+from typing import Any
+
 from opstui.config.models import Config
 
 
-def demo_config(base_url: str) -> Config:
-    """The config ``opstui --demo`` runs with, for the shop at ``base_url`` (``http://host:port``)."""
+def demo_config(base_url: str, dsn: str | None = None) -> Config:
+    """The config ``opstui --demo`` runs with, for the shop at ``base_url`` (``http://host:port``).
+
+    With ``dsn`` (``opstui --demo --dsn``, a database filled by ``opstui demo-db``) the shop's
+    database is a ``postgres`` source too: the Executive screen's KPIs come from its SQL and the
+    DB connections tile from the health pack. Without it, the Executive screen shows what the
+    payment stream gives (the payment success rate) and says how to connect a database.
+    """
+    data = _demo_data(base_url)
+    if dsn is None:
+        return Config.model_validate(data)
+    from opstui.demo.database import SHOP_KPIS, SHOP_QUERIES
+
+    data["environment"] = "demo (simulated shop + PostgreSQL)"
+    data["sources"].append({"name": "shopdb", "type": "postgres", "dsn": dsn, "interval": "10s", "health": True,
+                            "queries": SHOP_QUERIES})
+    for kpi in data["kpis"]:
+        if kpi["metric"] == "db_connections":  # the real pool usage, in percent of max_connections
+            kpi.update(metric="pg_connections_pct", unit="%")
+    data["kpis"] += [{**kpi, "screen": "executive"} for kpi in SHOP_KPIS]
+    return Config.model_validate(data)
+
+
+def _demo_data(base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     ws = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
-    return Config.model_validate({
+    return {
         "environment": "demo (simulated shop)",
         "sources": [
             {"name": "api", "type": "http", "url": f"{base}/api/health", "interval": "5s", "timeout": "2s",
@@ -56,4 +80,4 @@ def demo_config(base_url: str) -> Config:
             {"metric": "db_cpu", "label": "DB CPU", "unit": "%",
              "target": "< 60", "warning": "> 75", "critical": "> 90"},
         ],
-    })
+    }

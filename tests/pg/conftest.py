@@ -4,7 +4,7 @@ The server is ``$OPSTUI_TEST_PG_DSN`` or ``postgresql://postgres@127.0.0.1:5432/
 cannot be reached the tests are skipped with the reason, unless ``OPSTUI_REQUIRE_PG=1`` (CI sets it),
 which turns the skip into a failure: CI never silently skips the database.
 
-Each session creates its own databases (``opstui_test_<pid>_<what>``) and drops them at the end, so
+Each session creates its own databases (``opstui_test_<pid>_<what>_<random>``) and drops them at the end, so
 parallel runs and other helpers' databases never collide.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,7 +54,7 @@ def _reachable_or_skip(dsn: str) -> None:
 def _fresh_database(what: str) -> Iterator[str]:
     admin = server_dsn()
     _reachable_or_skip(admin)
-    name = f"opstui_test_{os.getpid()}_{what}"
+    name = f"opstui_test_{os.getpid()}_{what}_{uuid.uuid4().hex[:6]}"
     asyncio.run(_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
     try:
         yield with_database(admin, name)
