@@ -92,8 +92,7 @@ class OpstuiApp(App[int]):
         self._last_banner = banner
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
-            screen.refresh_header()
-            screen.refresh_from_core()
+            screen.draw()
 
     def action_cycle_theme(self) -> None:
         names = self.theme_names

@@ -5,6 +5,9 @@
   network; ``environment`` is ``test``.
 - ``core``: a :class:`Core` on that config, the fake clock and a SQLite file in ``tmp_path``. It is
   not started: the app starts it in ``on_mount`` and stops it on exit.
+- ``quiet_core``: the same, but its :meth:`start` opens no state store and runs none of the core's
+  background loops (alerts, checklist, rotation, change feed): for snapshot tests, where the screen
+  must show exactly what the test put in, whatever loops the core grows later.
 - ``make_app(core, theme=None, demo=False)``: the app around a core (also used by snapshot tests).
 - ``feed(core, ...)``: deterministic data straight into the monitor, the way sources would deliver it:
   ``core.monitor.record(metric, value, ts)`` for samples, ``core.monitor.ingest([...events])`` for
@@ -25,6 +28,7 @@ Never sleep to wait for time: ``clock.advance(seconds)`` then ``app.tick()``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,14 +54,29 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def ui_config() -> Config:
-    data = demo_config("http://127.0.0.1:9").model_dump(mode="json")
-    data.update(environment="test", sources=[], launch_at="2026-09-21T11:58:20Z")
-    return Config.model_validate(data)
+    launch = datetime.fromtimestamp(LAUNCH, UTC)
+    return demo_config("http://127.0.0.1:9").model_copy(update={"environment": "test", "sources": [],
+                                                                 "launch_at": launch})
 
 
 @pytest.fixture
 def core(ui_config: Config, clock: FakeClock, tmp_path: Path) -> Core:
     return Core(ui_config, clock, state_path=str(tmp_path / "state.db"))
+
+
+class QuietCore(Core):
+    """A Core whose loops never run: the monitor is refreshed once, header fields are the test's."""
+
+    async def start(self) -> None:
+        self.monitor.refresh()
+
+    async def stop(self) -> None:
+        """Nothing was started."""
+
+
+@pytest.fixture
+def quiet_core(ui_config: Config, clock: FakeClock, tmp_path: Path) -> Core:
+    return QuietCore(ui_config, clock, state_path=str(tmp_path / "state.db"))
 
 
 def make_app(core: Core, theme: str | None = None, demo: bool = False) -> OpstuiApp:

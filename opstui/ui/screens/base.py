@@ -55,7 +55,22 @@ class ConsoleScreen(Screen[None]):
     def refresh_from_core(self) -> None:
         """Read the core and update the body; sync and cheap (called every ``ui.refresh``)."""
 
+    _ready: bool = False
+    """Set after the first repaint, when every nested widget is mounted; before that nothing draws."""
+
+    def draw(self) -> None:
+        """Header and body from the core: what the app's refresh timer calls on the active screen."""
+        if self._ready and self.is_attached:
+            self.refresh_header()
+            self.refresh_from_core()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._first_draw)
+
+    def _first_draw(self) -> None:
+        self._ready = True
+        self.draw()
+
     def on_screen_resume(self) -> None:
-        # Shown (first time or after a mode switch): draw now rather than up to a second later.
-        self.refresh_header()
-        self.refresh_from_core()
+        # Shown again after a mode switch: draw now rather than up to a second later.
+        self.call_after_refresh(self.draw)

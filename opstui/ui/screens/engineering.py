@@ -1,18 +1,79 @@
-"""The Engineering screen: KPI tiles, the health-check table, the latency chart, the event tail."""
+"""The Engineering screen: KPI tiles, the health-check table, the latency chart, the event tail.
+
+It answers "is the service healthy, and if not, where does it hurt" at a glance. Every pane is
+redrawn from one :class:`~opstui.monitor.Snapshot` per refresh and each pane skips work when its
+data did not change; the chart is hidden (and not computed) on small terminals.
+"""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.containers import Grid, Horizontal, Vertical
 
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.event_tail import EventTail
+from opstui.ui.widgets.health_table import HealthTable
+from opstui.ui.widgets.kpi_tile import KpiTile
+from opstui.ui.widgets.latency_chart import LatencyChart
+
+TILE_WIDTH = 20
+"""The narrowest a tile gets before the grid wraps to another row."""
+
+HELP = """\
+## Engineering
+
+Is the service healthy, and if not, where does it hurt.
+
+- **KPI tiles**: the value now, its last minutes as a sparkline, and the target in the bottom border.
+  The shape and colour say where it stands: `●` on target, `◐` off target (not yet warning),
+  `▲` warning, `✖` critical, `·` no data (no sample for two minutes).
+- **Health checks**: each source's state, the latency and reason of its last check, how long ago that
+  was, its uptime this session and the days left on its TLS certificate.
+- **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
+  Hidden when the terminal is smaller than 120x32.
+- **Events**: deploys, error events and sources going down or coming back, newest at the bottom.
+
+The header: overall status, environment, time since launch (T+hh:mm), age of the newest data,
+unacknowledged incidents, overdue checklist tasks, who is on call, and a banner for a new P0/P1.
+"""
 
 
 class EngineeringScreen(ConsoleScreen):
-    """The default screen: is the service healthy, and if not, where does it hurt."""
+    """The default screen: KPI tiles, health checks, latency percentiles and the event tail."""
 
     TITLE_TEXT = "Engineering"
-    HELP = "## Engineering\n\nKPI tiles, health checks, latency and the event tail."
+    HELP = HELP
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Engineering", classes="placeholder")
+        views = [v for v in self.core.monitor.kpi_views() if v.screen == "engineering"]
+        with Vertical(id="engineering"):
+            with Grid(id="tiles"):
+                for view in views:
+                    yield KpiTile(view)
+            with Horizontal(id="middle"):
+                yield HealthTable()
+                yield LatencyChart()
+            yield EventTail()
+
+    def on_resize(self, event: events.Resize) -> None:
+        tiles = self.query_one("#tiles", Grid)
+        count = len(tiles.children) or 1
+        columns = max(1, min(count, event.size.width // TILE_WIDTH))
+        tiles.styles.grid_size_columns = columns
+
+    def refresh_from_core(self) -> None:
+        core = self.core
+        snap = core.monitor.snapshot()
+        for view in snap.kpis:
+            if view.screen == "engineering":
+                for tile in self.query(f"#kpi-{view.metric}").results(KpiTile):
+                    tile.show(view)
+        self.query_one(HealthTable).show(snap.sources, snap.now)
+        chart = self.query_one(LatencyChart)
+        if chart.display and chart.size.width:
+            window = core.config.ui.chart_window
+            chart.show(core.monitor.latency_series(window), snap.deploys, snap.now, window)
+        self.query_one(EventTail).show(snap.events, core.config.timezone)

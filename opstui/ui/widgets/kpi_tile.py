@@ -1,0 +1,50 @@
+"""One KPI tile: the label in the border, the value with a level shape, a sparkline, the target.
+
+The tile's class is the KPI's level (``-target``, ``-off-target``, ``-warning``, ``-critical``,
+``-no-data``); the colours live in ``styles/engineering.tcss`` as theme variables.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Sparkline, Static
+
+from opstui.monitor import KpiView
+from opstui.status import KpiLevel
+from opstui.ui.widgets.formatting import LEVEL_ICON, number
+
+LEVEL_CLASSES = tuple(f"-{level.value}" for level in KpiLevel)
+
+
+class KpiTile(Widget):
+    """A KPI's current value against its thresholds, with its recent history."""
+
+    def __init__(self, view: KpiView) -> None:
+        super().__init__(id=f"kpi-{view.metric}", classes="kpi-tile")
+        self.metric = view.metric
+        self.border_title = view.label
+        self._shown: KpiView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("—", classes="kpi-value")
+        yield Sparkline([], classes="kpi-spark")
+
+    def show(self, view: KpiView) -> None:
+        """Redraw from one view; a tile whose view did not change costs nothing."""
+        if view == self._shown:
+            return
+        self._shown = view
+        level_class = f"-{view.level.value}"
+        for cls in LEVEL_CLASSES:
+            self.set_class(cls == level_class, cls)
+        self.query_one(".kpi-value", Static).update(f"{LEVEL_ICON[view.level]} {number(view.value, view.unit)}")
+        self.query_one(Sparkline).data = list(view.history)
+        self.border_subtitle = f"target {view.target}" if view.target else ""
+        self.tooltip = _thresholds(view)
+
+
+def _thresholds(view: KpiView) -> str:
+    parts = [f"{name} {rule}" for name, rule in
+             (("target", view.target), ("warning", view.warning), ("critical", view.critical)) if rule]
+    return f"{view.label}: {view.level.value}; " + ", ".join(parts)

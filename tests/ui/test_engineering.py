@@ -1,0 +1,122 @@
+"""The Engineering screen shows what the core recorded: tile values and levels, health checks, events."""
+
+from __future__ import annotations
+
+from textual.widgets import Sparkline, Static
+
+from opstui.clock import FakeClock
+from opstui.core import Core
+from opstui.sources.base import SourceState, SourceStatus
+from opstui.ui.screens.engineering import EngineeringScreen
+from opstui.ui.widgets.event_tail import EventTail
+from opstui.ui.widgets.health_table import HealthTable
+from opstui.ui.widgets.kpi_tile import KpiTile
+from opstui.ui.widgets.latency_chart import LatencyChart, downsample
+from tests.ui.conftest import HEALTHY, feed, make_app
+
+
+def tile(app: object, metric: str) -> KpiTile:
+    return app.screen.query_one(f"#kpi-{metric}", KpiTile)  # type: ignore[attr-defined, no-any-return]
+
+
+async def test_tiles_show_values_and_levels(core: Core) -> None:
+    feed(core, {**HEALTHY, "error_rate": 6.2, "latency_p95": 950.0, "queue_length": 120.0})
+    app = make_app(core)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.tick()
+        await pilot.pause()
+        assert isinstance(app.screen, EngineeringScreen)
+        error_rate = tile(app, "error_rate")
+        assert error_rate.has_class("-critical")
+        assert str(error_rate.query_one(".kpi-value", Static).content) == "✖ 6.20 %"
+        assert error_rate.border_title == "Error rate"
+        assert error_rate.border_subtitle == "target < 0.5"
+        assert len(error_rate.query_one(Sparkline).data or []) > 10
+        assert tile(app, "latency_p95").has_class("-warning")
+        assert tile(app, "queue_length").has_class("-off-target")
+        assert tile(app, "payment_success_rate").has_class("-target")
+        assert str(tile(app, "payment_success_rate").query_one(".kpi-value", Static).content) == "● 99.10 %"
+
+
+async def test_tile_without_data_says_so(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.tick()
+        await pilot.pause()
+        db = tile(app, "db_cpu")
+        assert db.has_class("-no-data")
+        assert str(db.query_one(".kpi-value", Static).content) == "· —"
+
+
+async def test_tile_level_follows_new_values(core: Core, clock: FakeClock) -> None:
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.tick()
+        await pilot.pause()
+        assert tile(app, "error_rate").has_class("-target")
+        clock.advance(5)
+        core.monitor.record("error_rate", 2.5, clock.now())
+        app.tick()
+        await pilot.pause()
+        assert tile(app, "error_rate").has_class("-warning")
+        assert not tile(app, "error_rate").has_class("-target")
+
+
+async def test_health_table_shows_down_source_and_reason(core: Core, clock: FakeClock) -> None:
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.tick()
+        await pilot.pause()
+        table = app.screen.query_one(HealthTable)
+        assert table.row_count == 3
+        row = [str(cell) for cell in table.get_row("payments")]
+        assert "down" in row[1]
+        assert row[3] == "HTTP 503 (expected 200)"
+        assert row[5] == "95.6%"
+        assert [str(c) for c in table.get_row("api")][6] == "63"
+        # It comes back: the row is updated in place, not re-added.
+        now = clock.now()
+        core.monitor.status_changed(SourceStatus("payments", "http", "x", SourceState.UP, last_check=now,
+                                                 latency_ms=90.0, checks=91, ok_checks=87))
+        app.tick()
+        await pilot.pause()
+        row = [str(cell) for cell in table.get_row("payments")]
+        assert "up" in row[1] and row[3] == ""
+        assert table.row_count == 3
+        events = str(app.screen.query_one(EventTail).content)
+        assert "down -> up" in events
+
+
+async def test_event_tail_shows_deploys_and_errors(core: Core) -> None:
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.tick()
+        await pilot.pause()
+        text = str(app.screen.query_one(EventTail).content)
+        assert "deployed v1.4.2" in text
+        assert "payment gateway 502" in text
+
+
+async def test_chart_hidden_on_small_terminal(core: Core) -> None:
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.tick()
+        await pilot.pause()
+        assert not app.screen.query_one(LatencyChart).display or app.screen.query_one(LatencyChart).size.width == 0
+        # All seven tiles are still there, in rows of four.
+        assert len(app.screen.query(KpiTile)) == 7
+
+
+def test_downsample_keeps_spikes_and_bounds_points() -> None:
+    xs = [float(i) for i in range(1000)]
+    ys = [1.0] * 1000
+    ys[517] = 99.0
+    out_x, out_y = downsample(xs, ys, 50)
+    assert len(out_x) == 50 and len(out_y) == 50
+    assert max(out_y) == 99.0
+    assert out_x[-1] == 999.0
+    assert downsample(xs[:10], ys[:10], 50) == (xs[:10], ys[:10])
