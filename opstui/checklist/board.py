@@ -122,6 +122,13 @@ class Checklist:
 
     # Refresh ------------------------------------------------------------------------------------------
 
+    def reevaluate(self) -> list[TaskView]:
+        """Re-derive the views from the ticks already read, without the database: the screen calls this
+        every second so countdowns move between the core's refreshes."""
+        self._evaluate(self.clock.now())
+        return self.views
+
+
     async def refresh(self) -> list[TaskView]:
         """Re-read the ticks, tick what ``auto:`` says holds, and re-evaluate every task."""
         now = self.clock.now()

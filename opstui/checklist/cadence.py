@@ -288,4 +288,7 @@ def make_cadence(
             parse_cron(f"{minute} {hour} * * {cron_dow}"), zone, f"weekly {weekday[:3]} {clock_text}"
         )
     month_day = day or 1
-    return CronCadence(parse_cron(f"{minute} {hour} {month_day} * *"), zone, f"monthly day {month_day} {clock_text}")
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(month_day, "th")
+    return CronCadence(
+        parse_cron(f"{minute} {hour} {month_day} * *"), zone, f"monthly {month_day}{suffix} {clock_text}"
+    )

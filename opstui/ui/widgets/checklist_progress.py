@@ -1,0 +1,76 @@
+"""Progress per checklist group for the current period, and the 48-hour record in one line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, ProgressBar, Static
+
+from opstui.checklist.model import GroupProgress, Outcome, TimelineEntry
+
+
+class GroupBar(Vertical):
+    """One group: ``Weekly 3/20`` over a bar; ``First 48 hours: complete`` once its window has closed."""
+
+    def __init__(self, group: str, progress: GroupProgress | None = None) -> None:
+        super().__init__(classes="group-bar")
+        self.group = group
+        self._pending = progress
+        """Shown once mounted: a bar is created and filled in the same redraw."""
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.group, classes="group-label")
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False)
+
+    def on_mount(self) -> None:
+        if self._pending is not None:
+            self.show(self._pending)
+
+    def show(self, progress: GroupProgress) -> None:
+        if not self.is_mounted:
+            self._pending = progress
+            return
+        label = self.query_one(Label)
+        if progress.complete:
+            text = f"{progress.group} ✓ complete"
+        else:
+            text = f"{progress.group} {progress.done}/{progress.total}"
+            text += f" ✖{progress.overdue}" if progress.overdue else ""
+        label.update(text)
+        label.tooltip = progress.label + (f", {progress.overdue} overdue" if progress.overdue else "")
+        self.set_class(progress.complete, "-complete")
+        self.set_class(progress.overdue > 0 and not progress.complete, "-overdue")
+        bar = self.query_one(ProgressBar)
+        if progress.complete or progress.total == 0:
+            bar.update(total=1, progress=1 if progress.complete else 0)
+        else:
+            bar.update(total=progress.total, progress=progress.done)
+
+
+class ChecklistProgress(Horizontal):
+    """A bar per group, side by side (groups are few: the built-in list has four)."""
+
+    def show(self, groups: Sequence[GroupProgress]) -> None:
+        bars = {bar.group: bar for bar in self.query(GroupBar)}
+        if list(bars) != [g.group for g in groups]:
+            self.remove_children()
+            self.mount_all([GroupBar(g.group, g) for g in groups])
+            return
+        for group in groups:
+            bars[group.group].show(group)
+
+
+def timeline_text(entries: Sequence[TimelineEntry]) -> str:
+    """``last 48h: 120 on time · 5 late · 3 missed · 1 skipped`` (what the handover cares about)."""
+    counts = Counter(entry.outcome for entry in entries)
+    parts = [f"{counts[Outcome.ON_TIME]} on time", f"{counts[Outcome.LATE]} late", f"{counts[Outcome.MISSED]} missed"]
+    if counts[Outcome.SKIPPED]:
+        parts.append(f"{counts[Outcome.SKIPPED]} skipped")
+    return "last 48h: " + " · ".join(parts)
+
+
+class TimelineLine(Static):
+    """The 48-hour record of ticks, as counts; the export has it task by task."""

@@ -1,0 +1,165 @@
+"""The checklist's task table: one row per task, most urgent first, keyed by task id.
+
+Rows are plain data (:class:`ChecklistRow`) derived from the core's views, so the table can diff
+them and touch only the cells that changed (a countdown ticking costs one cell, not a redraw).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from opstui.checklist.model import TaskStatus, TaskView
+from opstui.ui.widgets.formatting import age
+
+COLUMNS = (("status", "Status"), ("task", "Task"), ("due", "Due"), ("cadence", "Every"), ("last", "Last tick"),
+           ("live", "Now"))
+"""Most needed first: at 80 columns status, task and due always fit."""
+STATUS_TEXT = {
+    TaskStatus.OVERDUE: "✖ overdue",
+    TaskStatus.DUE: "▲ due",
+    TaskStatus.DUE_SOON: "◔ soon",
+    TaskStatus.UPCOMING: "· upcoming",
+    TaskStatus.SKIPPED: "↷ skipped",
+    TaskStatus.DONE: "✓ done",
+    TaskStatus.INACTIVE: "– closed",
+}
+"""A shape with each word, so the status reads without colour (NO_COLOR, colour blindness)."""
+TITLE_WIDTH = 48
+"""Longest title shown whole on a wide terminal; narrower terminals cut titles to fit (see ``title_width``)."""
+FIXED_WIDTH = 11 + 13 + 8
+"""Status and due columns plus cell padding: what the title leaves room for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistRow:
+    """What one row shows; equal rows are not redrawn."""
+
+    task_id: str
+    status: TaskStatus
+    title: str
+    cadence: str
+    due: str
+    last: str
+    live: str
+
+    def cells(self, title_width: int = TITLE_WIDTH) -> tuple[str, ...]:
+        title = self.title if len(self.title) <= title_width else self.title[: title_width - 1] + "…"
+        return (STATUS_TEXT[self.status], title, self.due, self.cadence, self.last, self.live)
+
+
+def due_text(view: TaskView) -> str:
+    """``overdue 4m``, ``due 1m ago``, ``in 40s``, ``next in 3h``; ``—`` when nothing is coming."""
+    now = view.now
+    if view.status is TaskStatus.OVERDUE:
+        return f"overdue {age(view.overdue_by)}"
+    if view.status is TaskStatus.DUE and view.due_at is not None:
+        return f"due {age(now - view.due_at)} ago"
+    if view.due_at is None:
+        return "—"
+    if view.status in (TaskStatus.DONE, TaskStatus.SKIPPED) and view.due_at > now:
+        return f"next in {age(view.due_at - now)}"
+    return f"in {age(max(0.0, view.due_at - now))}"
+
+
+def last_text(view: TaskView) -> str:
+    """``alice 3m ago``; ``auto 3m ago`` for the console's own ticks; ``—`` when never ticked."""
+    tick = view.last
+    if tick is None:
+        return "—"
+    who = "auto" if tick.actor.endswith("(auto)") else tick.actor
+    return f"{who} {age(view.now - tick.at)} ago"
+
+
+def checklist_rows(views: Sequence[TaskView], query: str = "") -> list[ChecklistRow]:
+    """Rows for ``views`` (already most urgent first) whose title, group, status or cadence contain ``query``."""
+    needle = query.strip().lower()
+    rows = []
+    for view in views:
+        task = view.task
+        if needle and not any(needle in text.lower() for text in
+                              (task.title, task.group, view.status.value.replace("_", " "), task.cadence_text)):
+            continue
+        rows.append(ChecklistRow(task.id, view.status, task.title, task.cadence_text, due_text(view),
+                                 last_text(view), view.live or ""))
+    return rows
+
+
+class ChecklistTable(DataTable[str | Text]):
+    """The tasks; overdue rows in ``$status-crit``, due ones in ``$status-warn`` (theme variables only)."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._shown: list[ChecklistRow] = []
+        self._title_width = TITLE_WIDTH
+
+    @property
+    def title_width(self) -> int:
+        """Titles are cut to what the terminal leaves beside status and due (at least 20 characters)."""
+        width = self.size.width or 200
+        return max(20, min(TITLE_WIDTH, width - FIXED_WIDTH))
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def selected_id(self) -> str | None:
+        """The task under the cursor, or None when the table is empty."""
+        if not self._shown or not 0 <= self.cursor_row < len(self._shown):
+            return None
+        return self._shown[self.cursor_row].task_id
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [row.task_id for row in self._shown]
+
+    def row_for(self, task_id: str) -> ChecklistRow | None:
+        return next((row for row in self._shown if row.task_id == task_id), None)
+
+    def show(self, rows: list[ChecklistRow], follow: bool = True) -> None:
+        """Show ``rows``: changed cells in place, a rebuild only when the order (or width) changed.
+
+        On a rebuild the cursor follows its task (``follow``), or stays on its line: after a tick the
+        task sinks to the done ones and the cursor is then on the next thing to do.
+        """
+        width = self.title_width
+        if [r.task_id for r in rows] == self.task_ids and width == self._title_width:
+            for old, new in zip(self._shown, rows, strict=True):
+                if old == new:
+                    continue
+                styled = self._styled(new)
+                recolour = old.status != new.status
+                for index, (key, _) in enumerate(COLUMNS):
+                    if recolour or old.cells(width)[index] != new.cells(width)[index]:
+                        self.update_cell(new.task_id, key, styled[index])
+            self._shown = rows
+            return
+        selected, line = self.selected_id, self.cursor_row
+        self._title_width = width
+        with self.app.batch_update():
+            self.clear()
+            for row in rows:
+                self.add_row(*self._styled(row), key=row.task_id)
+            self._shown = rows
+            if follow and selected in self.task_ids:
+                self.move_cursor(row=self.task_ids.index(selected), animate=False)
+            elif rows:
+                self.move_cursor(row=min(max(line, 0), len(rows) - 1), animate=False)
+
+    def _styled(self, row: ChecklistRow) -> tuple[str | Text, ...]:
+        variables = self.app.get_css_variables()
+        style = {
+            TaskStatus.OVERDUE: f"bold {variables.get('status-crit', 'red')}",
+            TaskStatus.DUE: variables.get("status-warn", "yellow"),
+            TaskStatus.DONE: variables.get("status-ok", "green"),
+            TaskStatus.INACTIVE: variables.get("status-nodata", "grey"),
+        }.get(row.status, "")
+        cells: list[str | Text] = list(row.cells(self._title_width))
+        cells[0] = Text(cells[0], style=style)  # type: ignore[arg-type]
+        if row.status in (TaskStatus.OVERDUE, TaskStatus.DUE):
+            cells[2] = Text(cells[2], style=style)  # type: ignore[arg-type]
+        return tuple(cells)
