@@ -97,3 +97,30 @@ def load_themes(extra_dirs: list[Path] | None = None) -> ThemeSet:
                 continue
             found.themes[theme.name] = theme
     return found
+
+
+def unknown_theme(name: str, where: str) -> str | None:
+    """The one-line complaint for a theme name that no file defines, or None when it exists."""
+    found = load_themes()
+    if name in found.themes:
+        return None
+    return f"{where}: unknown theme {name!r}; the themes are: {', '.join(sorted(found.names))}"
+
+
+def theme_line(config_file: Path) -> int | None:
+    """The line of ``ui.theme`` in a config file (the first indented ``theme:`` after ``ui:``), for the error."""
+    try:
+        lines = config_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    in_ui = False
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("ui:"):
+            in_ui = True
+            if "theme:" in line:  # ui: {theme: x}
+                return number
+        elif in_ui and line.lstrip().startswith("theme:") and line[:1].isspace():
+            return number
+        elif line[:1].isalnum():
+            in_ui = False
+    return None
