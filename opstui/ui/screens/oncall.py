@@ -9,11 +9,9 @@ deploys before it, and ``p`` for the post-incident review.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,7 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 from opstui.commands.incidents import zone
 from opstui.commands.report import review_path, write_review
 from opstui.incidents.manager import IncidentManager
-from opstui.incidents.model import Incident, IncidentState, Milestone, Silence
+from opstui.incidents.model import Incident, IncidentState, Silence
 from opstui.incidents.review import render_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.screens.base import ConsoleScreen
@@ -38,20 +36,17 @@ from opstui.ui.widgets.incident_detail import (
 )
 from opstui.ui.widgets.incident_feed import IncidentFeed
 from opstui.ui.widgets.incident_modals import (
-    MILESTONE_LABELS,
     ONCALL_CSS,
     ConfirmModal,
-    MilestoneModal,
     SnoozeModal,
-    TextModal,
+    ask_milestone,
+    ask_note,
+    run_action,
 )
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 
 if TYPE_CHECKING:
     from opstui.core import Core
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 HELP = """\
 ## On-call
@@ -67,18 +62,6 @@ left to respond (the **SLA** column turns red once the response time is missed).
 
 Every action is saved in the state store before the screen shows it.
 """
-
-
-async def run_action(screen: Screen[Any], action: Awaitable[T], done: Callable[[T], str]) -> T | None:
-    """Await a state change; notify what was done only once it is stored, or the one-line error."""
-    try:
-        result = await action
-    except Exception as exc:  # noqa: BLE001 - any failure is shown, the console carries on
-        log.warning("incident action failed: %s", exc)
-        screen.notify(str(exc) or type(exc).__name__, title="not done", severity="error")
-        return None
-    screen.notify(done(result), timeout=4)
-    return result
 
 
 class OnCallScreen(ConsoleScreen):
@@ -267,44 +250,6 @@ class OnCallScreen(ConsoleScreen):
 
 def clock_time(at: float, tz: tzinfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%H:%M")
-
-
-def ask_note(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
-    """The note dialog, then the note stored (and ``after`` run once it is)."""
-    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
-
-    async def save(text: str) -> None:
-        assert manager is not None
-        stored = await run_action(
-            screen, manager.add_note(incident.id, text), lambda e: f"note added to #{e.incident_id}"
-        )
-        if stored is not None and after is not None:
-            after()
-
-    def answered(text: str | None) -> None:
-        if text and manager is not None:
-            screen.run_worker(save(text), group="oncall-action", exit_on_error=False)
-
-    screen.app.push_screen(TextModal(f"Note for #{incident.id} {incident.title}", "what you saw or did"), answered)
-
-
-def ask_milestone(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
-    """The milestone dialog, then the milestone stored on the timeline."""
-    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
-
-    async def save(kind: Milestone, text: str) -> None:
-        assert manager is not None
-        stored = await run_action(
-            screen, manager.milestone(incident.id, kind, text), lambda e: f"#{e.incident_id}: {MILESTONE_LABELS[kind]}"
-        )
-        if stored is not None and after is not None:
-            after()
-
-    def answered(answer: tuple[Milestone, str] | None) -> None:
-        if answer is not None and manager is not None:
-            screen.run_worker(save(*answer), group="oncall-action", exit_on_error=False)
-
-    screen.app.push_screen(MilestoneModal(), answered)
 
 
 class IncidentDetailScreen(Screen[None]):

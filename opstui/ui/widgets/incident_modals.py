@@ -6,17 +6,23 @@ with ``escape``), so the On-call screen decides what to do with it and no dialog
 
 from __future__ import annotations
 
-from typing import ClassVar
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from opstui.config.durations import parse_duration
-from opstui.incidents.model import Milestone
+from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import Incident, Milestone
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ONCALL_CSS = "../styles/oncall.tcss"
 """Relative to this module; every dialog and screen of the On-call flow loads the same stylesheet."""
@@ -171,3 +177,56 @@ class MilestoneModal(ModalScreen[tuple[Milestone, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+# The dialog flows: ask, then store through the incident manager in a worker -------------------------
+
+
+async def run_action(screen: Screen[Any], action: Awaitable[T], done: Callable[[T], str]) -> T | None:
+    """Await a state change; notify what was done only once it is stored, or the one-line error."""
+    try:
+        result = await action
+    except Exception as exc:  # noqa: BLE001 - any failure is shown, the console carries on
+        log.warning("incident action failed: %s", exc)
+        screen.notify(str(exc) or type(exc).__name__, title="not done", severity="error")
+        return None
+    screen.notify(done(result), timeout=4)
+    return result
+
+
+def ask_note(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
+    """The note dialog, then the note stored (and ``after`` run once it is)."""
+    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
+
+    async def save(text: str) -> None:
+        assert manager is not None
+        stored = await run_action(
+            screen, manager.add_note(incident.id, text), lambda e: f"note added to #{e.incident_id}"
+        )
+        if stored is not None and after is not None:
+            after()
+
+    def answered(text: str | None) -> None:
+        if text and manager is not None:
+            screen.run_worker(save(text), group="oncall-action", exit_on_error=False)
+
+    screen.app.push_screen(TextModal(f"Note for #{incident.id} {incident.title}", "what you saw or did"), answered)
+
+
+def ask_milestone(screen: Screen[Any], incident: Incident, after: Callable[[], object] | None = None) -> None:
+    """The milestone dialog, then the milestone stored on the timeline."""
+    manager: IncidentManager | None = screen.app.core.incidents  # type: ignore[attr-defined]
+
+    async def save(kind: Milestone, text: str) -> None:
+        assert manager is not None
+        stored = await run_action(
+            screen, manager.milestone(incident.id, kind, text), lambda e: f"#{e.incident_id}: {MILESTONE_LABELS[kind]}"
+        )
+        if stored is not None and after is not None:
+            after()
+
+    def answered(answer: tuple[Milestone, str] | None) -> None:
+        if answer is not None and manager is not None:
+            screen.run_worker(save(*answer), group="oncall-action", exit_on_error=False)
+
+    screen.app.push_screen(MilestoneModal(), answered)
