@@ -212,3 +212,11 @@ def test_report_unwritable_output_is_one_line(
     argv = ["report", str(incident_id), "-o", str(blocker / "review.md"), "--config", str(config), "--state", str(db)]
     assert main(argv) == 1
     assert capsys.readouterr().err.startswith(f"opstui: cannot write {blocker / 'review.md'}")
+
+
+@pytest.mark.parametrize("command", ["incidents", "ack", "resolve", "report"])
+def test_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: opstui {command}" in capsys.readouterr().out
