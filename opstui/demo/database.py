@@ -339,6 +339,7 @@ class LiveShop:
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close()
+            await _wait(stop, 5.0)  # a missing schema or a restart: retry calmly, not in a tight loop
 
     async def tick(self, conn: asyncpg.Connection, n_users: int) -> None:
         """One second of shop traffic, in one transaction."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -107,3 +108,42 @@ def test_demo_db_command_error_is_one_line_without_the_password(capsys: pytest.C
     assert main(["demo-db", "--dsn", "postgresql://postgres:topsecret@127.0.0.1:1/x", "--no-live"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "topsecret" not in err and "***" in err
+
+
+def _normal(spec: object) -> object:
+    """A query spec with whitespace folded, to compare YAML's folded SQL with the Python strings."""
+    if isinstance(spec, str):
+        return " ".join(spec.split())
+    if isinstance(spec, dict):
+        return {k: _normal(v) for k, v in spec.items()}
+    return spec
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
+
+
+async def test_config_example_has_the_shop_queries_and_they_run_clean(demo_dsn: str) -> None:
+    from opstui.config.loader import load_config_text
+    from opstui.config.models import PostgresSource
+    from opstui.sources.postgres import PostgresPoll
+    from tests.pg.helpers import TableSink
+
+    text = EXAMPLE.read_text(encoding="utf-8")  # noqa: ASYNC240 - a small local file, read once
+    config = load_config_text(text, env={"SHOP_DSN": demo_dsn})
+    [shopdb] = [s for s in config.sources if isinstance(s, PostgresSource)]
+    as_written = {k: v if isinstance(v, str) else v.model_dump() for k, v in shopdb.queries.items()}
+    expected = {k: v if isinstance(v, str) else {"max_rows": 20, **v} for k, v in SHOP_QUERIES.items()}
+    assert _normal(as_written) == _normal(expected)
+    assert shopdb.dsn == demo_dsn and shopdb.health
+    sink = TableSink()
+    from opstui.clock import FakeClock
+
+    poll = PostgresPoll(shopdb, FakeClock(), sink)
+    try:
+        status = await poll.run_once()
+    finally:
+        await poll.close()
+    assert status.state is SourceState.UP, status.reason
+    executive = {k.metric for k in config.kpis if k.screen == "executive"}
+    assert executive <= set(sink.values)
+    assert "pg_connections_pct" in sink.values

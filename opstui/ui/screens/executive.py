@@ -1,18 +1,99 @@
-"""The Executive screen: revenue, orders, conversion and the business KPIs (a stub until it is built)."""
+"""The Executive screen: the seeds' executive dashboard and business KPIs, each against its target.
+
+Revenue today / this week / this month, orders, active users, conversion, average order value,
+refund and repeat-customer rates come from the KPIs marked ``screen: executive`` (usually a
+``postgres`` source's queries, see config.example.yaml); the top-selling products from its
+``table: true`` queries. A tile whose query failed keeps its last value and says ``stale: why``.
+
+Without any executive KPI (``opstui --demo`` with no database) the screen says how to connect one
+and meanwhile shows what the payment stream gives: the payment success rate.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual import events
 from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Static
 
+from opstui.config.models import PgQuery, PostgresSource
+from opstui.monitor import KpiView
+from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.executive_table import BusinessTable
+from opstui.ui.widgets.executive_tile import ExecutiveTile
+
+TILE_WIDTH = 22
+FALLBACK_METRICS = ("payment_success_rate", "payments_per_min")
+"""Shown when no KPI is marked for this screen: the business side of the payment stream."""
+MAX_TABLES = 2
+
+HINT = (
+    "No business KPIs yet. Connect the shop's database: [b]opstui demo-db --dsn DSN[/b], then "
+    "[b]opstui --demo --dsn DSN[/b]; or add a postgres source and kpis with [b]screen: executive[/b] "
+    "to your config (config.example.yaml has them for a typical shop schema)."
+)
+
+HELP = """\
+## Executive
+
+How the business is doing, in the seeds' terms: revenue today / this week / this month, orders,
+active users (24 h), conversion, average order value, refund rate, repeat-customer rate, each against
+its target (`●` on target, `◐` off target, `▲` warning, `✖` critical, `·` no data), and the
+top-selling products.
+
+The numbers come from the config's SQL (a `postgres` source's `queries:`), re-read every `interval`.
+A tile whose query failed keeps its last value and shows `stale:` and the reason in its border.
+"""
+
+
+def table_names(sources: object) -> list[str]:
+    """The ``table: true`` queries of the config's postgres sources, in config order."""
+    names: list[str] = []
+    for source in sources:  # type: ignore[attr-defined]
+        if isinstance(source, PostgresSource):
+            names += [name for name, q in source.queries.items() if isinstance(q, PgQuery) and q.table]
+    return [n for n in names if n != SLOW_STATEMENTS][:MAX_TABLES]
 
 
 class ExecutiveScreen(ConsoleScreen):
-    """Executive: revenue, orders, conversion and the business KPIs."""
+    """Business KPI tiles against their targets, and the top products."""
 
     TITLE_TEXT = "Executive"
-    HELP = "## Executive\n\nThis screen is not built yet."
+    HELP = HELP
+    CSS_PATH: ClassVar[str] = "../styles/executive.tcss"  # type: ignore[misc]
+
+    def _views(self) -> list[KpiView]:
+        views = self.core.monitor.kpi_views()
+        mine = [v for v in views if v.screen == "executive"]
+        return mine or [v for v in views if v.metric in FALLBACK_METRICS]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Executive: not built yet", classes="placeholder")
+        views = self._views()
+        has_business = any(v.screen == "executive" for v in views)
+        with Vertical(id="executive"):
+            if not has_business:
+                yield Static(HINT, id="executive-hint")
+            with Grid(id="executive-tiles"):
+                for view in views:
+                    yield ExecutiveTile(view)
+            with Horizontal(id="executive-tables"):
+                for name in table_names(self.core.config.sources):
+                    yield BusinessTable(name)
+
+    def on_resize(self, event: events.Resize) -> None:
+        tiles = self.query_one("#executive-tiles", Grid)
+        count = len(tiles.children) or 1
+        tiles.styles.grid_size_columns = max(1, min(count, event.size.width // TILE_WIDTH))
+
+    def refresh_from_core(self) -> None:
+        snap = self.core.monitor.snapshot()
+        shown = {v.metric for v in self._views()}
+        for view in snap.kpis:
+            if view.metric in shown:
+                for tile in self.query(f"#kpi-{view.metric}").results(ExecutiveTile):
+                    tile.show_business(view, snap.metric_errors.get(view.metric))
+        for table in self.query(BusinessTable):
+            table.show(snap.tables.get(table.table_name), snap.now)
