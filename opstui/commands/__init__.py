@@ -12,5 +12,12 @@ COMMANDS: tuple[str, ...] = (
     "check",
     "demo_server",
     "demo_db",
+    "checklist",
+    "incidents",
+    "ack",
+    "resolve",
+    "report",
+    "state",
+    "audit",
 )
 """Module names under ``opstui.commands``, in the order ``opstui --help`` lists them."""

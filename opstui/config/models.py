@@ -21,8 +21,11 @@ class Model(BaseModel):
 
 
 # Imported after Model because these settings subclass it (opstui.config imports this module first).
+from opstui.config.alerting import AlertingSettings, AlertRules  # noqa: E402
+from opstui.config.checklist import ChecklistTasks  # noqa: E402
 from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
+from opstui.config.rotation import Rotation  # noqa: E402
 
 
 class Expect(Model):
@@ -189,9 +192,31 @@ class Config(Model):
     """Where incidents are sent (webhook, Slack, email), each for the severities it lists."""
     operator: str | None = None
     """Who is recorded on acknowledgements, notes and ticks; unset: the login name."""
+    runbooks_dir: str | None = None
+    """A folder of your own runbooks (``<slug>.md``) that add to or override the built-in ones by slug.
+    Unset: ``runbooks`` in the user config dir (``~/.config/opstui/runbooks`` on Linux)."""
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    alerts: AlertRules = None
+    """Alert rules; unset (null) means the built-in rules from the seeds, ``[]`` means none."""
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     state: StateSettings = Field(default_factory=StateSettings)
+    rotation: Rotation | None = None
+    """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
+    checklist: ChecklistTasks | None = None
+    """Recurring tasks (cadence, group, linked metric, ``auto:``); unset: the built-in list from the seeds."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        # Checked here so that a typo is a config error at start, not a crash when the checklist builds.
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{zone!r} is not a time zone; write an IANA name like UTC or Europe/Berlin") from None
+        return zone
 
     @field_validator("sources")
     @classmethod
