@@ -17,8 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from opstui.commands.incidents import zone
 from opstui.commands.report import review_path, write_review
@@ -46,7 +45,7 @@ from opstui.ui.widgets.incident_modals import (
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 
 if TYPE_CHECKING:
-    from opstui.core import Core
+    pass
 
 HELP = """\
 ## On-call
@@ -252,9 +251,18 @@ def clock_time(at: float, tz: tzinfo) -> str:
     return datetime.fromtimestamp(at, tz).strftime("%H:%M")
 
 
-class IncidentDetailScreen(Screen[None]):
-    """One incident: runbook, timeline, the metric around the start, deploys; ``p`` writes the review."""
+class IncidentDetailScreen(ConsoleScreen):
+    """One incident: runbook, timeline, the metric around the start, deploys; ``p`` writes the review.
 
+    A console screen, so the header (unacknowledged count, the P0/P1 banner) stays in sight.
+    """
+
+    TITLE_TEXT = "Incident"
+    HELP = (
+        "## Incident\n\nThe incident's runbook, its timeline (who did what, when, from which host), its "
+        "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
+        "post-incident review beside the state database; `escape` goes back to the list."
+    )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
@@ -271,15 +279,11 @@ class IncidentDetailScreen(Screen[None]):
         self.last_report: Path | None = None
         """Where ``p`` last wrote the review (tests and the notification read it)."""
 
-    @property
-    def core(self) -> Core:
-        return self.app.core  # type: ignore[attr-defined, no-any-return]
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         yield IncidentDetail()
-        yield Footer()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.load()
 
     @work(exclusive=True, group="detail-load", exit_on_error=False)
@@ -299,7 +303,6 @@ class IncidentDetailScreen(Screen[None]):
             self.notify(f"there is no incident #{self.incident_id}", severity="error")
             return
         now = self.core.clock.now()
-        runbook = self.runbooks.find(incident.runbook, incident.rule)
         start = incident.opened_at
         chart: tuple[list[float], list[float]] = ([], [])
         if incident.metric:
@@ -311,7 +314,6 @@ class IncidentDetailScreen(Screen[None]):
             incident=incident,
             events=events,
             runbook=self.runbooks.markdown(incident.runbook, incident.rule),
-            runbook_title=runbook.title if runbook else "none",
             now=now,
             sla=sla_text(remaining, incident.acknowledged_at is not None),
             tz=zone(self.core.config.timezone),

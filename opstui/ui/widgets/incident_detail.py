@@ -35,7 +35,6 @@ class DetailData:
     events: list[IncidentEvent]
     runbook: str
     """Markdown (a runbook, or the clear 'no runbook' text)."""
-    runbook_title: str
     now: float
     sla: str
     tz: tzinfo
@@ -104,7 +103,6 @@ class IncidentDetail(Vertical):
             summary.append(f"\n{incident.summary}", style="italic")
         self.query_one("#detail-summary", Static).update(summary)
         self.query_one("#detail-runbook", Markdown).update(data.runbook)
-        self.query_one(TabbedContent).get_tab("tab-runbook").label = f"Runbook: {data.runbook_title}"
         timeline = Text("\n").join(event_line(e, data.tz, incident.opened_at) for e in data.events)
         self.query_one("#detail-timeline", Static).update(timeline or Text("nothing recorded yet"))
         self._show_deploys(data)
