@@ -115,7 +115,9 @@ class OpstuiApp(App[int]):
             where = "everywhere" if node is self else getattr(node, "TITLE_TEXT", "") or type(node).__name__
             description = binding.description or binding.tooltip or binding.action
             rows.append((binding.key_display or self.get_key_display(binding), description, where))
-        return rows
+        # The screen's own keys first, then the app's, then the focused widget's navigation.
+        screen_title = getattr(self.screen, "TITLE_TEXT", "")
+        return sorted(rows, key=lambda row: 0 if row[2] == screen_title else 1 if row[2] == "everywhere" else 2)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -73,9 +73,9 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         assert table.row_count == 3
         row = [str(cell) for cell in table.get_row("payments")]
         assert "down" in row[1]
-        assert row[3] == "HTTP 503 (expected 200)"
-        assert row[5] == "95.6%"
-        assert [str(c) for c in table.get_row("api")][6] == "63"
+        assert row[6] == "HTTP 503 (expected 200)"
+        assert row[4] == "95.6%"
+        assert [str(c) for c in table.get_row("api")][5] == "63"
         # It comes back: the row is updated in place, not re-added.
         now = clock.now()
         core.monitor.status_changed(SourceStatus("payments", "http", "x", SourceState.UP, last_check=now,
@@ -83,7 +83,7 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         app.tick()
         await pilot.pause()
         row = [str(cell) for cell in table.get_row("payments")]
-        assert "up" in row[1] and row[3] == ""
+        assert "up" in row[1] and row[6] == ""
         assert table.row_count == 3
         events = str(app.screen.query_one(EventTail).content)
         assert "down -> up" in events

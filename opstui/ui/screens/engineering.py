@@ -61,8 +61,9 @@ class EngineeringScreen(ConsoleScreen):
     def on_resize(self, event: events.Resize) -> None:
         tiles = self.query_one("#tiles", Grid)
         count = len(tiles.children) or 1
-        columns = max(1, min(count, event.size.width // TILE_WIDTH))
-        tiles.styles.grid_size_columns = columns
+        fit = max(1, min(count, event.size.width // TILE_WIDTH))
+        rows = -(-count // fit)
+        tiles.styles.grid_size_columns = -(-count // rows)  # balanced rows: 4 + 3, not 6 + 1
 
     def refresh_from_core(self) -> None:
         core = self.core

@@ -31,7 +31,7 @@ def entry_line(entry: LogEntry, zone: str) -> Content:
         " ",
         (f"{icon} {entry.level:<8}", style),
         " ",
-        (f"{entry.source:<10}", "bold"),
+        (f"{entry.source:<12}", "bold"),
         " ",
         entry.message,
     )

@@ -17,8 +17,9 @@ from textual.widgets import DataTable
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.ui.widgets.formatting import age, number
 
-COLUMNS = (("source", "Source"), ("status", "Status"), ("latency", "Latency"), ("reason", "Reason"),
-           ("age", "Age"), ("uptime", "Uptime"), ("tls", "TLS days"))
+COLUMNS = (("source", "Source"), ("status", "Status"), ("latency", "Latency"), ("age", "Age"),
+           ("uptime", "Uptime"), ("tls", "TLS days"), ("reason", "Reason"))
+"""Reason last: it is the one long column, so a narrow pane clips it and nothing else."""
 
 STATE_STYLE = {
     SourceState.UP: ("●", "status-ok"),
@@ -37,10 +38,10 @@ def row_cells(status: SourceStatus, now: float) -> tuple[str, ...]:
         status.name,
         status.state.value,
         number(status.latency_ms, "ms") if status.latency_ms is not None else "—",
-        status.reason or "",
         age(None if status.last_check is None else now - status.last_check),
         "—" if uptime is None else f"{uptime:.1f}%",
         "—" if status.tls_days_left is None else f"{status.tls_days_left:.0f}",
+        status.reason or "",
     )
 
 
@@ -88,5 +89,5 @@ class HealthTable(DataTable[Text]):
         rendered = [Text(cell, no_wrap=True, overflow="ellipsis") for cell in cells]
         rendered[1] = Text(f"{icon} {cells[1]}", style=colour, no_wrap=True)
         if failing:
-            rendered[3].stylize(colour)
+            rendered[6].stylize(colour)
         return rendered
