@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -93,3 +99,62 @@ def demo_dsn() -> Iterator[str]:
 
         asyncio.run(build(dsn))
         yield dsn
+
+
+def _pg_bindir() -> Path | None:
+    """Where the machine's PostgreSQL server binaries are (``pg_config --bindir``, or Debian's layout)."""
+    candidates: list[Path] = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        candidates.append(Path(out.stdout.strip()))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for path in candidates:
+        if (path / "initdb").exists() and (path / "pg_ctl").exists():
+            return path
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pgss_dsn() -> Iterator[str]:
+    """A private server started from the machine's binaries with pg_stat_statements preloaded.
+
+    The shared test server usually does not preload the extension (that needs a restart), so the
+    "present" case gets its own throw-away cluster: initdb in a temporary directory, trust auth on
+    127.0.0.1 and a free port, stopped and deleted at the end. Skipped, with the reason, when the
+    binaries are missing or the cluster cannot start.
+    """
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
+    home = Path(tempfile.mkdtemp(prefix="opstui-pgss-"))
+    data = home / "data"
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root: the postgres account owns the cluster
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser: cannot start a private PostgreSQL")
+        account = pwd.getpwnam("postgres")
+        os.chown(home, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    initdb = [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    options = (f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1 "
+               "-c shared_preload_libraries=pg_stat_statements -c fsync=off")
+    start = [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(data.parent / "log"),
+             "-w", "-t", "30", "start"]
+    for command in (initdb, start):
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+        if done.returncode != 0:
+            shutil.rmtree(home, ignore_errors=True)
+            pytest.skip(f"could not start a private PostgreSQL: {(done.stderr or done.stdout).strip()[:200]}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, check=False, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)

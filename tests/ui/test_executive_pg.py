@@ -36,6 +36,8 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
         orders = await conn.fetch("SELECT user_id, status, total, created_at FROM orders "
                                   "WHERE created_at >= now() - interval '40 days'")
         active = await conn.fetchval("SELECT count(*) FROM users WHERE last_seen_at >= now() - interval '24 hours'")
+        first_orders = {r["user_id"]: r["first"] for r in await conn.fetch(
+            "SELECT user_id, min(created_at) AS first FROM orders WHERE status <> 'failed' GROUP BY user_id")}
         refunds = await conn.fetchval("SELECT count(*) FROM refunds WHERE created_at >= now() - interval '7 days'")
         top = await conn.fetch(
             "SELECT p.name, sum(i.quantity * i.unit_price) AS revenue FROM products p"
@@ -50,10 +52,6 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
     last_24h = now - timedelta(hours=24)
     paid_24h = [o["total"] for o in paid if o["created_at"] >= last_24h]
     buyers_24h = {o["user_id"] for o in placed if o["created_at"] >= last_24h}
-    per_user: dict[int, int] = {}
-    for o in placed:
-        if o["created_at"] >= now - timedelta(days=30):
-            per_user[o["user_id"]] = per_user.get(o["user_id"], 0) + 1
     placed_7d = sum(1 for o in placed if o["created_at"] >= now - timedelta(days=7))
     return {
         "revenue_today": float(sum((o["total"] for o in paid if o["created_at"] >= day), Decimal(0))),
@@ -64,7 +62,7 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
         "conversion_rate": 100.0 * len(buyers_24h) / active,
         "avg_order_value": float(sum(paid_24h, Decimal(0)) / len(paid_24h)),
         "refund_rate": 100.0 * refunds / placed_7d,
-        "repeat_customer_rate": 100.0 * sum(1 for n in per_user.values() if n > 1) / len(per_user),
+        "repeat_customer_rate": 100.0 * sum(1 for u in buyers_24h if first_orders[u] < last_24h) / len(buyers_24h),
     }, [(r["name"], r["revenue"]) for r in top]
 
 
