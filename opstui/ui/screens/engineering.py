@@ -66,6 +66,8 @@ class EngineeringScreen(ConsoleScreen):
         tiles.styles.grid_size_columns = -(-count // rows)  # balanced rows: 4 + 3, not 6 + 1
 
     def refresh_from_core(self) -> None:
+        if not self.query(HealthTable):
+            return  # being torn down at exit
         core = self.core
         snap = core.monitor.snapshot()
         for view in snap.kpis:

@@ -62,6 +62,8 @@ class ConsoleHeader(Widget):
 
     def update_from(self, core: Core, snapshot: Snapshot | None = None) -> None:
         """Redraw from the core; only the Statics whose text changed repaint."""
+        if not self.query("#hdr-status"):
+            return  # not composed yet, or being torn down at exit: the next tick draws it
         snap = snapshot or core.monitor.snapshot()
         counts = core.header_counts()
         status = self.query_one("#hdr-status", Static)
