@@ -242,7 +242,10 @@ async def fill(
     prices = [Decimal(p) for _, _, p in PRODUCTS]
     popularity = [1.0 / (rank + 1) ** 0.9 for rank in range(len(PRODUCTS))]
 
-    order_rows, item_rows, payment_rows, refund_rows = [], [], [], []
+    order_rows: list[tuple[object, ...]] = []
+    item_rows: list[tuple[object, ...]] = []
+    payment_rows: list[tuple[object, ...]] = []
+    refund_rows: list[tuple[object, ...]] = []
     payment_id = 0
     for oid in range(1, orders + 1):
         while True:  # rejection sampling against the seasonality curve
@@ -257,6 +260,9 @@ async def fill(
             item_rows.append((oid, product, qty, prices[product - 1]))
         roll = rng.random()
         status = "failed" if roll < 0.04 else ("refunded" if roll < 0.065 else "paid")
+        refund_at = when + timedelta(days=0.2 + 4 * rng.random())
+        if status == "refunded" and refund_at > end:
+            status = "paid"  # its refund has not happened yet
         if status != "failed" and rng.random() < 0.03:  # a declined first attempt, then success
             payment_id += 1
             payment_rows.append((payment_id, oid, total, "failed", rng.choice(PAYMENT_ERRORS), when))
@@ -266,7 +272,6 @@ async def fill(
         payment_rows.append((payment_id, oid, total, "failed" if failed else "succeeded",
                              rng.choice(PAYMENT_ERRORS) if failed else None, min(paid_at, end)))
         if status == "refunded":
-            refund_at = min(end, when + timedelta(days=0.2 + 4 * rng.random()))
             refund_rows.append((len(refund_rows) + 1, oid, total, rng.choice(REFUND_REASONS), refund_at))
         order_rows.append((oid, user, status, total, when))
     await conn.copy_records_to_table(
@@ -277,9 +282,11 @@ async def fill(
         "payments", records=payment_rows, columns=["id", "order_id", "amount", "status", "error", "created_at"])
     await conn.copy_records_to_table(
         "refunds", records=refund_rows, columns=["id", "order_id", "amount", "reason", "created_at"])
-    jobs = [(i, rng.choice(("email", "refill", "invoice")), "done", None, end - day * rng.random() * days,
-             None) for i in range(1, 2001)]
-    jobs = [(i, k, s, e, c, c + timedelta(seconds=5)) for i, k, s, e, c, _ in jobs]
+    finished = [end - day * rng.random() * days for _ in range(2000)]
+    jobs: list[tuple[object, ...]] = [
+        (i, rng.choice(("email", "refill", "invoice")), "done", None, at - timedelta(seconds=5), at)
+        for i, at in enumerate(finished, 1)
+    ]
     jobs += [(2000 + i, "email", "pending", None, end - timedelta(seconds=rng.random() * 60), None)
              for i in range(1, 21)]
     await conn.copy_records_to_table(

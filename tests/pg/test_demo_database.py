@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from opstui.cli import main
+from opstui.config.models import PostgresSource
 from opstui.demo.database import SHOP_QUERIES, LiveShop
 from opstui.sources.base import SourceState
 from tests.pg.conftest import _fresh_database
@@ -124,7 +125,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
 
 async def test_config_example_has_the_shop_queries_and_they_run_clean(demo_dsn: str) -> None:
     from opstui.config.loader import load_config_text
-    from opstui.config.models import PostgresSource
     from opstui.sources.postgres import PostgresPoll
     from tests.pg.helpers import TableSink
 
@@ -147,3 +147,16 @@ async def test_config_example_has_the_shop_queries_and_they_run_clean(demo_dsn: 
     executive = {k.metric for k in config.kpis if k.screen == "executive"}
     assert executive <= set(sink.values)
     assert "pg_connections_pct" in sink.values
+
+
+def test_demo_config_with_a_dsn_reads_the_shop_database() -> None:
+    from opstui.demo.config import demo_config
+    from opstui.demo.database import SHOP_KPIS
+
+    config = demo_config("http://127.0.0.1:9", dsn="postgresql://postgres:pw@127.0.0.1:5432/shop")
+    [shopdb] = [s for s in config.sources if isinstance(s, PostgresSource)]
+    assert shopdb.health and set(shopdb.queries) == set(SHOP_QUERIES)
+    executive = [k.metric for k in config.kpis if k.screen == "executive"]
+    assert executive == [k["metric"] for k in SHOP_KPIS]
+    assert "pg_connections_pct" in {k.metric for k in config.kpis if k.screen == "engineering"}
+    assert not any(isinstance(s, PostgresSource) for s in demo_config("http://127.0.0.1:9").sources)
