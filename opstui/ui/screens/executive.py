@@ -63,7 +63,7 @@ class ExecutiveScreen(ConsoleScreen):
 
     TITLE_TEXT = "Executive"
     HELP = HELP
-    CSS_PATH: ClassVar[str] = "../styles/executive.tcss"  # type: ignore[misc]
+    CSS_PATH: ClassVar[str] = "../styles/executive.tcss"
 
     def _views(self) -> list[KpiView]:
         views = self.core.monitor.kpi_views()
