@@ -192,3 +192,21 @@ async def test_the_password_never_appears_in_status_errors_or_logs(
     assert status2.reason == "connection refused"
     for text in (repr(status), repr(status2), caplog.text, repr(sink.errors)):
         assert password not in text
+
+
+async def test_an_unreachable_server_is_retried_with_backoff() -> None:
+    src, sink, clock = source("postgresql://postgres@127.0.0.1:1/x", {"x": "SELECT 1"}, connect_timeout="1s")
+    task = asyncio.create_task(src.run())
+    try:
+        await sink.wait_until(lambda: clock.sleepers > 0 and bool(sink.statuses))
+        first = sink.statuses[-1]
+        assert first.state is SourceState.UNREACHABLE and first.reason == "connection refused"
+        assert first.next_attempt is not None and first.next_attempt > clock.now()
+        clock.advance(120)
+        await sink.wait_until(lambda: len(sink.statuses) >= 2 and clock.sleepers > 0)
+        assert sink.statuses[-1].checks == 2
+        assert src.backoff.failures == 2
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await src.close()
