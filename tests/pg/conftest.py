@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -120,14 +121,31 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class PrivateServer:
+    """A throw-away cluster this test session started (and may stop and start again)."""
+
+    dsn: str
+    pg_ctl: list[str]
+    """``pg_ctl -D DATA`` (run as the postgres account when the tests run as root)."""
+    options: str
+
+    def stop(self) -> None:
+        subprocess.run([*self.pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True, check=True, timeout=60)
+
+    def start(self) -> None:
+        subprocess.run([*self.pg_ctl, "-o", self.options, "-w", "-t", "30", "start"], capture_output=True,
+                       check=True, timeout=60)
+
+
 @pytest.fixture(scope="session")
-def pgss_dsn() -> Iterator[str]:
+def private_server() -> Iterator[PrivateServer]:
     """A private server started from the machine's binaries with pg_stat_statements preloaded.
 
     The shared test server usually does not preload the extension (that needs a restart), so the
-    "present" case gets its own throw-away cluster: initdb in a temporary directory, trust auth on
-    127.0.0.1 and a free port, stopped and deleted at the end. Skipped, with the reason, when the
-    binaries are missing or the cluster cannot start.
+    "present" case (and the server-restart test) gets its own throw-away cluster: initdb in a
+    temporary directory, trust auth on 127.0.0.1 and a free port, stopped and deleted at the end.
+    Skipped, with the reason, when the binaries are missing or the cluster cannot start.
     """
     bindir = _pg_bindir()
     if bindir is None:
@@ -153,8 +171,15 @@ def pgss_dsn() -> Iterator[str]:
             shutil.rmtree(home, ignore_errors=True)
             pytest.skip(f"could not start a private PostgreSQL: {(done.stderr or done.stdout).strip()[:200]}")
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        pg_ctl = [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data.parent / "log")]
+        yield PrivateServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl, options)
     finally:
         subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True, check=False, timeout=60)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pgss_dsn(private_server: PrivateServer) -> str:
+    """The private server's DSN (pg_stat_statements preloaded)."""
+    return private_server.dsn

@@ -13,7 +13,7 @@ from opstui.clock import FakeClock
 from opstui.config.models import PostgresSource
 from opstui.sources.base import SourceState
 from opstui.sources.postgres import PostgresPoll
-from tests.pg.conftest import with_database
+from tests.pg.conftest import PrivateServer, with_database
 from tests.pg.helpers import TableSink, until_server
 
 
@@ -206,6 +206,33 @@ async def test_an_unreachable_server_is_retried_with_backoff() -> None:
         await sink.wait_until(lambda: len(sink.statuses) >= 2 and clock.sleepers > 0)
         assert sink.statuses[-1].checks == 2
         assert src.backoff.failures == 2
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await src.close()
+
+
+async def test_the_server_restarted_mid_run_the_source_recovers(private_server: PrivateServer) -> None:
+    """A real restart (pg_ctl stop / start) of a private server while the source loop runs."""
+    src, sink, clock = source(private_server.dsn, {"uptime": "SELECT EXTRACT(EPOCH FROM pg_postmaster_start_time())"},
+                              connect_timeout="2s")
+    task = asyncio.create_task(src.run())
+    try:
+        await sink.wait_until(lambda: "uptime" in sink.values and clock.sleepers > 0)
+        started = sink.last("uptime")
+        await asyncio.to_thread(private_server.stop)
+        clock.advance(10)  # the next round finds the server gone
+        await sink.wait_until(lambda: src.status.state is SourceState.UNREACHABLE and clock.sleepers > 0)
+        assert src.status.next_attempt is not None
+        await asyncio.to_thread(private_server.start)
+        for _ in range(10):  # each advance is one backoff step; the first try after the start succeeds
+            if src.status.state is SourceState.UP:
+                break
+            checks = src.status.checks
+            clock.advance(60)
+            await sink.wait_until(lambda: src.status.checks > checks and clock.sleepers > 0)  # noqa: B023
+        assert src.status.state is SourceState.UP
+        assert sink.last("uptime") > started  # a new postmaster answered
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
