@@ -28,7 +28,8 @@ config directory. config.example.yaml documents every key.
 """
 
 KEYS = """\
-keys in the console: 1 engineering  ? help  t theme  ctrl+p commands  q quit
+keys in the console: 1 engineering  2 on-call  3 executive  4 checklist  t theme
+  ? help (every key of the screen you are on)  ctrl+p commands  q quit
 """
 
 
@@ -63,6 +64,9 @@ def _console(args: argparse.Namespace) -> int:
     from opstui.clock import SystemClock
     from opstui.core import Core
 
+    if args.theme is not None and (problem := _unknown_theme(args.theme, "--theme")):
+        error(problem)
+        return EXIT_CONFIG
     clock = SystemClock()
     shop = None
     live_db = None
@@ -83,9 +87,15 @@ def _console(args: argparse.Namespace) -> int:
             live_db.start()
     else:
         try:
-            config, _ = load(args.config)
+            config, path = load(args.config)
         except ConfigError as exc:
             error(str(exc))
+            return EXIT_CONFIG
+        if args.theme is None and (problem := _unknown_theme(config.ui.theme, "ui.theme")):
+            from opstui.ui.theming import theme_line
+
+            message = problem.removeprefix("ui.theme: ")
+            error(str(ConfigError(message, file=str(path), line=theme_line(path), path="ui.theme")))
             return EXIT_CONFIG
     from opstui.ui.app import OpstuiApp
 
@@ -99,3 +109,10 @@ def _console(args: argparse.Namespace) -> int:
         if live_db is not None:
             live_db.stop()
     return app.return_code or 0
+
+
+def _unknown_theme(name: str, where: str) -> str | None:
+    """Checked before the console starts, so a typo is one line and exit 2, not a fallback at 3 a.m."""
+    from opstui.ui.theming import unknown_theme
+
+    return unknown_theme(name, where)
