@@ -78,5 +78,6 @@ class EngineeringScreen(ConsoleScreen):
         chart = self.query_one(LatencyChart)
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
-            chart.show(core.monitor.latency_series(window), snap.deploys, snap.now, window)
+            chart.show(core.monitor.latency_series(window), snap.deploys, snap.now, window,
+                       every=core.config.store.resolution)
         self.query_one(EventTail).show(snap.events, core.config.timezone)
