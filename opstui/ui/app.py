@@ -42,13 +42,14 @@ class OpstuiApp(App[int]):
     }
     DEFAULT_MODE = "engineering"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering"),
-        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall"),
-        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive"),
-        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "cycle_theme", "Theme", id="app.theme"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering",
+                tooltip="KPI tiles, health checks, latency, events"),
+        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall", tooltip="Incidents to acknowledge"),
+        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive", tooltip="Business KPIs"),
+        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist", tooltip="Due and overdue tasks"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
+        Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
     ]
 
     def __init__(self, core: Core, theme: str | None = None, demo: bool = False) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from opstui.clock import FakeClock
+from opstui.config.models import Config
 from opstui.core import Core
 from opstui.ui.screens.checklist import ChecklistScreen
 from opstui.ui.screens.engineering import EngineeringScreen
@@ -98,3 +101,25 @@ async def test_core_started_and_stopped(core: Core) -> None:
         assert core.state_error is None
         await pilot.press("q")
     assert core.state is None
+
+
+async def test_palette_offers_every_screen_and_theme(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test():
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in ("Screen: Engineering", "Screen: On-call", "Screen: Executive", "Screen: Checklist",
+                      "Cycle theme", "Keys and help"):
+            assert title in titles
+
+
+async def test_state_store_failure_shown_in_header(ui_config: Config, clock: FakeClock, tmp_path: Path) -> None:
+    broken = Core(ui_config, clock, state_path=str(tmp_path))  # a directory is no SQLite file
+    app = make_app(broken)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app.tick()
+        await pilot.pause()
+        assert broken.state_error is not None
+        error = app.screen.query_one("#hdr-state-error")
+        assert error.display
+        assert "state store unavailable" in str(error.content)  # type: ignore[attr-defined]
