@@ -11,7 +11,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from opstui.alerts.expr import ExprError, parse
 from opstui.alerts.model import Severity
 from opstui.config.durations import Duration
 from opstui.config.models import Model
@@ -46,6 +45,9 @@ class AlertRule(Model):
     @field_validator("expr")
     @classmethod
     def _parses(cls, expr: str, info: ValidationInfo) -> str:
+        # Imported here: opstui.alerts.expr reads opstui.config.durations, whose package imports this module.
+        from opstui.alerts.expr import ExprError, parse
+
         try:
             parse(expr)
         except ExprError as exc:
