@@ -38,3 +38,10 @@ def test_cli_help_does_not_import_textual() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "keys in the console" in result.stdout
+
+
+def test_core_modules_import_first() -> None:
+    """A tool or benchmark may import the core before the config: no import cycle between them."""
+    for module in ("opstui.core", "opstui.alerts.expr", "opstui.checklist.board", "opstui.state.postgres"):
+        result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"{module}: {result.stderr}"
