@@ -39,7 +39,7 @@ class StateSettings(Model):
     """The SQLite file. Unset: ``state.db`` in the user data dir (``~/.local/share/opstui`` on Linux)."""
     dsn: str | None = None
     """PostgreSQL only: ``postgresql://user:password@host:5432/db``; use ``${OPSTUI_STATE_DSN}``, never shown."""
-    schema_: str = Field("opstui", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    schema_: str = Field(default="opstui", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     """PostgreSQL only: the schema holding the team's tables (created by ``opstui state migrate``)."""
     timeout: Duration = 5.0
     """A state call slower than this fails with a clear error instead of freezing the console."""
