@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from opstui.clock import FakeClock
 from opstui.config.models import Config
 from opstui.core import Core
@@ -12,6 +14,7 @@ from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.executive import ExecutiveScreen
 from opstui.ui.screens.help import HelpScreen
 from opstui.ui.screens.oncall import OnCallScreen
+from opstui.ui.widgets.header import ConsoleHeader
 from tests.ui.conftest import feed, make_app
 
 
@@ -123,3 +126,21 @@ async def test_state_store_failure_shown_in_header(ui_config: Config, clock: Fak
         error = app.screen.query_one("#hdr-state-error")
         assert error.display
         assert "state store unavailable" in str(error.content)  # type: ignore[attr-defined]
+
+
+async def test_header_draw_survives_a_tick_while_mounting_or_torn_down(core: Core) -> None:
+    """A tick can land between a header's mount and its compose, or after its removal: never NoMatches."""
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one("#console-header", ConsoleHeader)
+        await header.remove()
+        app.tick()  # the screen's own header is gone: the tick skips it
+        header.update_from(core)
+        early = ConsoleHeader()
+        early.update_from(core)  # not mounted at all
+        app.screen.mount(early)
+        early.update_from(core)  # attached, children not composed yet
+        await pilot.pause()
+        assert str(early.query_one("#hdr-env", Static).content) == "test"

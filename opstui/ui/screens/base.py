@@ -39,8 +39,12 @@ class ConsoleScreen(Screen[None]):
     def demo(self) -> bool:
         return bool(getattr(self.app, "demo", False))
 
+    _header: ConsoleHeader | None = None
+    """Kept from compose so a redraw never queries for it (a tick can land mid-mount or mid-teardown)."""
+
     def compose(self) -> ComposeResult:
-        yield ConsoleHeader(demo=self.demo)
+        self._header = ConsoleHeader(demo=self.demo)
+        yield self._header
         yield from self.compose_body()
         yield Footer()
 
@@ -50,7 +54,8 @@ class ConsoleScreen(Screen[None]):
 
     def refresh_header(self, snapshot: Snapshot | None = None) -> None:
         """Redraw the shared header from the core."""
-        self.query_one(ConsoleHeader).update_from(self.core, snapshot)
+        if self._header is not None:
+            self._header.update_from(self.core, snapshot)
 
     def refresh_from_core(self) -> None:
         """Read the core and update the body; sync and cheap (called every ``ui.refresh``)."""

@@ -42,49 +42,55 @@ def data_age(seconds: float | None) -> str:
 class ConsoleHeader(Widget):
     """One line of status and counts, plus a banner line and a state-error line when there is one."""
 
+    FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-oncall")
+    """The one-line fields after the status (and the DEMO badge), left to right."""
+
     def __init__(self, demo: bool = False) -> None:
         super().__init__(id="console-header")
         self.demo = demo
+        # References kept from compose, so a redraw never queries the DOM: a tick that lands while the
+        # screen is mounting or being torn down updates detached Statics instead of raising NoMatches.
+        self._status = Static("?", id="hdr-status", classes="-unknown")
+        self._fields = {name: Static("", id=name) for name in self.FIELDS}
+        self._banner = Static("", id="hdr-banner")
+        self._state_error = Static("", id="hdr-state-error")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-line"):
-            yield Static("?", id="hdr-status", classes="-unknown")
+            yield self._status
             if self.demo:
                 yield Static("DEMO", id="hdr-demo")
-            yield Static("", id="hdr-env")
-            yield Static("", id="hdr-tplus")
-            yield Static("", id="hdr-age")
-            yield Static("", id="hdr-unacked")
-            yield Static("", id="hdr-overdue")
-            yield Static("", id="hdr-oncall")
-        yield Static("", id="hdr-banner")
-        yield Static("", id="hdr-state-error")
+            yield from self._fields.values()
+        yield self._banner
+        yield self._state_error
 
     def update_from(self, core: Core, snapshot: Snapshot | None = None) -> None:
         """Redraw from the core; only the Statics whose text changed repaint."""
-        if not self.query("#hdr-status"):
-            return  # not composed yet, or being torn down at exit: the next tick draws it
+        if not self.is_attached:
+            return  # torn down at exit, or not mounted yet: the next tick draws it
         snap = snapshot or core.monitor.snapshot()
         counts = core.header_counts()
-        status = self.query_one("#hdr-status", Static)
-        status.update(f"{STATUS_ICON[snap.status]} {snap.status.label}")
+        status = self._status
+        text = f"{STATUS_ICON[snap.status]} {snap.status.label}"
+        if str(status.content) != text:
+            status.update(text)
         for cls in STATUS_CLASS.values():
             status.set_class(cls == STATUS_CLASS[snap.status], cls)
-        self._set("#hdr-env", snap.environment)
-        self._set("#hdr-tplus", since_launch(snap.since_launch))
-        self._set("#hdr-age", f"data {data_age(snap.data_age)}")
-        unacked = self._set("#hdr-unacked", f"{counts.unacknowledged} unacked")
+        self._set(self._fields["hdr-env"], snap.environment)
+        self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch))
+        self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")
+        unacked = self._set(self._fields["hdr-unacked"], f"{counts.unacknowledged} unacked")
         unacked.set_class(counts.unacknowledged > 0, "-alert")
-        overdue = self._set("#hdr-overdue", f"{counts.overdue_tasks} overdue")
+        overdue = self._set(self._fields["hdr-overdue"], f"{counts.overdue_tasks} overdue")
         overdue.set_class(counts.overdue_tasks > 0, "-alert")
-        self._set("#hdr-oncall", f"on-call {counts.on_call}" if counts.on_call else "")
-        banner = self._set("#hdr-banner", f"⚠ {counts.banner}" if counts.banner else "")
+        self._set(self._fields["hdr-oncall"], f"on-call {counts.on_call}" if counts.on_call else "")
+        banner = self._set(self._banner, f"⚠ {counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
-        error = self._set("#hdr-state-error", f"⚠ {core.state_error}" if core.state_error else "")
+        error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
         error.display = bool(core.state_error)
 
-    def _set(self, selector: str, text: str) -> Static:
-        widget = self.query_one(selector, Static)
+    @staticmethod
+    def _set(widget: Static, text: str) -> Static:
         if str(widget.content) != text:
             widget.update(text)
         return widget
