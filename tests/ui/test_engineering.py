@@ -6,9 +6,11 @@ from textual.widgets import Sparkline, Static
 
 from opstui.clock import FakeClock
 from opstui.core import Core
+from opstui.monitor import LogEntry
 from opstui.sources.base import SourceState, SourceStatus
+from opstui.sources.events import DeployEvent, ErrorEvent
 from opstui.ui.screens.engineering import EngineeringScreen
-from opstui.ui.widgets.event_tail import EventTail
+from opstui.ui.widgets.event_tail import EventTail, newest_first
 from opstui.ui.widgets.health_table import HealthTable
 from opstui.ui.widgets.kpi_tile import KpiTile
 from opstui.ui.widgets.latency_chart import LatencyChart, downsample
@@ -120,3 +122,26 @@ def test_downsample_keeps_spikes_and_bounds_points() -> None:
     assert max(out_y) == 99.0
     assert out_x[-1] == 999.0
     assert downsample(xs[:10], ys[:10], 50) == (xs[:10], ys[:10])
+
+
+def test_event_tail_orders_by_time_newest_first() -> None:
+    late_deploy = LogEntry(1000.0, "deploy", "deploy", "deployed v2")
+    arrived = [LogEntry(1002.0, "error", "app", "a"), LogEntry(1002.0, "error", "app", "b"), late_deploy,
+               LogEntry(998.0, "info", "api", "up")]
+    assert [e.message for e in newest_first(arrived, 10)] == ["b", "a", "deployed v2", "up"]
+    assert [e.message for e in newest_first(arrived, 2)] == ["b", "a"]
+    assert newest_first([], 5) == []
+
+
+async def test_event_tail_shows_newest_first_and_says_so(core: Core, clock: FakeClock) -> None:
+    feed(core)
+    now = clock.now()
+    core.monitor.ingest([ErrorEvent(now - 20, "error", "late line"), DeployEvent(now - 30, "v1.4.3")])
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.tick()
+        await pilot.pause()
+        tail = app.screen.query_one(EventTail)
+        lines = str(tail.content).splitlines()
+        assert "late line" in lines[0] and "v1.4.3" in lines[1] and "payment gateway 502" in lines[2]
+        assert "newest first" in str(tail.border_title)

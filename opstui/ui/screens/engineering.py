@@ -32,7 +32,8 @@ Is the service healthy, and if not, where does it hurt.
   was, its uptime this session and the days left on its TLS certificate.
 - **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
   Hidden when the terminal is smaller than 120x32.
-- **Events**: deploys, error events and sources going down or coming back, newest at the bottom.
+- **Events**: deploys, error events and sources going down or coming back, newest first (by time,
+  not by arrival: a late deploy webhook still lands in its place).
 
 The header: overall status, environment, time since launch (T+hh:mm), age of the newest data,
 unacknowledged incidents, overdue checklist tasks, who is on call, and a banner for a new P0/P1.

@@ -1,11 +1,14 @@
-"""The event tail: deploys, errors and sources going down or coming back, newest at the bottom.
+"""The event tail: deploys, errors and sources going down or coming back, newest first by time.
 
-Redrawn only when a new entry arrived (compared by the newest entry and the count), and only as
-many lines as fit.
+Entries arrive in the order the sources deliver them, which is not time order (a deploy webhook
+lands seconds after the error lines it caused), so the tail sorts by timestamp: the newest line is
+always the top one, the way an on-call engineer reads it. Redrawn only when a new entry arrived
+(compared by the newest entry and the count), and only as many lines as fit.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from textual.content import Content
@@ -37,12 +40,20 @@ def entry_line(entry: LogEntry, zone: str) -> Content:
     )
 
 
+def newest_first(events: Sequence[LogEntry], limit: int) -> list[LogEntry]:
+    """The ``limit`` newest entries by timestamp, newest first; equal times keep the later arrival first."""
+    indexes = heapq.nlargest(limit, range(len(events)), key=lambda i: (events[i].ts, i))
+    return [events[i] for i in indexes]
+
+
 class EventTail(Static):
-    """The last events that fit the pane."""
+    """The newest events that fit the pane, newest at the top."""
+
+    TITLE = "Events · newest first"
 
     def __init__(self) -> None:
         super().__init__("no events yet", id="event-tail")
-        self.border_title = "Events"
+        self.border_title = self.TITLE
         self._key: object = None
 
     def show(self, events: Sequence[LogEntry], zone: str) -> None:
@@ -51,7 +62,7 @@ class EventTail(Static):
         if key == self._key:
             return
         self._key = key
-        shown = list(events)[-lines:]
+        shown = newest_first(events, lines)
         if not shown:
             self.update("no events yet")
             return
