@@ -26,6 +26,10 @@ from opstui.ui.screens.help import HelpScreen
 from opstui.ui.screens.oncall import OnCallScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, load_themes
 
+SCREENS_GROUP = Binding.Group("Screens", compact=True)
+"""Keys 1-4 share one footer label ("1234 Screens") so an 80-column footer keeps room for each screen's
+own keys and for ``q Quit``; the help screen (``?``) still lists each key with its screen."""
+
 MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist"}
 
 
@@ -42,11 +46,14 @@ class OpstuiApp(App[int]):
     }
     DEFAULT_MODE = "engineering"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering",
+        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering", group=SCREENS_GROUP,
                 tooltip="KPI tiles, health checks, latency, events"),
-        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall", tooltip="Incidents to acknowledge"),
-        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive", tooltip="Business KPIs"),
-        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist", tooltip="Due and overdue tasks"),
+        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall", group=SCREENS_GROUP,
+                tooltip="Incidents to acknowledge"),
+        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive", group=SCREENS_GROUP,
+                tooltip="Business KPIs"),
+        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist", group=SCREENS_GROUP,
+                tooltip="Due and overdue tasks"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
@@ -115,6 +122,8 @@ class OpstuiApp(App[int]):
             binding, node = active.binding, active.node
             where = "everywhere" if node is self else getattr(node, "TITLE_TEXT", "") or type(node).__name__
             description = binding.description or binding.tooltip or binding.action
+            if binding.action == "command_palette":
+                description = "Command palette: every action by name"  # not in the footer, so say it here
             rows.append((binding.key_display or self.get_key_display(binding), description, where))
         # The screen's own keys first, then the app's, then the focused widget's navigation.
         screen_title = getattr(self.screen, "TITLE_TEXT", "")

@@ -144,3 +144,18 @@ async def test_header_draw_survives_a_tick_while_mounting_or_torn_down(core: Cor
         early.update_from(core)  # attached, children not composed yet
         await pilot.pause()
         assert str(early.query_one("#hdr-env", Static).content) == "test"
+
+
+async def test_quit_stays_in_the_footer_at_80_columns_on_every_screen(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("1", "2", "3", "4"):
+            await pilot.press(key)
+            await pilot.pause()
+            keys = {getattr(k, "description", ""): k for k in app.screen.query("FooterKey")}
+            quit_key = keys["Quit"]
+            assert quit_key.region.width > 0 and quit_key.region.right <= 80, key
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
+        assert "`^p`" in text and "Command palette" in text  # not in the footer, so in `?`

@@ -46,7 +46,8 @@ class ConsoleScreen(Screen[None]):
         self._header = ConsoleHeader(demo=self.demo)
         yield self._header
         yield from self.compose_body()
-        yield Footer()
+        # The palette hint would push `q Quit` off an 80-column footer; ctrl+p is listed in `?` instead.
+        yield Footer(show_command_palette=False, compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the footer; subclasses override this."""
