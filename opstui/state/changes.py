@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 """Most changes read per query: a follower far behind catches up in bounded steps."""
+CHANGES_KEPT = 100_000
+"""The ``changes`` table keeps the newest this many rows (pruned at open): a console further behind than
+that reloads everything anyway, and the table must not grow with every write for months."""
+PRUNE_CHANGES = "DELETE FROM changes WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM changes) - ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +62,23 @@ async def follow(fetch: Fetch, wakeup: Wakeup, since: int) -> AsyncIterator[Chan
     try:
         while True:
             batch = await fetch(seq, BATCH)
+            _stop_if_cancelled()
             for change in batch:
                 seq = change.seq
                 yield change
             if len(batch) < BATCH:
+                _stop_if_cancelled()
                 await wakeup.wait()
     finally:
         await wakeup.close()
+
+
+def _stop_if_cancelled() -> None:
+    """Honour a cancellation that ``asyncio.wait_for`` swallowed (Python 3.11 does when the awaited call
+    finishes at the moment of cancelling); otherwise the follower would park on the clock and never stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class PollWakeup:

@@ -34,7 +34,7 @@ from opstui.clock import Clock
 from opstui.incidents.model import Incident, IncidentEvent, Silence
 from opstui.state import migrations_pg
 from opstui.state.audit import AuditEntry, audit_sql, entry
-from opstui.state.changes import Change, ListenWakeup, follow
+from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, ListenWakeup, follow
 from opstui.state.migrations import NewerSchemaError
 from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
 from opstui.state.sqlite import (
@@ -105,7 +105,9 @@ class PostgresState:
         async def work() -> int:
             conn = await self._connect()
             try:
-                return await migrations_pg.migrate(conn, self.schema, self._clock.now())
+                version = await migrations_pg.migrate(conn, self.schema, self._clock.now())
+                await conn.execute(PRUNE_CHANGES.replace("?", "$1"), CHANGES_KEPT)
+                return version
             finally:
                 await conn.close()
 

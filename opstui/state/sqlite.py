@@ -45,7 +45,7 @@ from opstui.incidents.model import (
     Silence,
 )
 from opstui.state.audit import AuditEntry, audit_sql, entry
-from opstui.state.changes import Change, PollWakeup, follow
+from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, PollWakeup, follow
 from opstui.state.migrations import NewerSchemaError, migrate
 from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
 
@@ -124,6 +124,9 @@ class SqliteState:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             version = migrate(conn, self._clock.now())
+            conn.execute("BEGIN IMMEDIATE")  # waits for the write lock (busy_timeout) like every write here
+            conn.execute(PRUNE_CHANGES, (CHANGES_KEPT,))
+            conn.execute("COMMIT")
         except BaseException:
             conn.close()
             raise

@@ -13,7 +13,7 @@ from opstui.clock import FakeClock
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import EventKind, IncidentState
-from opstui.state import StateError
+from opstui.state import StateError, Tick, TickKind
 from opstui.state.changes import Change
 from opstui.state.migrations_pg import LATEST_VERSION, MIGRATIONS
 from opstui.state.postgres import PostgresState
@@ -170,3 +170,18 @@ async def test_audit_lists_who_did_what_from_where(pg_state: PostgresState, cloc
     ]
     assert entries[1].host == "alice-laptop"
     assert entries[1].subject == f"incident #{incident.id}"
+
+
+async def test_the_change_feed_table_is_pruned_at_open(
+    make_state: MakeState, admin: asyncpg.Connection, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with make_state() as state:
+        for n in range(5):
+            await state.add_tick(_tick(n))
+    monkeypatch.setattr("opstui.state.postgres.CHANGES_KEPT", 2)
+    async with make_state() as state:
+        assert [c.seq for c in await state.changes_since(0)] == [4, 5]
+
+
+def _tick(n: int) -> Tick:
+    return Tick(f"task{n}", 0.0, float(n), TickKind.DONE, "alice", "box")
