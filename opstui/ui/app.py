@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
 from opstui.core import Core
 from opstui.ui.screens.base import ConsoleScreen
@@ -24,7 +25,7 @@ from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.executive import ExecutiveScreen
 from opstui.ui.screens.help import HelpScreen
 from opstui.ui.screens.oncall import OnCallScreen
-from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, load_themes
+from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
 
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-4 share one footer label ("1234 Screens") so an 80-column footer keeps room for each screen's
@@ -59,11 +60,18 @@ class OpstuiApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
     ]
 
-    def __init__(self, core: Core, theme: str | None = None, demo: bool = False) -> None:
+    def __init__(self, core: Core, theme: str | None = None, demo: bool = False,
+                 memory: ThemeMemory | None = None) -> None:
         self.core = core
         self.demo = demo
         self._themes = load_themes()
-        self._wanted_theme = theme or core.config.ui.theme
+        self._memory = memory
+        ui = core.config.ui
+        # --theme, then ui.theme when the config sets it, then the theme chosen with `t` last time.
+        configured = ui.theme if "theme" in ui.model_fields_set else None
+        recalled = memory.recall() if memory is not None else None
+        self._wanted_theme = theme or configured or recalled or ui.theme
+        self._theme_touched = False
         self._last_banner: str | None = None
         super().__init__()
 
@@ -80,11 +88,12 @@ class OpstuiApp(App[int]):
             self.register_theme(theme)
         for problem in self._themes.problems:
             self.notify(problem, title="theme skipped", severity="warning")
-        if self._wanted_theme in self._themes.themes:
+        if self._wanted_theme in self.available_themes:
             self.theme = self._wanted_theme
         else:
             self.notify(f"unknown theme {self._wanted_theme!r}; using {DEFAULT_THEME}", severity="warning")
             self.theme = DEFAULT_THEME
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         await self.core.start()
         self.tick()
         self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
@@ -101,6 +110,14 @@ class OpstuiApp(App[int]):
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
             screen.draw()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Persist a theme the user chose (``t`` or the palette), not the one the app started with."""
+        self._theme_touched = self._theme_touched or theme.name != self._wanted_theme
+        if self._memory is None or not self._theme_touched:
+            return
+        if problem := self._memory.remember(theme.name):
+            self.notify(problem, severity="warning")
 
     def action_cycle_theme(self) -> None:
         names = self.theme_names

@@ -8,6 +8,8 @@ theme must not keep the console from starting at 3 a.m.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,41 @@ def user_theme_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("opstui")) / "themes"
+
+
+def ui_state_file() -> Path:
+    """Where the console remembers the theme last chosen with ``t`` (the user state dir, not config:
+    it is the console's memory, which the user never has to edit)."""
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("opstui")) / "ui.json"
+
+
+@dataclass
+class ThemeMemory:
+    """The theme chosen last time, in a small JSON file; every failure reads as "nothing remembered"
+    and a failed write is one line, because a read-only home must not keep the console from starting."""
+
+    path: Path
+
+    def recall(self) -> str | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        theme = data.get("theme") if isinstance(data, dict) else None
+        return theme if isinstance(theme, str) and theme else None
+
+    def remember(self, theme: str) -> str | None:
+        """Store ``theme``; the one-line reason when it could not be written, else None."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".tmp")
+            partial.write_text(json.dumps({"theme": theme}) + "\n", encoding="utf-8")
+            os.replace(partial, self.path)  # never a half-written file
+        except OSError as exc:
+            return f"could not remember the theme in {self.path}: {exc.strerror or exc}"
+        return None
 
 
 def parse_theme(data: Any, origin: str) -> Theme:
