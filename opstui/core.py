@@ -14,14 +14,22 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from opstui.alerts.feed import IncidentFeed, attention
+from opstui.alerts.rules import RuleEngine
+from opstui.alerts.seeds import default_rules
+from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock
-from opstui.config.incidents import StateSettings, operator_name
+from opstui.config.incidents import operator_name
 from opstui.config.models import Config
+from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
 from opstui.monitor import Monitor
-from opstui.state import StateStore, open_state
+from opstui.state import StateError, StateStore, open_state
 
 log = logging.getLogger(__name__)
+
+CHECKLIST_REFRESH = 5.0
+"""Seconds between checklist refreshes: ticks from another console show within this; due times are minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,7 @@ class Core:
         self.monitor = Monitor(config, clock)
         settings = config.state
         if state_path is not None:
-            settings = StateSettings(backend=settings.backend, path=state_path, timeout=settings.timeout)
+            settings = settings.model_copy(update={"path": state_path})
         self.state_settings = settings
         self.operator = operator_name(config.operator)
         self.state: StateStore | None = None
@@ -60,7 +68,22 @@ class Core:
         """Set by the alert loop when a P0/P1 opens; cleared when it is acknowledged."""
         self.on_call: str | None = None
         """Set by the rotation, when one is configured."""
+        self.rotation_now: OnCall | None = None
+        """The rotation's primary, secondary and manager now; kept current by the rotation loop."""
+        self.state_version = 0
+        """Counts changes to the shared state (this console's and other consoles'); screens compare it to the
+        value they last drew and reload incidents, timelines and ticks when it moved."""
+        self.state_changed = asyncio.Event()
+        """Set on each change; a screen that waits on it clears it before reloading."""
+        self.refresh_on_call()
         self._tasks: list[asyncio.Task[None]] = []
+        self.checklist: Checklist | None = None
+        """The checklist (config's or built-in tasks); built in :meth:`start` once the state store is open."""
+        rules = default_rules() if config.alerts is None else config.alerts
+        self.alerts = RuleEngine(rules, self.monitor.store, clock, config.alerting)
+        """The alert rules' states (pending / firing / resolved); fed to the incidents by the alert loop."""
+        self._feed: IncidentFeed | None = None
+        self._evaluating = asyncio.Lock()
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
@@ -78,10 +101,32 @@ class Core:
                 escalation=self.config.escalation,
             )
         await self.monitor.start()
+        if self.state is not None:
+            self.checklist = Checklist.from_config(
+                self.config,
+                clock=self.clock,
+                state=self.state,
+                operator=self.operator,
+                launch_at=self.monitor.launch_at,
+                live=MonitorValues(self.monitor, self.clock),
+            )
+            self.spawn(self._checklist_loop(), "checklist")
+        if self.config.rotation is not None:
+            self.spawn(self._rotation_loop(), "rotation")
+        if self.state is not None:
+            self.spawn(self._change_loop(self.state), "changes")
+        self.spawn(self._alert_loop(), "alerts")
+        if self.state is not None:
+            self.spawn(self._notify_loop(self.state), "notify")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        pending = set(self._tasks)
+        while pending:
+            # Cancel again what is still running: on Python 3.11 asyncio.wait_for (inside the state store)
+            # can swallow a cancel that lands as its work completes, and the loop then sleeps on.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -97,6 +142,98 @@ class Core:
         task.add_done_callback(_log_death)
         self._tasks.append(task)
 
+    async def evaluate_once(self) -> None:
+        """One turn of the alert loop: rules -> incidents, escalation and auto-resolve, header counts.
+
+        Public so that tests and the UI can drive a turn without waiting for the timer.
+        """
+        async with self._evaluating:  # the loop and a screen may ask at once; turns never interleave
+            transitions = self.alerts.evaluate()
+            if self.incidents is None:
+                return
+            if self._feed is None:
+                self._feed = IncidentFeed(self.alerts, self.incidents)
+            self.unacknowledged, self.banner = attention(await self._feed.turn(transitions))
+
+    async def _alert_loop(self) -> None:
+        task = asyncio.current_task()
+        while True:
+            try:
+                await self.evaluate_once()
+            except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
+                log.warning("alert evaluation failed: %s: %s", type(exc).__name__, exc)
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError  # a cancel that wait_for swallowed (Python 3.11): stop anyway
+            await self.clock.sleep(self.config.alerting.interval)
+
+    async def _notify_loop(self, state: StateStore) -> None:
+        """Deliver the state store's outbox to the configured notifiers until the core stops."""
+        from opstui.notify.dispatcher import NotificationDispatcher, build_channels
+        from opstui.notify.state_outbox import StateOutbox
+
+        outbox = StateOutbox(state, self.config.notifiers, self.clock)
+        dispatcher = NotificationDispatcher(outbox, build_channels(self.config.notifiers), self.clock)
+        try:
+            await dispatcher.run()
+        finally:
+            await dispatcher.aclose()
+
+    def refresh_on_call(self) -> None:
+        """Read the rotation at the clock's now: who is primary goes in every header."""
+        if self.config.rotation is None:
+            return
+        self.rotation_now = self.config.rotation.who_is_on_call(self.clock.now())
+        self.on_call = self.rotation_now.primary
+
+    async def _rotation_loop(self) -> None:
+        while True:
+            self.refresh_on_call()
+            await self.clock.sleep(60.0)
+
+    def note_change(self) -> None:
+        """Count one change to the shared state and wake whoever waits for it."""
+        self.state_version += 1
+        self.state_changed.set()
+
+    async def _change_loop(self, state: StateStore) -> None:
+        """Follow the store's change feed (NOTIFY on PostgreSQL, a poll on SQLite) so that another
+        console's acknowledgement shows here within a second; the feed itself reconnects and catches up."""
+        delay = 1.0
+        since: int | None = None
+        while True:
+            try:
+                feed = await state.subscribe(since)
+                try:
+                    async for change in feed:
+                        since = change.seq
+                        self.note_change()
+                        delay = 1.0
+                finally:
+                    await feed.aclose()  # type: ignore[attr-defined]
+            except StateError as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from None  # stopping: the store is closing under us
+                log.warning("change feed: %s; retrying in %gs", exc, delay)
+                await self.clock.sleep(delay)
+                delay = min(30.0, delay * 2)
+
+    async def refresh_checklist(self) -> None:
+        """One turn of the checklist loop: re-read ticks (other consoles' too), auto ticks, overdue count."""
+        if self.checklist is None:
+            return
+        await self.checklist.refresh()
+        self.overdue_tasks = self.checklist.overdue
+
+    async def _checklist_loop(self) -> None:
+        while True:
+            try:
+                await self.refresh_checklist()
+            except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
+                log.warning("checklist refresh failed: %s: %s", type(exc).__name__, exc)
+            _raise_if_cancelling()
+            await self.clock.sleep(CHECKLIST_REFRESH)
+
     def header_counts(self) -> HeaderCounts:
         """The counts the header shows; refreshed by the core's own loops, read without waiting."""
         return HeaderCounts(
@@ -105,6 +242,14 @@ class Core:
             banner=self.banner,
             on_call=self.on_call,
         )
+
+
+def _raise_if_cancelling() -> None:
+    """Honour a cancel that Python 3.11's ``asyncio.wait_for`` swallowed because the state call finished
+    at the same moment; otherwise the loop would park on the clock and :meth:`Core.stop` wait forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _log_death(task: asyncio.Task[None]) -> None:
