@@ -74,6 +74,8 @@ class OpstuiApp(App[int]):
         self._theme_touched = False
         self._last_banner: str | None = None
         super().__init__()
+        if ui.keys:
+            self.set_keymap(ui.keys)  # the ids were checked at start (opstui.ui.keymap.check_keys)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(STATUS_DEFAULTS)
@@ -141,6 +143,8 @@ class OpstuiApp(App[int]):
             description = binding.description or binding.tooltip or binding.action
             if binding.action == "command_palette":
                 description = "Command palette: every action by name"  # not in the footer, so say it here
+            if binding.id:
+                description = f"{description} · `{binding.id}`"  # the id ui.keys rebinds it by
             rows.append((binding.key_display or self.get_key_display(binding), description, where))
         # The screen's own keys first, then the app's, then the focused widget's navigation.
         screen_title = getattr(self.screen, "TITLE_TEXT", "")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
+from opstui.cli import main
 from opstui.clock import FakeClock
-from opstui.config.models import Config
+from opstui.config.models import Config, UiSettings
 from opstui.core import Core
+from opstui.ui.keymap import check_keys, known_binding_ids
 from opstui.ui.screens.checklist import ChecklistScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.executive import ExecutiveScreen
@@ -159,3 +162,48 @@ async def test_quit_stays_in_the_footer_at_80_columns_on_every_screen(core: Core
         await pilot.pause()
         text = app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
         assert "`^p`" in text and "Command palette" in text  # not in the footer, so in `?`
+
+
+async def test_user_keys_rebind_by_id(ui_config: Config, clock: FakeClock, tmp_path: Path) -> None:
+    config = ui_config.model_copy(update={"ui": UiSettings.model_validate({"keys": {"app.theme": "y"}})})
+    app = make_app(Core(config, clock, state_path=str(tmp_path / "s.db")))
+    async with app.run_test() as pilot:
+        await pilot.press("t")
+        assert app.theme == "opstui-dark"  # t is no longer the theme key
+        await pilot.press("y")
+        assert app.theme != "opstui-dark"
+        rows = {description: key for key, description, _ in app.binding_rows()}
+        assert rows["Theme · `app.theme`"] == "y"
+
+
+def test_every_binding_has_an_id() -> None:
+    known = known_binding_ids()
+    assert {"app.quit", "app.theme", "mode.oncall", "help.close"} <= set(known)
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("opstui."):
+            for binding in cls.__dict__.get("BINDINGS", []):
+                assert isinstance(binding, Binding) and binding.id, f"{cls.__name__}: {binding!r} has no id"
+
+
+def test_unknown_binding_id_is_a_config_error_with_file_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "opstui.yaml"
+    config.write_text("environment: x\nui:\n  keys:\n    app.quit: ctrl+q\n    oncall.ack: A\n")
+    assert main(["--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{config}:5: ui.keys.oncall.ack: no key binding has the id 'oncall.ack'" in err
+    assert "did you mean 'oncall.acknowledge'" in err
+
+
+def test_valid_keys_pass_the_check(tmp_path: Path) -> None:
+    assert check_keys({"app.quit": "ctrl+q", "oncall.acknowledge": "A"}) is None
+    problem = check_keys({"app.quit": " "}, "x.yaml")
+    assert problem is not None and problem.path == "ui.keys.app.quit"
