@@ -200,7 +200,7 @@ class Monitor:
         from opstui.sources.factory import build_sources
 
         self._sources = build_sources(self.config, self.clock, self)
-        for source in self._sources.sources:  # type: ignore[attr-defined]
+        for source in self._sources.sources:
             self.statuses[source.name] = source.status
             self._tasks.append(asyncio.create_task(source.run(), name=f"source:{source.name}"))
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="monitor:refresh"))
