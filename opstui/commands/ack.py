@@ -7,6 +7,7 @@ from typing import Any
 
 from opstui.commands.common import error
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
+from opstui.incidents.manager import AlreadyHandled
 from opstui.incidents.model import IncidentState
 
 
@@ -15,7 +16,8 @@ def register(sub: Any) -> None:
         "ack",
         help="acknowledge an incident (who: the config's operator or your login; this host)",
         description="Acknowledge incident ID: stops escalation and the response-time clock. Exit 0 done "
-        "(or already acknowledged), 1 no such incident / already resolved, 2 bad config.",
+        "(or already acknowledged by you), 1 no such incident / already acknowledged by someone else / "
+        "already resolved (it says by whom and when), 2 bad config.",
     )
     parser.add_argument("id", type=int, metavar="ID", help="the incident number, as 'opstui incidents' shows it")
     parser.add_argument("--note", metavar="TEXT", help="also add this note to the timeline")
@@ -30,7 +32,11 @@ def run(args: argparse.Namespace) -> int:
         if before is None:
             error(f"there is no incident #{args.id}")
             return EXIT_FAILED
-        incident = await manager.acknowledge(args.id)
+        try:
+            incident = await manager.acknowledge(args.id)
+        except AlreadyHandled as lost:
+            error(lost.describe(current.tz))  # someone else owns it: say who and since when
+            return EXIT_FAILED
         if args.note:
             await manager.add_note(args.id, args.note)
         if before.state is IncidentState.ACKNOWLEDGED:

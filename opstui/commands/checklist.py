@@ -66,7 +66,7 @@ async def _export(config: Any, state_path: str | None, fmt: str) -> str:
     clock = SystemClock()
     settings = config.state
     if state_path is not None:
-        settings = settings.model_copy(update={"path": state_path})
+        settings = settings.model_copy(update={"path": state_path, "backend": "sqlite"})  # --state: a file
     state = await open_state(settings, clock)
     try:
         checklist = Checklist.from_config(config, clock=clock, state=state, operator=operator_name(config.operator))

@@ -91,14 +91,20 @@ def zone(name: str) -> tzinfo:
         return ZoneInfo("UTC")
 
 
+def state_settings(config: Config, state_path: str | None) -> StateSettings:
+    """The config's state store, or the SQLite file ``--state`` names (the flag always means a file), keeping
+    every other setting (the timeout) as configured."""
+    if state_path is None:
+        return config.state
+    return config.state.model_copy(update={"path": state_path, "backend": "sqlite"})
+
+
 @asynccontextmanager
 async def session(config: Config, state_path: str | None) -> AsyncIterator[Session]:
     """The state store and a manager recording the config's operator (or login) and this host."""
     clock = SystemClock()
-    settings = config.state
-    if state_path is not None:
-        settings = StateSettings(backend=settings.backend, path=state_path, timeout=settings.timeout)
-    state: StateStore = await open_state(settings, clock)
+    state: StateStore = await open_state(state_settings(config, state_path), clock)
+    rotation = config.rotation
     try:
         manager = IncidentManager(
             state,
@@ -107,6 +113,7 @@ async def session(config: Config, state_path: str | None) -> AsyncIterator[Sessi
             operator_name(config.operator),
             host=socket.gethostname(),
             escalation=config.escalation,
+            on_call=None if rotation is None else lambda: rotation.who_is_on_call(clock.now()),
         )
         yield Session(config, zone(config.timezone), manager, clock)
     finally:

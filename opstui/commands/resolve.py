@@ -7,6 +7,7 @@ from typing import Any
 
 from opstui.commands.common import error
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
+from opstui.incidents.manager import AlreadyHandled
 from opstui.incidents.model import IncidentState
 
 
@@ -33,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
         if before.state is IncidentState.RESOLVED:
             error(f"incident #{args.id} is already resolved (by {before.resolved_by})")
             return EXIT_FAILED
-        incident = await manager.resolve(args.id, note=args.note)
+        try:
+            incident = await manager.resolve(args.id, note=args.note)
+        except AlreadyHandled as lost:  # resolved by someone else between the read above and ours
+            error(lost.describe(current.tz))
+            return EXIT_FAILED
         print(f"#{incident.id} resolved by {incident.resolved_by}: {incident.title}")
         return EXIT_OK
 

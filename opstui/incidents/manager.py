@@ -12,11 +12,13 @@ import math
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 
 from opstui.alerts.model import AlertState, AlertTransition
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
+from opstui.config.rotation import OnCall
 from opstui.incidents.model import (
     AlertPhase,
     EventKind,
@@ -36,6 +38,24 @@ _ATTEMPTS = 3
 
 class IncidentError(Exception):
     """An action that cannot apply (unknown incident, acknowledging a resolved one); one line."""
+
+
+class AlreadyHandled(IncidentError):
+    """Someone else acknowledged or resolved the incident first: the console that lost the race is told
+    who won and when, instead of believing it owns the incident."""
+
+    def __init__(self, incident: Incident) -> None:
+        self.incident = incident
+        if incident.state is IncidentState.RESOLVED:
+            self.action, self.by, self.at = "resolved", incident.resolved_by, incident.resolved_at
+        else:
+            self.action, self.by, self.at = "acknowledged", incident.acknowledged_by, incident.acknowledged_at
+        super().__init__(self.describe(UTC))
+
+    def describe(self, tz: tzinfo) -> str:
+        """One line with the time in the operator's zone: ``incident #7 is already acknowledged by ana at 14:02``."""
+        when = "" if self.at is None else f" at {datetime.fromtimestamp(self.at, tz).strftime('%H:%M')}"
+        return f"incident #{self.incident.id} is already {self.action} by {self.by or 'someone'}{when}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +78,7 @@ class IncidentManager:
         operator: str,
         host: str | None = None,
         escalation: EscalationSettings | None = None,
+        on_call: Callable[[], OnCall | None] | None = None,
     ) -> None:
         self._state = state
         self._clock = clock
@@ -65,6 +86,8 @@ class IncidentManager:
         self.escalation = escalation or EscalationSettings()
         self.operator = operator
         self.host = host or socket.gethostname()
+        self._on_call = on_call
+        """Who is primary / secondary / manager now (the rotation), so escalation pages people, not roles."""
 
     # Alerts in -------------------------------------------------------------------------------------
 
@@ -180,13 +203,20 @@ class IncidentManager:
     # The operator's commands -----------------------------------------------------------------------
 
     async def acknowledge(self, incident_id: int, by: str | None = None) -> Incident:
-        """Take the incident: stops escalation and the response-time clock. Acknowledging twice is a no-op."""
+        """Take the incident: stops escalation and the response-time clock.
+
+        Acknowledging again one's own acknowledgement is a no-op; one made (or a resolution) by someone else
+        raises :class:`AlreadyHandled`, so of two consoles racing exactly one owns the incident and the other
+        is told who does.
+        """
         actor = by or self.operator
 
         def ack(incident: Incident) -> _Change | None:
             if incident.state is IncidentState.RESOLVED:
-                raise IncidentError(f"incident #{incident.id} is already resolved")
+                raise AlreadyHandled(incident)
             if incident.state is IncidentState.ACKNOWLEDGED:
+                if incident.acknowledged_by != actor:
+                    raise AlreadyHandled(incident)
                 return None
             now = self._clock.now()
             changed = replace(
@@ -198,10 +228,18 @@ class IncidentManager:
         return await self._change(incident_id, ack)
 
     async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
-        """Close the incident; ``note`` says how (the review's Resolution). Resolving twice is a no-op."""
-        return await self._change(
-            incident_id, lambda incident: self._resolution(incident, by or self.operator, note)
-        )
+        """Close the incident; ``note`` says how (the review's Resolution).
+
+        Resolving one's own resolution again is a no-op; one by someone else raises :class:`AlreadyHandled`.
+        """
+        actor = by or self.operator
+
+        def resolution(incident: Incident) -> _Change | None:
+            if incident.state is IncidentState.RESOLVED and incident.resolved_by != actor:
+                raise AlreadyHandled(incident)
+            return self._resolution(incident, actor, note)
+
+        return await self._change(incident_id, resolution)
 
     def _resolution(self, incident: Incident, actor: str, note: str | None) -> _Change | None:
         if incident.state is IncidentState.RESOLVED:
@@ -310,12 +348,13 @@ class IncidentManager:
         waited = format_duration(now - incident.triggered_at)
         events: list[IncidentEvent] = []
         notifications: list[Notification] = []
+        on_call = self._on_call_now()
         # One event per step, even if ticks were missed, so the timeline shows who was paged.
         for level in range(incident.escalation_level + 1, due + 1):
-            target = self.escalation.path[level]
-            text = f"escalated to {target}: not acknowledged after {waited}"
+            role = self.escalation.path[level]
+            text = f"escalated to {_paged(role, on_call)}: not acknowledged after {waited}"
             events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
-            notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, target))
+            notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, role))
         changed = replace(incident, escalation_level=due, last_escalated_at=now)
         return _Change(changed, events, notifications)
 
@@ -392,9 +431,15 @@ class IncidentManager:
             incident_id=incident_id, at=at, kind=kind, actor=actor, host=self.host, text=text
         )
 
+    def _on_call_now(self) -> OnCall | None:
+        return self._on_call() if self._on_call is not None else None
+
     def _notification(
-        self, incident: Incident, kind: EventKind, text: str, at: float, target: str | None = None
+        self, incident: Incident, kind: EventKind, text: str, at: float, role: str | None = None
     ) -> Notification:
+        # The last one paged; clamped in case the configured path got shorter since.
+        role = role or self.escalation.path[min(incident.escalation_level, len(self.escalation.path) - 1)]
+        on_call = self._on_call_now()
         payload: dict[str, object] = {
             "incident_id": incident.id,
             "title": incident.title,
@@ -402,13 +447,19 @@ class IncidentManager:
             "state": incident.state.value,
             "event": kind.value,
             "text": text,
-            # The last one paged; clamped in case the configured path got shorter since.
-            "target": target
-            or self.escalation.path[min(incident.escalation_level, len(self.escalation.path) - 1)],
+            # A person is paged, not a role: with a rotation, who holds the role now; else the role itself.
+            "target": on_call.resolve(role) if on_call is not None else role,
+            "role": role,
             "runbook": incident.runbook,
             "at": at,
         }
         return Notification(channel=NOTIFY_CHANNEL, payload=payload, created_at=at)
+
+
+def _paged(role: str, on_call: OnCall | None) -> str:
+    """``ben (secondary)`` with a rotation, ``secondary`` without one."""
+    person = on_call.resolve(role) if on_call is not None else role
+    return role if person == role else f"{person} ({role})"
 
 
 def _title(alert: AlertTransition) -> str:

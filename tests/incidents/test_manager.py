@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from opstui.alerts.model import AlertState, Severity
 from opstui.clock import FakeClock
 from opstui.config.incidents import EscalationSettings, IncidentSettings
-from opstui.incidents.manager import IncidentError, IncidentManager
+from opstui.incidents.manager import AlreadyHandled, IncidentError, IncidentManager
 from opstui.incidents.model import AlertPhase, EventKind, Incident, IncidentState, Milestone
 from opstui.state import SqliteState
 from tests.incidents.conftest import START, alert
@@ -72,10 +73,19 @@ async def test_acknowledging_twice_is_a_no_op_and_resolved_cannot_be_acknowledge
     incident = await open_one(manager)
     first = await manager.acknowledge(incident.id)
     clock.advance(30)
-    assert await manager.acknowledge(incident.id, by="bob") == first
+    assert await manager.acknowledge(incident.id) == first  # one's own acknowledgement again: nothing changes
+    # Someone else's is refused with who and when (the fake clock's 14:13 UTC), so nobody thinks they own it.
+    with pytest.raises(AlreadyHandled, match=f"#{incident.id} is already acknowledged by alice at 14:13$"):
+        await manager.acknowledge(incident.id, by="bob")
     await manager.resolve(incident.id)
-    with pytest.raises(IncidentError, match=f"#{incident.id} is already resolved"):
+    with pytest.raises(IncidentError, match=f"#{incident.id} is already resolved by alice at 14:13"):
         await manager.acknowledge(incident.id)
+    assert (await manager.resolve(incident.id)).resolved_by == "alice"  # resolving one's own again: a no-op
+    with pytest.raises(AlreadyHandled, match="already resolved by alice") as lost:
+        await manager.resolve(incident.id, by="bob")
+    assert lost.value.describe(ZoneInfo("Europe/Berlin")).endswith("at 16:13")  # the console's own zone
+    acks = [e for e in await manager.timeline(incident.id) if e.kind is EventKind.ACKNOWLEDGED]
+    assert [e.actor for e in acks] == ["alice"]
     with pytest.raises(IncidentError, match="no incident #999"):
         await manager.add_note(999, "x")
 
@@ -354,9 +364,13 @@ async def test_two_consoles_firing_the_same_alert_open_one_incident(
         kinds = sorted(e.kind for e in await manager.timeline(incident.id))
         assert kinds == sorted([EventKind.TRIGGERED, EventKind.ALERT_REFIRED])
 
-        # Both acknowledge at once: one acknowledgement is recorded, both see the same result.
+        # Both acknowledge at once: one acknowledgement is recorded; the loser is told who was first.
         clock.advance(60)
-        mine, theirs = await asyncio.gather(manager.acknowledge(incident.id), other.acknowledge(incident.id))
-        assert mine == theirs
+        results = await asyncio.gather(
+            manager.acknowledge(incident.id), other.acknowledge(incident.id), return_exceptions=True
+        )
+        [won] = [r for r in results if isinstance(r, Incident)]
+        [lost] = [r for r in results if isinstance(r, AlreadyHandled)]
+        assert lost.by == won.acknowledged_by and lost.at == won.acknowledged_at
         acks = [e for e in await manager.timeline(incident.id) if e.kind is EventKind.ACKNOWLEDGED]
-        assert len(acks) == 1 and acks[0].actor == mine.acknowledged_by
+        assert len(acks) == 1 and acks[0].actor == won.acknowledged_by

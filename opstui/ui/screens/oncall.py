@@ -191,6 +191,8 @@ class OnCallScreen(ConsoleScreen):
         )
         if stored is not None:
             self._stored(stored)
+        else:
+            self.reload()  # lost a race or failed: show what the store holds now (the winner's name)
 
     def action_resolve(self) -> None:
         incident = self.selected()
@@ -211,6 +213,8 @@ class OnCallScreen(ConsoleScreen):
         stored = await run_action(self, manager.resolve(incident_id), lambda i: f"#{i.id} resolved by {i.resolved_by}")
         if stored is not None:
             self._stored(stored)
+        else:
+            self.reload()
 
     def action_note(self) -> None:
         if (incident := self.selected()) is not None:

@@ -17,8 +17,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from opstui.commands.incidents import zone
 from opstui.config.durations import parse_duration
-from opstui.incidents.manager import IncidentManager
+from opstui.incidents.manager import AlreadyHandled, IncidentManager
 from opstui.incidents.model import Incident, Milestone
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,11 @@ async def run_action(screen: Screen[Any], action: Awaitable[T], done: Callable[[
     """Await a state change; notify what was done only once it is stored, or the one-line error."""
     try:
         result = await action
+    except AlreadyHandled as lost:
+        # Another console won the race: say who and when, in the console's time zone.
+        tz = zone(screen.app.core.config.timezone)  # type: ignore[attr-defined]
+        screen.notify(lost.describe(tz), title="not done", severity="error")
+        return None
     except Exception as exc:  # noqa: BLE001 - any failure is shown, the console carries on
         log.warning("incident action failed: %s", exc)
         screen.notify(str(exc) or type(exc).__name__, title="not done", severity="error")
