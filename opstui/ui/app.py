@@ -10,6 +10,7 @@ time-warped demo clock must not make the screen repaint faster.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from pathlib import PurePath
 from typing import ClassVar
 
@@ -20,16 +21,29 @@ from textual.theme import Theme
 
 from opstui.core import Core
 from opstui.ui.screens.base import ConsoleScreen
-from opstui.ui.screens.checklist import ChecklistScreen
 from opstui.ui.screens.engineering import EngineeringScreen
-from opstui.ui.screens.executive import ExecutiveScreen
-from opstui.ui.screens.help import HelpScreen
-from opstui.ui.screens.oncall import OnCallScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
 
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-4 share one footer label ("1234 Screens") so an 80-column footer keeps room for each screen's
 own keys and for ``q Quit``; the help screen (``?``) still lists each key with its screen."""
+
+LAZY_SCREENS = {
+    "oncall": ("opstui.ui.screens.oncall", "OnCallScreen"),
+    "executive": ("opstui.ui.screens.executive", "ExecutiveScreen"),
+    "checklist": ("opstui.ui.screens.checklist", "ChecklistScreen"),
+}
+"""Screens imported when first shown, not at start: the first frame needs only Engineering, and the
+others' widgets, modals and forms cost ~70 ms of imports (bench/ui.py, first frame)."""
+
+
+def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
+    def make() -> Screen[None]:
+        screen: Screen[None] = getattr(import_module(module), name)()
+        return screen
+
+    return make
+
 
 MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist"}
 
@@ -39,11 +53,9 @@ class OpstuiApp(App[int]):
 
     TITLE = "opstui"
     CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/header.tcss", "styles/engineering.tcss"]
-    MODES: ClassVar[dict[str, type[Screen[None]]]] = {  # type: ignore[assignment]
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
         "engineering": EngineeringScreen,
-        "oncall": OnCallScreen,
-        "executive": ExecutiveScreen,
-        "checklist": ChecklistScreen,
+        **{mode: _lazy_screen(module, name) for mode, (module, name) in LAZY_SCREENS.items()},
     }
     DEFAULT_MODE = "engineering"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -128,6 +140,8 @@ class OpstuiApp(App[int]):
         self.notify(f"theme: {self.theme}", timeout=2)
 
     def action_help(self) -> None:
+        from opstui.ui.screens.help import HelpScreen  # Markdown is not needed for the first frame
+
         if isinstance(self.screen, HelpScreen):
             return
         screen = self.screen

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,11 @@ def known_binding_ids() -> dict[str, str]:
     from textual.binding import Binding
     from textual.dom import DOMNode
 
-    import opstui.ui.app  # noqa: F401  (loads every screen, and through them every widget and modal)
+    from opstui.ui.app import LAZY_SCREENS
+
+    # Every screen, and through them every widget and modal (the app imports most of them lazily).
+    for module in ("opstui.ui.screens.help", *(module for module, _ in LAZY_SCREENS.values())):
+        import_module(module)
 
     found: dict[str, str] = {}
     pending: list[type[DOMNode]] = [DOMNode]
