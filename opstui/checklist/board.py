@@ -22,7 +22,7 @@ from opstui.checklist.model import GroupProgress, Task, TaskStatus, TaskView, Ti
 from opstui.clock import Clock
 from opstui.config.models import Config
 from opstui.monitor import Monitor
-from opstui.state.protocol import StateError, StateStore, Tick, TickKind
+from opstui.state.protocol import StateError, StateStore, Tick, TickKind, TickTaken
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,8 @@ class Checklist:
                 try:
                     await self._record(view.task, TickKind.DONE, actor=AUTO_ACTOR, value=seen,
                                        note=f"auto: {condition.text}", period=view.period_start)
+                except TickTaken:
+                    continue  # another console (or person) closed this period first: that is the record
                 except StateError as exc:
                     self.error = str(exc)
                     log.warning("checklist auto tick of %s: %s", view.task.id, exc)
@@ -214,10 +216,16 @@ class Checklist:
         now = self.clock.now()
         if period is None:
             period = evaluate(task, self.launch_at, self._ticks.get(task.id), now).period_start
-        stored = await self.state.add_tick(Tick(
-            task_id=task.id, period_start=period, at=now, kind=kind, actor=actor or self.operator,
-            host=self.host, value=value, note=note,
-        ))
+        try:
+            stored = await self.state.add_tick(Tick(
+                task_id=task.id, period_start=period, at=now, kind=kind, actor=actor or self.operator,
+                host=self.host, value=value, note=note,
+            ))
+        except TickTaken as taken:
+            # Lost the race: show the winner's tick now, and say who and when in this console's zone.
+            self._ticks.setdefault(task.id, TaskTicks({})).add(taken.first)
+            self._evaluate(now)
+            raise TickTaken(taken.first, self.zone) from None
         # Shown only now that it is committed; the next refresh re-reads it along with everyone else's.
         self._ticks.setdefault(task.id, TaskTicks({})).add(stored)
         self._evaluate(now)

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from opstui.clock import Clock
 from opstui.config.incidents import StateSettings
-from opstui.state.protocol import ConflictError, Notification, StateError, StateStore, Tick, TickKind
+from opstui.state.protocol import (
+    ConflictError,
+    Notification,
+    StateError,
+    StateStore,
+    Tick,
+    TickKind,
+    TickTaken,
+)
 from opstui.state.sqlite import SqliteState
 
 __all__ = [
@@ -18,6 +26,7 @@ __all__ = [
     "StateStore",
     "Tick",
     "TickKind",
+    "TickTaken",
     "open_state",
 ]
 

@@ -36,9 +36,11 @@ from opstui.state import migrations_pg
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, ListenWakeup, follow
 from opstui.state.migrations import NewerSchemaError
-from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
+from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind, TickTaken
 from opstui.state.sqlite import (
+    _CLOSING_KINDS,
     _EFFECTIVE_TICK,
+    _FIRST_CLOSING_TICK,
     _INCIDENT_COLUMNS,
     DELIVERED_RETENTION,
     OUTBOX_CAP,
@@ -446,9 +448,20 @@ class PostgresState:
     # Checklist ticks -------------------------------------------------------------------------------
 
     async def add_tick(self, tick: Tick) -> Tick:
-        return await self._run(
-            lambda conn: self._insert_tick(conn, tick), f"record the tick on {tick.task_id}", write=True
-        )
+        """Record a tick; of two consoles closing the same task and period (DONE or SKIP) at once, the second
+        gets :class:`TickTaken` with the first's tick. Ticks and undos are serialised by one advisory lock
+        per schema, so the check and the insert are one step (ticks are a few an hour)."""
+
+        async def work(conn: Any) -> Tick:
+            if tick.kind in _CLOSING_KINDS:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{_TICKS_LOCK}:{self.schema}")
+                row = await conn.fetchrow(_FIRST_CLOSING_TICK.replace("= ?", "= $1", 1).replace("= ?", "= $2", 1),
+                                          tick.task_id, tick.period_start)
+                if row is not None:
+                    raise TickTaken(_tick(row))
+            return await self._insert_tick(conn, tick)
+
+        return await self._run(work, f"record the tick on {tick.task_id}", write=True)
 
     async def ticks_since(self, since: float) -> list[Tick]:
         return await self._rows(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
@@ -51,6 +52,17 @@ class Tick:
     note: str | None = None
     undoes: int | None = None
     id: int = 0
+
+
+class TickTaken(ConflictError):
+    """Someone ticked (or skipped) the task for that period first: ``first`` is their tick, so the console
+    that lost the race can say who and when instead of recording the task done twice."""
+
+    def __init__(self, first: Tick, tz: tzinfo = UTC) -> None:
+        self.first = first
+        done = "skipped" if first.kind is TickKind.SKIP else "ticked"
+        when = datetime.fromtimestamp(first.at, tz).strftime("%H:%M")
+        super().__init__(f"{first.task_id} was already {done} by {first.actor} at {when}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +175,10 @@ class StateStore(Protocol):
 
     # Checklist ticks -------------------------------------------------------------------------------
 
-    async def add_tick(self, tick: Tick) -> Tick: ...
+    async def add_tick(self, tick: Tick) -> Tick:
+        """Store a tick. A DONE or SKIP for a (task, period) that already has one that counts is refused with
+        :class:`TickTaken` (the first one), so two consoles ticking at once record the task done once."""
+        ...
 
     async def ticks_since(self, since: float) -> list[Tick]:
         """Ticks at or after ``since`` that still count (not undo rows, not undone), oldest first."""

@@ -47,7 +47,7 @@ from opstui.incidents.model import (
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, PollWakeup, follow
 from opstui.state.migrations import NewerSchemaError, migrate
-from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind
+from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind, TickTaken
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,12 @@ _INCIDENT_COLUMNS = (
     "metric, summary, labels, reopened"
 )
 _EFFECTIVE_TICK = "kind != 'undo' AND id NOT IN (SELECT undoes FROM checklist_ticks WHERE undoes IS NOT NULL)"
+_CLOSING_KINDS = (TickKind.DONE, TickKind.SKIP)
+"""The kinds that close a task's period: at most one that counts per (task, period), across consoles."""
+_FIRST_CLOSING_TICK = (
+    f"SELECT * FROM checklist_ticks WHERE task_id = ? AND period_start = ? AND kind IN ('done', 'skip') "
+    f"AND {_EFFECTIVE_TICK} ORDER BY id LIMIT 1"
+)
 
 
 class SqliteState:
@@ -447,8 +453,15 @@ class SqliteState:
     # Checklist ticks -------------------------------------------------------------------------------
 
     async def add_tick(self, tick: Tick) -> Tick:
+        """Record a tick; a DONE or SKIP for a task and period that already has one that counts raises
+        :class:`TickTaken` with it (the write lock makes the check and the insert one step)."""
+
         def work() -> Tick:
             with self._transaction() as conn:
+                if tick.kind in _CLOSING_KINDS:
+                    row = conn.execute(_FIRST_CLOSING_TICK, (tick.task_id, tick.period_start)).fetchone()
+                    if row is not None:
+                        raise TickTaken(_tick(row))
                 return self._insert_tick(conn, tick)
 
         return await self._call(work, f"record the tick on {tick.task_id}")

@@ -91,7 +91,7 @@ async def test_ticks_last_tick_and_undo(state: SqliteState, clock: FakeClock) ->
     t0 = clock.now()
     await state.add_tick(tick("health", t0))
     await state.add_tick(tick("errors", t0 + 10, actor="bob"))
-    latest = await state.add_tick(tick("health", t0 + 20))
+    latest = await state.add_tick(tick("health", t0 + 300))  # the next period: one DONE per period counts
     assert await state.last_tick("health") == latest
 
     clock.advance(30)
