@@ -97,10 +97,16 @@ def _console(args: argparse.Namespace) -> int:
             message = problem.removeprefix("ui.theme: ")
             error(str(ConfigError(message, file=str(path), line=theme_line(path), path="ui.theme")))
             return EXIT_CONFIG
+        from opstui.ui.keymap import check_keys
+
+        if problem_keys := check_keys(config.ui.keys, str(path)):
+            error(str(problem_keys))
+            return EXIT_CONFIG
     from opstui.ui.app import OpstuiApp
+    from opstui.ui.theming import ThemeMemory, ui_state_file
 
     core = Core(config, clock, state_path=args.state)
-    app = OpstuiApp(core, theme=args.theme, demo=args.demo)
+    app = OpstuiApp(core, theme=args.theme, demo=args.demo, memory=ThemeMemory(ui_state_file()))
     try:
         app.run()
     finally:

@@ -170,9 +170,13 @@ class UiSettings(Model):
     refresh: Duration = 1.0
     """How often the screen redraws from the core (not per event)."""
     theme: str = "opstui-dark"
-    """Theme name; see ``themes/`` and the user config dir."""
+    """Theme name; see ``themes/`` and the user config dir. Set here, it wins over the theme last
+    chosen with ``t`` (which the console remembers in the user state dir); ``--theme`` wins over both."""
     chart_window: Duration = 900.0
     """Time span of the latency chart."""
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Your key bindings: binding id -> key(s), e.g. ``{oncall.acknowledge: "A", app.quit: "ctrl+q"}``;
+    ``?`` shows every binding's id. An id no binding has is refused at start."""
 
 
 class Config(Model):
