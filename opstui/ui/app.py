@@ -53,7 +53,7 @@ class OpstuiApp(App[int]):
 
     TITLE = "opstui"
     CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/app.tcss", "styles/header.tcss", "styles/engineering.tcss"]
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "engineering": EngineeringScreen,
         **{mode: _lazy_screen(module, name) for mode, (module, name) in LAZY_SCREENS.items()},
     }

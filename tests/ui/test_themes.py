@@ -163,6 +163,6 @@ def make_app_with(core: Core, memory: ThemeMemory) -> OpstuiApp:
         notes.append(message)
         notify(message, **options)
 
-    app.notify = record  # type: ignore[method-assign, assignment]
+    app.notify = record  # type: ignore[method-assign]
     app.notes = notes  # type: ignore[attr-defined]
     return app
