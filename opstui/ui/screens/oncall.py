@@ -9,6 +9,8 @@ deploys before it, and ``p`` for the post-incident review.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -82,6 +84,30 @@ class OnCallScreen(ConsoleScreen):
         super().__init__()
         self._runbooks: RunbookLibrary | None = None
         self._incidents: dict[int, Incident] = {}
+        self._reads = 0
+        self._follower: asyncio.Task[None] | None = None
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # A plain task, not a worker: it never completes, and tests wait for the workers to complete.
+        self._follower = asyncio.create_task(self._follow_changes(), name="oncall-follow")
+
+    def on_unmount(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+
+    async def _follow_changes(self) -> None:
+        """Reload as soon as the shared state changes (another console's acknowledgement arrives through the
+        change feed: NOTIFY on PostgreSQL), not at the next redraw; while hidden, the resume redraw reloads."""
+        core = self.core
+        drawn = core.state_version
+        while True:
+            await core.state_changed.wait()
+            core.state_changed.clear()  # the contract: a waiter clears it before reloading
+            if core.state_version != drawn and self.is_current:
+                drawn = core.state_version
+                with contextlib.suppress(NoMatches):  # torn down meanwhile
+                    await self._load()
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
@@ -123,15 +149,23 @@ class OnCallScreen(ConsoleScreen):
     @work(exclusive=True, group="oncall-load", exit_on_error=False)
     async def reload(self) -> None:
         """Read the open incidents (off the redraw path) and show them; the newest read wins."""
+        await self._load()
+
+    async def _load(self) -> None:
         manager = self.core.incidents
         if manager is None:
             return
+        # Reads are numbered: one started before a change and finishing after a later one is dropped.
+        self._reads += 1
+        mine = self._reads
         try:
             incidents = await manager.open_incidents()
         except Exception as exc:  # noqa: BLE001 - a slow or broken store is shown, not raised
-            self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {exc}")
+            if mine == self._reads:
+                self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {exc}")
             return
-        self._show(incidents, manager)
+        if mine == self._reads:
+            self._show(incidents, manager)
 
     def _show(self, incidents: list[Incident], manager: IncidentManager) -> None:
         self._incidents = {i.id: i for i in incidents}
