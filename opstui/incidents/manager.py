@@ -12,13 +12,13 @@ import math
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
 
 from opstui.alerts.model import AlertState, AlertTransition
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.config.rotation import OnCall
+from opstui.incidents.errors import AlreadyHandled, IncidentError
 from opstui.incidents.model import (
     AlertPhase,
     EventKind,
@@ -30,32 +30,13 @@ from opstui.incidents.model import (
 )
 from opstui.state.protocol import ConflictError, Notification, StateStore
 
+__all__ = ["SYSTEM_ACTOR", "AlreadyHandled", "IncidentError", "IncidentManager"]
+"""The errors live in ``errors.py`` and are re-exported: callers import what a manager raises from here."""
+
 SYSTEM_ACTOR = "opstui"
 """The actor of what nobody did by hand: alerts firing and clearing, escalation, auto-resolve."""
 NOTIFY_CHANNEL = "incident"
 _ATTEMPTS = 3
-
-
-class IncidentError(Exception):
-    """An action that cannot apply (unknown incident, acknowledging a resolved one); one line."""
-
-
-class AlreadyHandled(IncidentError):
-    """Someone else acknowledged or resolved the incident first: the console that lost the race is told
-    who won and when, instead of believing it owns the incident."""
-
-    def __init__(self, incident: Incident) -> None:
-        self.incident = incident
-        if incident.state is IncidentState.RESOLVED:
-            self.action, self.by, self.at = "resolved", incident.resolved_by, incident.resolved_at
-        else:
-            self.action, self.by, self.at = "acknowledged", incident.acknowledged_by, incident.acknowledged_at
-        super().__init__(self.describe(UTC))
-
-    def describe(self, tz: tzinfo) -> str:
-        """One line with the time in the operator's zone: ``incident #7 is already acknowledged by ana at 14:02``."""
-        when = "" if self.at is None else f" at {datetime.fromtimestamp(self.at, tz).strftime('%H:%M')}"
-        return f"incident #{self.incident.id} is already {self.action} by {self.by or 'someone'}{when}"
 
 
 @dataclass(frozen=True, slots=True)
