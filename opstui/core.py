@@ -53,7 +53,7 @@ class Core:
         self.monitor = Monitor(config, clock)
         settings = config.state
         if state_path is not None:
-            settings = settings.model_copy(update={"path": state_path})
+            settings = settings.model_copy(update={"path": state_path, "backend": "sqlite"})  # --state: a file
         self.state_settings = settings
         self.operator = operator_name(config.operator)
         self.state: StateStore | None = None
@@ -99,6 +99,7 @@ class Core:
                 self.config.incidents,
                 self.operator,
                 escalation=self.config.escalation,
+                on_call=self._rotation_at_now,
             )
         await self.monitor.start()
         if self.state is not None:
@@ -184,6 +185,11 @@ class Core:
             return
         self.rotation_now = self.config.rotation.who_is_on_call(self.clock.now())
         self.on_call = self.rotation_now.primary
+
+    def _rotation_at_now(self) -> OnCall | None:
+        """Escalation asks who holds each role at the moment it pages, not a minute-old reading."""
+        self.refresh_on_call()
+        return self.rotation_now
 
     async def _rotation_loop(self) -> None:
         while True:
