@@ -11,7 +11,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 
+from opstui.config.models import PostgresSource
+from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.alerts_line import AlertsLine
+from opstui.ui.widgets.database_pane import HEALTH_METRICS, DatabasePane
 from opstui.ui.widgets.event_tail import EventTail
 from opstui.ui.widgets.health_table import HealthTable
 from opstui.ui.widgets.kpi_tile import KpiTile
@@ -32,6 +36,12 @@ Is the service healthy, and if not, where does it hurt.
   was, its uptime this session and the days left on its TLS certificate.
 - **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
   Hidden when the terminal is smaller than 120x32.
+- **Alerts**: the line under the tiles counts firing and pending alerts and names them; a rule that
+  fails to evaluate is shown there as a warning (it would otherwise never fire, silently).
+- **Database** (with a `postgres` source that has `health: true`): connections used / max and %, the
+  longest query and transaction, waiting locks, cache hit ratio, size, replication lag (when there are
+  replicas), and the slowest statements from `pg_stat_statements` (or why they are unavailable). A
+  figure marked `!` is stale: its last read failed (the tooltip says why). One line on short terminals.
 - **Events**: deploys, error events and sources going down or coming back, newest first (by time,
   not by arrival: a late deploy webhook still lands in its place).
 
@@ -54,10 +64,19 @@ class EngineeringScreen(ConsoleScreen):
             with Grid(id="tiles"):
                 for view in views:
                     yield KpiTile(view)
+            yield AlertsLine()
             with Horizontal(id="middle"):
                 yield HealthTable()
                 yield LatencyChart()
-            yield EventTail()
+            with Horizontal(id="lower"):
+                yield EventTail()
+                if self.has_database:
+                    yield DatabasePane()
+
+    @property
+    def has_database(self) -> bool:
+        """A postgres source collects the health pack, so the database pane has something to show."""
+        return any(isinstance(s, PostgresSource) and s.health for s in self.core.config.sources)
 
     def on_resize(self, event: events.Resize) -> None:
         tiles = self.query_one("#tiles", Grid)
@@ -65,6 +84,8 @@ class EngineeringScreen(ConsoleScreen):
         fit = max(1, min(count, event.size.width // TILE_WIDTH))
         rows = -(-count // fit)
         tiles.styles.grid_size_columns = -(-count // rows)  # balanced rows: 4 + 3, not 6 + 1
+        for pane in self.query(DatabasePane):
+            pane.set_compact(event.size.height < self.VERTICAL_BREAKPOINTS[1][0])
 
     def refresh_from_core(self) -> None:
         if not self.query(HealthTable):
@@ -82,3 +103,8 @@ class EngineeringScreen(ConsoleScreen):
             chart.show(core.monitor.latency_series(window), snap.deploys, snap.now, window,
                        every=core.config.store.resolution)
         self.query_one(EventTail).show(snap.events, core.config.timezone)
+        self.query_one(AlertsLine).show(core.alerts.alerts(), core.alerts.errors)
+        for pane in self.query(DatabasePane):
+            store = core.monitor.store
+            pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors,
+                      snap.tables.get(SLOW_STATEMENTS))

@@ -1,0 +1,62 @@
+"""One line on the Engineering screen: which alerts are firing or pending, and which rules are broken.
+
+The On-call screen lists incidents; this line answers the engineer's question one step earlier
+("is anything about to page?") and makes a rule that fails to evaluate impossible to miss: a broken
+rule never fires, so without this warning it would fail silently. Full texts are in the tooltip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual.content import Content
+from textual.widgets import Static
+
+from opstui.alerts.model import AlertState
+from opstui.alerts.rules import Alert
+
+MAX_NAMES = 4
+"""Alert names listed per state before ``+N more`` (the tooltip has them all)."""
+
+
+def alert_line(alerts: Sequence[Alert], errors: Mapping[str, str]) -> Content:
+    """``alerts: 1 firing (High Error Rate) · 2 pending (A, B) · ⚠ rule 'X' failed: why``."""
+    firing = [a.fingerprint for a in alerts if a.state is AlertState.FIRING]
+    pending = [a.fingerprint for a in alerts if a.state is AlertState.PENDING]
+    parts: list[Content] = []
+    for count_of, word, style in ((firing, "firing", "$status-crit"), (pending, "pending", "$status-warn")):
+        if count_of:
+            parts.append(Content.assemble((f"{len(count_of)} {word}", f"bold {style}"), f" ({_names(count_of)})"))
+    if not parts:
+        parts.append(Content.styled("none firing or pending", "$text-muted"))
+    if errors:
+        (rule, why), more = next(iter(errors.items())), len(errors) - 1
+        text = f"⚠ rule '{rule}' failed: {why}" + (f" (+{more} more)" if more else "")
+        parts.append(Content.styled(text, "bold $status-warn"))
+    return Content.assemble(("alerts: ", "bold")).append(Content(" · ").join(parts))
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    return shown + (f", +{len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+
+
+class AlertsLine(Static):
+    """Pending and firing alerts, and rule errors as a warning; redrawn only when they change."""
+
+    def __init__(self) -> None:
+        super().__init__("alerts: —", id="alerts-line")
+        self._key: object = None
+
+    def show(self, alerts: Sequence[Alert], errors: Mapping[str, str]) -> None:
+        active = tuple((a.fingerprint, a.state) for a in alerts if a.state in (AlertState.FIRING, AlertState.PENDING))
+        key = (active, tuple(errors.items()))
+        if key == self._key:
+            return
+        self._key = key
+        self.update(alert_line(alerts, errors))
+        self.set_class(bool(errors), "-rule-error")
+        self.set_class(any(state is AlertState.FIRING for _, state in active), "-firing")
+        lines = [f"{state.value}: {fp}" for fp, state in active]
+        lines += [f"rule '{rule}' failed: {why}" for rule, why in errors.items()]
+        self.tooltip = "\n".join(lines) or None
