@@ -84,6 +84,7 @@ class Core:
         """The alert rules' states (pending / firing / resolved); fed to the incidents by the alert loop."""
         self._feed: IncidentFeed | None = None
         self._evaluating = asyncio.Lock()
+        self._checklist_turn = asyncio.Lock()
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
@@ -212,6 +213,10 @@ class Core:
                 try:
                     async for change in feed:
                         since = change.seq
+                        if change.kind == "tick":
+                            # Another console's tick shows here within a second, not at the next 5 s turn;
+                            # the board is fresh before the screens are woken.
+                            await self._refresh_checklist_quietly()
                         self.note_change()
                         delay = 1.0
                 finally:
@@ -228,15 +233,19 @@ class Core:
         """One turn of the checklist loop: re-read ticks (other consoles' too), auto ticks, overdue count."""
         if self.checklist is None:
             return
-        await self.checklist.refresh()
-        self.overdue_tasks = self.checklist.overdue
+        async with self._checklist_turn:  # the timer and the change feed may ask at once; turns never interleave
+            await self.checklist.refresh()
+            self.overdue_tasks = self.checklist.overdue
+
+    async def _refresh_checklist_quietly(self) -> None:
+        try:
+            await self.refresh_checklist()
+        except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
+            log.warning("checklist refresh failed: %s: %s", type(exc).__name__, exc)
 
     async def _checklist_loop(self) -> None:
         while True:
-            try:
-                await self.refresh_checklist()
-            except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
-                log.warning("checklist refresh failed: %s: %s", type(exc).__name__, exc)
+            await self._refresh_checklist_quietly()
             _raise_if_cancelling()
             await self.clock.sleep(CHECKLIST_REFRESH)
 

@@ -59,3 +59,37 @@ async def _settled(core: Core) -> None:
         while core.state_version < last:
             core.state_changed.clear()
             await core.state_changed.wait()
+
+
+async def test_a_tick_on_one_core_shows_in_the_others_checklist_within_a_second(
+    pg_dsn: str, schema: str, clock: FakeClock
+) -> None:
+    """The checklist's own turn is every 5 s of clock time; the fake clock never gets there, so only the
+    change feed can bring alice's tick to bob's board."""
+    cores = []
+    for operator in ("alice", "bob"):
+        config = Config.model_validate(
+            {
+                "operator": operator,
+                "alerts": [],
+                "launch_at": "2026-09-21T00:00:00Z",
+                "checklist": [{"title": "Check the health endpoint", "every": "5m"}],
+                "state": {"backend": "postgres", "dsn": pg_dsn, "schema": schema},
+            }
+        )
+        cores.append(Core(config, clock))
+    alice, bob = cores
+    try:
+        await asyncio.gather(alice.start(), bob.start())
+        assert alice.checklist is not None and bob.checklist is not None, (alice.state_error, bob.state_error)
+        task_id = "check-the-health-endpoint"
+        assert bob.checklist.view(task_id).last is None
+        await alice.checklist.tick(task_id, value="api up")
+        async with asyncio.timeout(1.0):
+            while bob.checklist.view(task_id).last is None:
+                bob.state_changed.clear()
+                await bob.state_changed.wait()
+        last = bob.checklist.view(task_id).last
+        assert last is not None and (last.actor, last.value) == ("alice", "api up")
+    finally:
+        await asyncio.gather(alice.stop(), bob.stop())
