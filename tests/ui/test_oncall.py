@@ -278,3 +278,27 @@ async def test_recent_deploys_and_critical_errors_under_the_list(core: Core, clo
         app.tick()
         await settle(app, pilot)
         assert "none in the last 15 minutes" in str(app.screen.query_one("#feed-errors", Static).render())
+
+
+async def test_open_detail_follows_changes_made_elsewhere(core: Core) -> None:
+    """A note added by another console (here: straight through the core) reaches an open detail view when
+    the shared state moves, without leaving and re-entering it."""
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        incident_id = await fire(core)
+        await show_oncall(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentDetailScreen) and screen.data is not None
+        assert [e.kind for e in screen.data.events] == [EventKind.TRIGGERED]
+        assert core.incidents is not None
+        await core.incidents.add_note(incident_id, "rolled back v1.4.2", by="bob")
+        app.tick()
+        await settle(app, pilot)
+        assert screen.data.events[-1].kind is EventKind.TRIGGERED, "nothing moved yet: no reload"
+        core.note_change()  # what the change feed does when the note's row is committed
+        app.tick()
+        await settle(app, pilot)
+        assert [e.kind for e in screen.data.events] == [EventKind.TRIGGERED, EventKind.NOTE]
+        assert screen.data.events[-1].actor == "bob"

@@ -316,6 +316,8 @@ class IncidentDetailScreen(ConsoleScreen):
         self.data: DetailData | None = None
         self.last_report: Path | None = None
         """Where ``p`` last wrote the review (tests and the notification read it)."""
+        self._drawn_version = -1
+        """The core's ``state_version`` the detail was last read at."""
 
     def compose_body(self) -> ComposeResult:
         yield IncidentDetail()
@@ -324,9 +326,16 @@ class IncidentDetailScreen(ConsoleScreen):
         super().on_mount()
         self.load()
 
+    def refresh_from_core(self) -> None:
+        """Read again when the shared state moved (a note or acknowledgement from any console), at most once
+        a redraw; the Markdown runbook is not re-rendered every second for nothing."""
+        if self.core.state_version != self._drawn_version:
+            self.load()
+
     @work(exclusive=True, group="detail-load", exit_on_error=False)
     async def load(self) -> None:
         """Gather the incident, its timeline, runbook, chart and deploys, then show them."""
+        self._drawn_version = self.core.state_version
         manager = self.core.incidents
         if manager is None:
             self.notify("the state store is not open", severity="error")
