@@ -17,7 +17,9 @@ from opstui.config import ConfigError
 
 DESCRIPTION = """\
 opstui: the on-call engineer's terminal console. Live KPIs, health checks, latency
-and the event tail of a service, in one keyboard-driven screen.
+and the event tail of a service; alerts that become incidents to acknowledge, escalate
+and review; the first-48-hours checklist with what is due and overdue. One keyboard-
+driven screen; a team shares its incidents and ticks in PostgreSQL.
 
   opstui --demo                 the console against a built-in simulated shop, no set-up
   opstui --config opstui.yaml   the console against your service
