@@ -7,11 +7,21 @@ certificate verification is a property of an httpx client, not of a request.
 
 httpx and websockets are imported here, inside :func:`build_sources`, not at module level: the
 console's first frame does not need them (httpx alone pulls in click and pygments).
+
+TLS. ``httpx.AsyncClient(verify=True)`` builds its SSL context at once and loads certifi's CA bundle
+into it: ~116 ms of start-up, paid even when every URL is plain ``http://``. The clients here get a
+:class:`DeferredTrustContext` instead, which verifies exactly as httpx would (same bundle, same
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` overrides, hostname checked, certificate required) but loads the
+CAs at the first TLS handshake, so a console that never speaks TLS never pays, and one that does pays
+once. Both contexts (verifying and not) are built once per process and shared by every client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,10 +33,73 @@ from opstui.sources.redact import redact_url
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["MAX_IN_FLIGHT", "SourceSet", "build_sources", "redact_url"]
+__all__ = ["MAX_IN_FLIGHT", "DeferredTrustContext", "SourceSet", "build_sources", "redact_url", "tls_context"]
 
 MAX_IN_FLIGHT = 8
 """Requests outstanding at once across every HTTP and JSON source."""
+
+
+class DeferredTrustContext(ssl.SSLContext):
+    """A verifying client context whose CA certificates are loaded at its first TLS handshake.
+
+    Every TLS connection (asyncio's and anyio's alike) is made with :meth:`wrap_bio` or
+    :meth:`wrap_socket`, so loading there is early enough: no handshake can run with an empty store.
+    """
+
+    _trust_loaded = False
+
+    def __new__(cls) -> DeferredTrustContext:
+        context = super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)  # check_hostname on, CERT_REQUIRED
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and hasattr(context, "keylog_filename"):
+            context.keylog_filename = keylog  # as ssl.create_default_context does
+        return context
+
+    def load_trust(self) -> None:
+        """Load the CAs httpx would (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's bundle), once."""
+        if self._trust_loaded:
+            return
+        if os.environ.get("SSL_CERT_FILE"):
+            self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+        elif os.environ.get("SSL_CERT_DIR"):
+            self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+        else:
+            import certifi
+
+            self.load_verify_locations(cafile=certifi.where())
+        self._trust_loaded = True
+
+    def wrap_bio(
+        self, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO, server_side: bool = False,
+        server_hostname: str | bytes | None = None, session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLObject:
+        self.load_trust()
+        return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+
+    def wrap_socket(
+        self, sock: socket.socket, server_side: bool = False, do_handshake_on_connect: bool = True,
+        suppress_ragged_eofs: bool = True, server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLSocket:
+        self.load_trust()
+        return super().wrap_socket(sock, server_side, do_handshake_on_connect, suppress_ragged_eofs,
+                                   server_hostname, session)
+
+
+_TLS_CONTEXTS: dict[bool, ssl.SSLContext] = {}
+
+
+def tls_context(verify: bool) -> ssl.SSLContext:
+    """The process's one client TLS context for ``verify_tls: true`` (deferred trust) or ``false``."""
+    if verify not in _TLS_CONTEXTS:
+        if verify:
+            _TLS_CONTEXTS[verify] = DeferredTrustContext()
+        else:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            _TLS_CONTEXTS[verify] = context
+    return _TLS_CONTEXTS[verify]
 
 
 @dataclass
@@ -59,7 +132,7 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     def client_for(verify_tls: bool) -> httpx.AsyncClient:
         if verify_tls not in clients:
             clients[verify_tls] = httpx.AsyncClient(
-                verify=verify_tls,
+                verify=tls_context(verify_tls),
                 limits=httpx.Limits(max_connections=2 * MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
                 headers={"User-Agent": "opstui"},
             )

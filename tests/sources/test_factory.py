@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import ssl
+
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from opstui.clock import FakeClock
-from opstui.config.models import Config
+from opstui.config.models import Config, HttpSource
 from opstui.sources.base import SourceState
-from opstui.sources.factory import MAX_IN_FLIGHT, build_sources, redact_url
+from opstui.sources.factory import MAX_IN_FLIGHT, DeferredTrustContext, build_sources, redact_url, tls_context
 from opstui.sources.http import HttpCheck
 from opstui.sources.jsonpoll import JsonPoll
 from opstui.sources.websocket import WebsocketStream
-from tests.sources.conftest import HttpServer, RecordingSink, Route
+from tests.sources.conftest import HttpServer, RecordingSink, Route, SelfSigned
 
 CONFIG = {
     "sources": [
@@ -93,3 +97,64 @@ def test_secrets_never_survive_redaction(user: str, secret: str, key: str) -> No
     shown = redact_url(f"https://{user}:{secret}@example.com/a?{key}={secret}&q=1#{key}={secret}")
     assert secret not in shown
     assert shown.startswith("https://***@example.com/a?")
+
+
+# -- TLS: the CA bundle is loaded at the first handshake, not at start --------------------------------
+
+
+def test_plain_http_sources_load_no_certificates(clock: FakeClock, sink: RecordingSink) -> None:
+    config = Config.model_validate({"sources": [{"name": "api", "type": "http", "url": "http://127.0.0.1:9/"}]})
+    context = DeferredTrustContext()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    built = build_sources(config, clock, sink)
+    shared = tls_context(True)
+    assert isinstance(shared, DeferredTrustContext)
+    assert tls_context(True) is shared and tls_context(False) is tls_context(False)
+    assert tls_context(False).verify_mode is ssl.CERT_NONE
+    asyncio.run(built.aclose())
+
+
+async def test_deferred_trust_still_refuses_an_untrusted_certificate(
+    https_server: HttpServer, clock: FakeClock, sink: RecordingSink
+) -> None:
+    https_server.routes["/health"] = Route(200, "ok")
+    context = DeferredTrustContext()
+    async with httpx.AsyncClient(verify=context) as client:
+        check = HttpCheck(http(https_server.url("/health")), clock, sink, client, asyncio.Semaphore(1))
+        status = await check.run_once()
+    assert status.state is SourceState.UNREACHABLE
+    assert status.reason.startswith("TLS: ") and "certificate" in status.reason
+    assert context.cert_store_stats()["x509_ca"] > 0  # certifi's bundle, loaded for that handshake
+
+
+async def test_deferred_trust_honours_ssl_cert_file(
+    https_server: HttpServer, self_signed: SelfSigned, clock: FakeClock, sink: RecordingSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    https_server.routes["/health"] = Route(200, "ok")
+    monkeypatch.setenv("SSL_CERT_FILE", str(self_signed.cert))
+    async with httpx.AsyncClient(verify=DeferredTrustContext()) as client:
+        check = HttpCheck(http(https_server.url("/health")), clock, sink, client, asyncio.Semaphore(1))
+        status = await check.run_once()
+    assert status.state is SourceState.UP
+    assert status.tls_days_left is not None  # a verified connection exposes the certificate
+
+
+async def test_verify_tls_false_accepts_a_self_signed_certificate(
+    https_server: HttpServer, clock: FakeClock, sink: RecordingSink
+) -> None:
+    https_server.routes["/health"] = Route(200, "ok")
+    config = Config.model_validate(
+        {"sources": [{"name": "api", "type": "http", "url": https_server.url("/health"), "verify_tls": False}]}
+    )
+    built = build_sources(config, clock, sink)
+    try:
+        status = await built.sources[0].run_once()
+    finally:
+        await built.aclose()
+    assert status.state is SourceState.UP
+
+
+def http(url: str) -> HttpSource:
+    return HttpSource.model_validate({"name": "api", "type": "http", "url": url})
