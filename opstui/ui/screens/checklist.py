@@ -16,13 +16,15 @@ from typing import ClassVar, TypeVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from opstui.checklist.board import Checklist
+from opstui.checklist.model import TimelineEntry
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.checklist_modals import CHECKLIST_CSS, ChecklistTextModal
 from opstui.ui.widgets.checklist_progress import ChecklistProgress, TimelineLine, timeline_text
 from opstui.ui.widgets.checklist_table import ChecklistTable, checklist_rows
+from opstui.ui.widgets.checklist_timeline import TaskTimeline
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,7 +75,8 @@ class ChecklistScreen(ConsoleScreen):
         yield ChecklistProgress(id="checklist-progress")
         yield Input(placeholder="filter: title, group, status or cadence", id="checklist-filter")
         yield ChecklistTable(id="checklist-tasks")
-        yield TimelineLine("", id="checklist-timeline")
+        yield TaskTimeline(id="checklist-task-timeline")
+        yield TimelineLine("", id="checklist-timeline", markup=False)
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -101,16 +104,36 @@ class ChecklistScreen(ConsoleScreen):
         self.table.show(rows, follow=not self._stay)
         self._stay = False
         self.query_one(ChecklistProgress).show(checklist.progress())
-        self.query_one(TimelineLine).update(timeline_text(checklist.timeline()))
+        entries = checklist.timeline()
+        self.query_one(TimelineLine).update(timeline_text(entries, {t.id: t.group for t in checklist.tasks}))
+        self._show_timeline(entries)
         notes = []
         if self.query_text:
             notes.append(f"filter '{self.query_text}': {len(rows)} of {len(views)} tasks")
         if checklist.error:
             notes.append(f"not refreshed: {checklist.error}")
         status.update("  ".join(notes))
+        status.display = bool(notes)  # a line back for the table at 80x24 when there is nothing to say
         status.set_class(bool(checklist.error), "-error")
 
+    def _show_timeline(self, entries: list[TimelineEntry] | None = None) -> None:
+        """The selected task's 48 hours in the strip under the table (it follows the cursor)."""
+        checklist = self.checklist
+        if checklist is None or not self.is_attached:
+            return
+        task_id = self.table.selected_id
+        task = next((t for t in checklist.tasks if t.id == task_id), None)
+        if entries is None:
+            entries = checklist.timeline()
+        self.query_one(TaskTimeline).show(task, entries, checklist.launch_at, checklist.clock.now())
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.table:
+            self._show_timeline()
+
     def _redraw(self) -> None:
+        if not self.is_attached:
+            return  # the console is closing: the stored change is kept, there is nothing to show it on
         self.refresh_from_core()
         self.refresh_header()
 

@@ -1,9 +1,9 @@
-"""Progress per checklist group for the current period, and the 48-hour record in one line."""
+"""Progress per checklist group for the current period, and the 48-hour record per group in one line."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -40,6 +40,8 @@ class GroupBar(Vertical):
             text = f"{progress.group} {progress.done}/{progress.total}"
             text += f" ✖{progress.overdue}" if progress.overdue else ""
         label.update(text)
+        # Bars share the row in proportion to their labels, so "First 48 hours 3/12" is not cut at 80 columns.
+        self.styles.width = f"{max(10, len(text)) + 2}fr"
         label.tooltip = progress.label + (f", {progress.overdue} overdue" if progress.overdue else "")
         self.set_class(progress.complete, "-complete")
         self.set_class(progress.overdue > 0 and not progress.complete, "-overdue")
@@ -63,14 +65,31 @@ class ChecklistProgress(Horizontal):
             bars[group.group].show(group)
 
 
-def timeline_text(entries: Sequence[TimelineEntry]) -> str:
-    """``last 48h: 120 on time · 5 late · 3 missed · 1 skipped`` (what the handover cares about)."""
-    counts = Counter(entry.outcome for entry in entries)
-    parts = [f"{counts[Outcome.ON_TIME]} on time", f"{counts[Outcome.LATE]} late", f"{counts[Outcome.MISSED]} missed"]
-    if counts[Outcome.SKIPPED]:
-        parts.append(f"{counts[Outcome.SKIPPED]} skipped")
-    return "last 48h: " + " · ".join(parts)
+def timeline_text(entries: Sequence[TimelineEntry], group_of: Mapping[str, str] | None = None) -> str:
+    """``last 48h  First 48 hours ✓120 ▲5 ✖3 · Daily ✓2 · Weekly —`` (what the handover cares about).
+
+    Per group when ``group_of`` (task id -> group, in screen order) is given; one total otherwise.
+    Zero counts are left out so the line fits 80 columns; a group with nothing due yet shows ``—``.
+    """
+    if not group_of:
+        return "last 48h  " + _counts(Counter(entry.outcome for entry in entries))
+    by_group: dict[str, Counter[Outcome]] = {group: Counter() for group in group_of.values()}
+    for entry in entries:
+        group = group_of.get(entry.task_id)
+        if group is not None:
+            by_group[group][entry.outcome] += 1
+    return "last 48h  " + " · ".join(f"{group} {_counts(counts)}" for group, counts in by_group.items())
+
+
+def _counts(counts: Counter[Outcome]) -> str:
+    shown = [f"{glyph}{counts[outcome]}" for outcome, glyph in OUTCOME_GLYPHS if counts[outcome]]
+    return " ".join(shown) or "—"
+
+
+OUTCOME_GLYPHS = ((Outcome.ON_TIME, "✓"), (Outcome.LATE, "▲"), (Outcome.MISSED, "✖"), (Outcome.SKIPPED, "↷"),
+                  (Outcome.OPEN, "○"))
+"""The same shapes as the timeline strip's legend (``checklist_timeline``)."""
 
 
 class TimelineLine(Static):
-    """The 48-hour record of ticks, as counts; the export has it task by task."""
+    """The 48-hour record per group, as counts; the strip above shows the selected task, the export all."""

@@ -18,6 +18,9 @@ from opstui.ui.widgets.formatting import age
 COLUMNS = (("status", "Status"), ("task", "Task"), ("due", "Due"), ("cadence", "Every"), ("last", "Last tick"),
            ("live", "Now"))
 """Most needed first: at 80 columns status, task and due always fit."""
+NARROW = 100
+"""Below this many columns the table drops "Now" (the timeline pane and the tick record carry it) and
+shortens "Every" and "Last tick", so nothing scrolls sideways at 80x24."""
 STATUS_TEXT = {
     TaskStatus.OVERDUE: "✖ overdue",
     TaskStatus.DUE: "▲ due",
@@ -28,10 +31,60 @@ STATUS_TEXT = {
     TaskStatus.INACTIVE: "– closed",
 }
 """A shape with each word, so the status reads without colour (NO_COLOR, colour blindness)."""
-TITLE_WIDTH = 48
-"""Longest title shown whole on a wide terminal; narrower terminals cut titles to fit (see ``title_width``)."""
-FIXED_WIDTH = 11 + 13 + 8
-"""Status and due columns plus cell padding: what the title leaves room for."""
+TITLE_WIDTH = 60
+"""Longest title shown whole on a wide terminal; narrower terminals cut titles to fit."""
+MIN_TITLE = 20
+SCROLLBAR = 2
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """Which columns show and how wide each may be, for one terminal width."""
+
+    columns: tuple[tuple[str, str], ...]
+    widths: dict[str, int]
+    """Most characters a cell of each column shows (longer text is cut with ``…``)."""
+    compact: bool
+
+    @property
+    def title_width(self) -> int:
+        return self.widths["task"]
+
+
+def table_layout(width: int, rows: Sequence[ChecklistRow] = ()) -> TableLayout:
+    """The columns for a table ``width`` wide showing ``rows``: under :data:`NARROW`, no "Now" and short
+    cadence / last tick. Each column is as wide as its longest cell (up to a cap); the title gets the rest."""
+    compact = width < NARROW
+    columns = COLUMNS[:5] if compact else COLUMNS
+    caps = {"status": 10, "due": 11, "cadence": 11, "last": 10} if compact else \
+        {"status": 10, "due": 11, "cadence": 17, "last": 16, "live": 14 if width < 140 else 28}
+    probe = TableLayout(columns, {**caps, "task": TITLE_WIDTH}, compact)
+    texts = [row.cells(probe) for row in rows]
+    widths = {}
+    for index, (key, label) in enumerate(columns):
+        if key != "task":
+            widths[key] = min(caps[key], max([len(label), *(len(cells[index]) for cells in texts)]))
+    padding = 2 * len(columns)  # one cell of padding each side of every column
+    room = width - SCROLLBAR - padding - sum(widths.values())
+    widths["task"] = max(MIN_TITLE, min(TITLE_WIDTH, room))
+    if not compact and room > TITLE_WIDTH:
+        widths["live"] = min(caps["live"] * 2, widths["live"] + room - TITLE_WIDTH)  # room for the value
+    return TableLayout(columns, widths, compact)
+
+
+def short_cadence(text: str) -> str:
+    """``every 5m`` -> ``5m``, ``hourly`` -> ``1h``, ``weekly mon 09:00`` -> ``mon 09:00``,
+    ``monthly 1st 09:00`` -> ``1st 09:00``; ``daily 09:00`` and cron stay as they are."""
+    if text == "hourly":
+        return "1h"
+    for prefix in ("every ", "weekly ", "monthly "):
+        if text.startswith(prefix):
+            return text.removeprefix(prefix)
+    return text
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +99,18 @@ class ChecklistRow:
     last: str
     live: str
 
-    def cells(self, title_width: int = TITLE_WIDTH) -> tuple[str, ...]:
-        title = self.title if len(self.title) <= title_width else self.title[: title_width - 1] + "…"
-        return (STATUS_TEXT[self.status], title, self.due, self.cadence, self.last, self.live)
+    def cells(self, layout: TableLayout | None = None) -> tuple[str, ...]:
+        """The row's cells for ``layout``'s columns, each cut to its width (the widest layout by default)."""
+        layout = layout or table_layout(200)
+        texts = {
+            "status": STATUS_TEXT[self.status],
+            "task": self.title,
+            "due": self.due,
+            "cadence": short_cadence(self.cadence) if layout.compact else self.cadence,
+            "last": self.last.removesuffix(" ago") if layout.compact else self.last,
+            "live": self.live,
+        }
+        return tuple(cut(texts[key], layout.widths[key]) for key, _ in layout.columns)
 
 
 def due_text(view: TaskView) -> str:
@@ -94,17 +156,16 @@ class ChecklistTable(DataTable[str | Text]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._shown: list[ChecklistRow] = []
-        self._title_width = TITLE_WIDTH
+        self._layout: TableLayout | None = None
+        """The layout the rows were drawn with; a new one (the terminal was resized) rebuilds the table."""
+
+    def layout_for(self, rows: Sequence[ChecklistRow]) -> TableLayout:
+        """The layout for the table's current width (the widest before the first layout pass)."""
+        return table_layout(self.size.width or 200, rows)
 
     @property
-    def title_width(self) -> int:
-        """Titles are cut to what the terminal leaves beside status and due (at least 20 characters)."""
-        width = self.size.width or 200
-        return max(20, min(TITLE_WIDTH, width - FIXED_WIDTH))
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+    def columns_shown(self) -> list[str]:
+        return [key for key, _ in self._layout.columns] if self._layout else []
 
     @property
     def selected_id(self) -> str | None:
@@ -126,22 +187,28 @@ class ChecklistTable(DataTable[str | Text]):
         On a rebuild the cursor follows its task (``follow``), or stays on its line: after a tick the
         task sinks to the done ones and the cursor is then on the next thing to do.
         """
-        width = self.title_width
-        if [r.task_id for r in rows] == self.task_ids and width == self._title_width:
+        layout = self.layout_for(rows)
+        if [r.task_id for r in rows] == self.task_ids and layout == self._layout:
             for old, new in zip(self._shown, rows, strict=True):
                 if old == new:
                     continue
                 styled = self._styled(new)
                 recolour = old.status != new.status
-                for index, (key, _) in enumerate(COLUMNS):
-                    if recolour or old.cells(width)[index] != new.cells(width)[index]:
+                before, after = old.cells(layout), new.cells(layout)
+                for index, (key, _) in enumerate(layout.columns):
+                    if recolour or before[index] != after[index]:
                         self.update_cell(new.task_id, key, styled[index])
             self._shown = rows
             return
         selected, line = self.selected_id, self.cursor_row
-        self._title_width = width
         with self.app.batch_update():
-            self.clear()
+            if layout != self._layout:
+                self.clear(columns=True)
+                for key, label in layout.columns:
+                    self.add_column(label, key=key, width=layout.widths[key])
+            else:
+                self.clear()
+            self._layout = layout
             for row in rows:
                 self.add_row(*self._styled(row), key=row.task_id)
             self._shown = rows
@@ -158,7 +225,7 @@ class ChecklistTable(DataTable[str | Text]):
             TaskStatus.DONE: variables.get("status-ok", "green"),
             TaskStatus.INACTIVE: variables.get("status-nodata", "grey"),
         }.get(row.status, "")
-        cells: list[str | Text] = list(row.cells(self._title_width))
+        cells: list[str | Text] = list(row.cells(self._layout))
         cells[0] = Text(cells[0], style=style)  # type: ignore[arg-type]
         if row.status in (TaskStatus.OVERDUE, TaskStatus.DUE):
             cells[2] = Text(cells[2], style=style)  # type: ignore[arg-type]
