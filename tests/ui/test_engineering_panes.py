@@ -102,7 +102,7 @@ async def test_database_pane_is_one_line_at_80x24(ui_config: Config, clock: Fake
         await pilot.pause()
         pane = app.screen.query_one(DatabasePane)
         assert pane.has_class("-compact") and pane.size.height == 1
-        assert text_of(app, "#db-figures").startswith("DB conn 42/100 42% · query 3m 20s · tx 3.4 s")
+        assert text_of(app, "#db-figures").startswith("DB conn 42/100 42%  query 3m 20s  tx 3.4 s")
         assert not pane.query_one("#db-statements", DataTable).display
         await pilot.resize_terminal(160, 48)
         await pilot.pause()

@@ -1,4 +1,4 @@
-"""The Engineering screen: KPI tiles, the health-check table, the latency chart, the event tail.
+"""The Engineering screen: KPI tiles, the alerts line, health checks, latency, events and the database.
 
 It answers "is the service healthy, and if not, where does it hurt" at a glance. Every pane is
 redrawn from one :class:`~opstui.monitor.Snapshot` per refresh and each pane skips work when its

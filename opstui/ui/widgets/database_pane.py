@@ -175,7 +175,7 @@ class DatabasePane(Vertical):
             return
         cells = [self._cell(fig, compact) for fig in self._figures]
         if compact:
-            static.update(Content.assemble(("DB ", "bold"), Content(" · ").join(cells)))
+            static.update(Content.assemble(("DB ", "bold"), Content("  ").join(cells)))
             return
         rows = [Content("").join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
         static.update(Content("\n").join(rows))
