@@ -155,3 +155,22 @@ def test_figures_format_long_durations_and_sizes() -> None:
     assert [seconds(v) for v in (0.42, 12.0, 200.0, 7500.0)] == ["0.4 s", "12 s", "3m 20s", "2h 05m"]
     assert [size(v) for v in (512.0, 812 * 1024**2, 1.5 * 1024**3)] == ["512 B", "812 MB", "1.5 GB"]
     assert [f.text for f in figures({}, {})][:2] == ["—", "—"]
+
+
+async def test_a_failed_statements_read_is_shown_and_the_pane_stacks_when_narrow(
+    ui_config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
+    core = db_core(ui_config, clock, tmp_path)
+    pack(core)
+    core.monitor.set_table(SLOW_STATEMENTS, SLOW_COLUMNS, [("SELECT 1", 1, 0.1, 0.1)])
+    core.monitor.set_metric_error(SLOW_STATEMENTS, "timeout after 5s")
+    app = make_app(core)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.tick()
+        await pilot.pause()
+        pane = app.screen.query_one(DatabasePane)
+        note = pane.query_one("#db-note", Static)
+        assert str(note.content) == "slowest statements: timeout after 5s" and note.has_class("-error")
+        assert pane.query_one("#db-statements", DataTable).row_count == 1  # the last good rows stay
+        tail = app.screen.query_one("#event-tail")
+        assert pane.region.y > tail.region.y and pane.region.width == tail.region.width  # under the events
