@@ -150,7 +150,8 @@ class OpstuiApp(App[int]):
 
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """Every live binding as ``(key, description, where)``: what ``?`` and the README list."""
-        rows: list[tuple[str, str, str]] = []
+        ranked: list[tuple[int, tuple[str, str, str]]] = []
+        screen_title = getattr(self.screen, "TITLE_TEXT", "")
         for active in self.active_bindings.values():
             binding, node = active.binding, active.node
             where = "everywhere" if node is self else getattr(node, "TITLE_TEXT", "") or type(node).__name__
@@ -159,10 +160,11 @@ class OpstuiApp(App[int]):
                 description = "Command palette: every action by name"  # not in the footer, so say it here
             if binding.id:
                 description = f"{description} · `{binding.id}`"  # the id ui.keys rebinds it by
-            rows.append((binding.key_display or self.get_key_display(binding), description, where))
-        # The screen's own keys first, then the app's, then the focused widget's navigation.
-        screen_title = getattr(self.screen, "TITLE_TEXT", "")
-        return sorted(rows, key=lambda row: 0 if row[2] == screen_title else 1 if row[2] == "everywhere" else 2)
+            # The screen's own keys first, then the app's, then what Textual adds (focus, copy) and the
+            # focused widget's navigation: our bindings all carry an id, Textual's do not.
+            rank = 0 if where == screen_title and binding.id else 1 if where == "everywhere" else 2
+            ranked.append((rank, (binding.key_display or self.get_key_display(binding), description, where)))
+        return [row for _, row in sorted(ranked, key=lambda item: item[0])]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -49,6 +49,22 @@ async def test_help_lists_every_binding(core: Core) -> None:
         assert isinstance(app.screen, EngineeringScreen)
 
 
+async def test_help_lists_the_screens_own_keys_first_and_textuals_last(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        rows = app.binding_rows()
+        keys = [key for key, _, _ in rows]
+        assert keys[:5] == ["space", "x", "n", "u", "/"], keys
+        wheres = [where for _, _, where in rows]
+        first_app_row = wheres.index("everywhere")
+        assert all(where == "Checklist" for where in wheres[:first_app_row])
+        last_app_row = max(i for i, where in enumerate(wheres) if where == "everywhere")
+        focus_next = next(i for i, (_, description, _) in enumerate(rows) if description.startswith("Focus Next"))
+        assert focus_next > last_app_row, "Textual's own keys (focus, copy) come after the app's"
+
+
 async def test_t_cycles_themes(core: Core) -> None:
     app = make_app(core)
     async with app.run_test() as pilot:
