@@ -14,7 +14,7 @@ from opstui.checklist.model import Task
 from opstui.config import load_config_text
 from tests.checklist.conftest import LAUNCH
 
-SEEDS = Path(os.environ.get("OPSTUI_SEEDS_DIR", "/work/shared/seeds"))
+SEEDS = Path(os.environ.get("OPSTUI_SEEDS_DIR") or Path(__file__).parents[1] / "seeds")
 MONITORING = SEEDS / "000_18fedfbd48864aeb.txt"
 OPERATIONS = SEEDS / "004_19a426eb0823b278.txt"
 SEEDS_MISSING = pytest.mark.skipif(not MONITORING.is_file() or not OPERATIONS.is_file(),

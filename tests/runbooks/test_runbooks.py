@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from opstui.config import load_config_text
 from opstui.runbooks import default_runbooks_dir, load_runbooks, slugify
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(os.environ.get("OPSTUI_SEEDS_DIR") or Path(__file__).parents[1] / "seeds")
 
 SEED_ISSUES = {
     # "Common Issues & Resolutions" (post-launch monitoring checklist)
