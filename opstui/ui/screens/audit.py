@@ -1,0 +1,240 @@
+"""The Audit screen (key ``5``): every action on the shared state, newest first: who, when, from which host, what.
+
+It reads ``StateStore.audit(since)`` (the same read as ``opstui audit``) in an exclusive worker, so a slow
+store never stalls the redraw, and only when ``core.state_version`` moved since the last read (an
+acknowledgement from another console bumps it through the change feed), the window changed (``w``) or the
+screen was shown again: the 1 Hz redraw otherwise costs nothing. At most the newest :data:`MAX_ROWS`
+entries are kept, and the title says so when the window held more. ``/`` filters the kept rows in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Input, Static
+
+from opstui.commands.incidents import zone
+from opstui.state.audit import AUDIT_LIMIT, AuditEntry
+from opstui.ui.screens.base import ConsoleScreen
+
+MAX_ROWS = 2_000
+"""Most entries the screen keeps (the newest): a busy week's trail cannot fill memory or slow the table."""
+
+WINDOWS: tuple[tuple[str, float | None], ...] = (("1h", 3600.0), ("24h", 86_400.0), ("7d", 7 * 86_400.0),
+                                                  ("all", None))
+"""What ``w`` cycles through: a label and how far back it reads (``None``: everything)."""
+DEFAULT_WINDOW = 1
+"""24h, as ``opstui audit`` defaults to."""
+
+CELL_PADDING = 2
+"""A DataTable cell's left + right padding (1 each), counted when the text column takes the rest."""
+
+HELP = """\
+## Audit
+
+Every action on the shared state, newest first: **when** (in the config's time zone; the date when not
+today), **who@host**, the **action** (`incident acknowledged`, `tick done`, `snooze` ...), what it was done
+to, and its text. The same trail as `opstui audit`; other consoles' actions appear within a second.
+
+- `w` the window: last hour, 24 hours, 7 days, or everything.
+- `/` filter by who, action or subject (`escape` clears it).
+
+At most the newest 2,000 actions are listed; the title says so when the window holds more.
+"""
+
+
+def entry_matches(item: AuditEntry, needle: str) -> bool:
+    """The ``/`` filter: a case-insensitive substring of the actor, the action or the subject."""
+    if not needle:
+        return True
+    needle = needle.casefold()
+    return any(needle in part.casefold() for part in (item.actor, item.action, item.subject))
+
+
+def when_text(at: float, now: float, tz: tzinfo) -> str:
+    """``14:13:20`` today, ``09-20 14:13`` on another day (the column stays 11 characters at most)."""
+    moment = datetime.fromtimestamp(at, tz)
+    if moment.date() == datetime.fromtimestamp(now, tz).date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%m-%d %H:%M")
+
+
+def column_widths(width: int) -> tuple[int, int, int, int, int]:
+    """Time, who, action, subject and text widths for a screen ``width`` wide: the text gets what is left."""
+    if width >= 120:
+        who, action, subject = 24, 24, 22
+    elif width >= 100:
+        who, action, subject = 20, 22, 16
+    else:
+        who, action, subject = 14, 18, 12
+    fixed = 11 + who + action + subject + 5 * CELL_PADDING + 2  # + a scrollbar
+    return 11, who, action, subject, max(10, width - fixed)
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+class AuditScreen(ConsoleScreen):
+    """Audit: who did what, when, from which host, read from the state store."""
+
+    TITLE_TEXT = "Audit"
+    HELP = HELP
+    CSS_PATH = "../styles/audit.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "cycle_window", "Window", id="audit.window", tooltip="Last hour, 24 hours, 7 days or all"),
+        Binding("slash", "filter", "Filter", id="audit.filter", tooltip="Filter by who, action or subject"),
+        Binding("escape", "clear_filter", "Clear filter", id="audit.clear_filter", show=False,
+                tooltip="Clear the filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = DEFAULT_WINDOW
+        """Index into :data:`WINDOWS`."""
+        self.query_text = ""
+        """The ``/`` filter; empty shows every kept entry."""
+        self.entries: list[AuditEntry] = []
+        """The kept entries, newest first (at most :data:`MAX_ROWS`)."""
+        self.total = 0
+        """How many the last read returned before the cut."""
+        self.error: str | None = None
+        self._read_version: int | None = None
+        """The ``state_version`` and window of the last read started; None forces the next redraw to read."""
+        self._read_window = -1
+        self._width = 0
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="audit-title")
+        yield Input(placeholder="filter: who, action or subject", id="audit-filter")
+        table: DataTable[str | Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#audit-table", DataTable)
+
+    @property
+    def window_label(self) -> str:
+        return WINDOWS[self.window][0]
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.core.config.timezone)
+
+    # Reading --------------------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        self._read_version = None  # shown again: read once, whatever moved while hidden
+        super().on_screen_resume()
+
+    def refresh_from_core(self) -> None:
+        core = self.core
+        if core.state is None:
+            reason = core.state_error or "the state store is not open yet"
+            self.query_one("#audit-title", Static).update(f"Audit unavailable: {reason}")
+            return
+        if core.state_version != self._read_version or self.window != self._read_window:
+            self._read_version, self._read_window = core.state_version, self.window
+            self.reload()
+        elif self.size.width != self._width:
+            self._show()
+
+    @work(exclusive=True, group="audit-load", exit_on_error=False)
+    async def reload(self) -> None:
+        """Read the window's entries (off the redraw path), keep the newest, show them."""
+        state = self.core.state
+        if state is None:
+            return
+        seconds = WINDOWS[self.window][1]
+        since = 0.0 if seconds is None else self.core.clock.now() - seconds
+        try:
+            found = await state.audit(since)
+        except Exception as exc:  # noqa: BLE001 - a slow or broken store is shown, the last rows stay
+            self.error = str(exc) or type(exc).__name__
+            self._read_version = None  # try again at the next redraw
+        else:
+            self.error = None
+            self.total = len(found)
+            self.entries = list(reversed(found[-MAX_ROWS:]))
+        if self.is_attached:
+            self._show()
+
+    def _show(self) -> None:
+        """Fill the table from the kept entries and the filter, and say what is shown in the title."""
+        rows = [item for item in self.entries if entry_matches(item, self.query_text)]
+        self._width = self.size.width
+        widths = column_widths(self._width)
+        table = self.table
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for label, width in zip(("When", "Who", "Action", "Subject", "Text"), widths, strict=True):
+            table.add_column(label, width=width, key=label.lower())
+        now = self.core.clock.now()
+        tz = self.tz
+        for item in rows:
+            table.add_row(*self._cells(item, now, tz, widths))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        self.query_one("#audit-title", Static).update(self._title(len(rows)))
+        self.query_one("#audit-title", Static).set_class(self.error is not None, "-error")
+
+    @staticmethod
+    def _cells(item: AuditEntry, now: float, tz: tzinfo, widths: Sequence[int]) -> tuple[str, ...]:
+        who = f"{item.actor}@{item.host}" if item.host else item.actor
+        return (when_text(item.at, now, tz), clip(who, widths[1]), clip(item.action, widths[2]),
+                clip(item.subject, widths[3]), clip(item.text, widths[4]))
+
+    def _title(self, shown: int) -> str:
+        window = "everything" if WINDOWS[self.window][1] is None else f"last {self.window_label}"
+        parts = [f"Audit · {window} · {shown} action{'s' if shown != 1 else ''}"]
+        if self.total > MAX_ROWS:
+            more = "+" if self.total >= AUDIT_LIMIT else ""
+            parts.append(f"newest {MAX_ROWS:,} of {self.total:,}{more}")
+        if self.query_text:
+            parts.append(f"filter '{self.query_text}': {shown} of {len(self.entries)}")
+        if self.error:
+            parts.append(f"not refreshed: {self.error}")
+        return " · ".join(parts)
+
+    # Keys -----------------------------------------------------------------------------------------
+
+    def action_cycle_window(self) -> None:
+        self.window = (self.window + 1) % len(WINDOWS)
+        self.notify(f"audit window: {self.window_label}", timeout=2)
+        self.refresh_from_core()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.query_text = ""
+        self.table.focus()
+        self._show()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "audit-filter":
+            self.query_text = event.value.strip()
+            self._show()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "audit-filter":
+            event.stop()
+            if not event.value.strip():
+                event.input.remove_class("-shown")
+            self.table.focus()
