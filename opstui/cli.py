@@ -30,7 +30,7 @@ config directory. config.example.yaml documents every key.
 """
 
 KEYS = """\
-keys in the console: 1 engineering  2 on-call  3 executive  4 checklist  t theme
+keys in the console: 1 engineering  2 on-call  3 executive  4 checklist  5 audit  t theme
   ? help (every key of the screen you are on)  ctrl+p commands  q quit
 """
 

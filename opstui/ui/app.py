@@ -25,13 +25,14 @@ from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
 
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
-"""Keys 1-4 share one footer label ("1234 Screens") so an 80-column footer keeps room for each screen's
+"""Keys 1-5 share one footer label ("12345 Screens") so an 80-column footer keeps room for each screen's
 own keys and for ``q Quit``; the help screen (``?``) still lists each key with its screen."""
 
 LAZY_SCREENS = {
     "oncall": ("opstui.ui.screens.oncall", "OnCallScreen"),
     "executive": ("opstui.ui.screens.executive", "ExecutiveScreen"),
     "checklist": ("opstui.ui.screens.checklist", "ChecklistScreen"),
+    "audit": ("opstui.ui.screens.audit", "AuditScreen"),
 }
 """Screens imported when first shown, not at start: the first frame needs only Engineering, and the
 others' widgets, modals and forms cost ~70 ms of imports (bench/ui.py, first frame)."""
@@ -45,7 +46,8 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
     return make
 
 
-MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist"}
+MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist",
+               "audit": "Audit"}
 
 
 class OpstuiApp(App[int]):
@@ -67,6 +69,8 @@ class OpstuiApp(App[int]):
                 tooltip="Business KPIs"),
         Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist", group=SCREENS_GROUP,
                 tooltip="Due and overdue tasks"),
+        Binding("5", "switch_mode('audit')", "Audit", id="mode.audit", group=SCREENS_GROUP,
+                tooltip="Every action: who, when, from which host, what"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),

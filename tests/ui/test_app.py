@@ -12,6 +12,7 @@ from opstui.clock import FakeClock
 from opstui.config.models import Config, UiSettings
 from opstui.core import Core
 from opstui.ui.keymap import check_keys, known_binding_ids
+from opstui.ui.screens.audit import AuditScreen
 from opstui.ui.screens.checklist import ChecklistScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.executive import ExecutiveScreen
@@ -21,12 +22,12 @@ from opstui.ui.widgets.header import ConsoleHeader
 from tests.ui.conftest import feed, make_app
 
 
-async def test_keys_1_to_4_switch_screens(core: Core) -> None:
+async def test_keys_1_to_5_switch_screens(core: Core) -> None:
     app = make_app(core)
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, EngineeringScreen)
         for key, screen in (("2", OnCallScreen), ("3", ExecutiveScreen), ("4", ChecklistScreen),
-                            ("1", EngineeringScreen)):
+                            ("5", AuditScreen), ("1", EngineeringScreen)):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen)
@@ -42,7 +43,7 @@ async def test_help_lists_every_binding(core: Core) -> None:
         text = app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
         for description in expected:
             assert description in text
-        for key in ("1", "2", "3", "4", "?", "t", "q"):
+        for key in ("1", "2", "3", "4", "5", "?", "t", "q"):
             assert f"`{key}`" in text
         await pilot.press("escape")
         await pilot.pause()
