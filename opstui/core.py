@@ -217,6 +217,10 @@ class Core:
                             # Another console's tick shows here within a second, not at the next 5 s turn;
                             # the board is fresh before the screens are woken.
                             await self._refresh_checklist_quietly()
+                        elif change.kind == "incident":
+                            # An acknowledgement (here or on another console) clears the header's count and
+                            # the banner now, not at the alert loop's next turn.
+                            await self._refresh_attention_quietly()
                         self.note_change()
                         delay = 1.0
                 finally:
@@ -236,6 +240,14 @@ class Core:
         async with self._checklist_turn:  # the timer and the change feed may ask at once; turns never interleave
             await self.checklist.refresh()
             self.overdue_tasks = self.checklist.overdue
+
+    async def _refresh_attention_quietly(self) -> None:
+        if self.incidents is None:
+            return
+        try:
+            self.unacknowledged, self.banner = attention(await self.incidents.open_incidents())
+        except Exception as exc:  # noqa: BLE001 - the alert loop's next turn sets them anyway
+            log.warning("header counts not refreshed: %s: %s", type(exc).__name__, exc)
 
     async def _refresh_checklist_quietly(self) -> None:
         try:

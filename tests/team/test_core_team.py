@@ -41,6 +41,7 @@ async def test_an_acknowledgement_on_one_core_wakes_the_other_within_a_second(ma
     await alice.incidents.on_transitions([alert(AlertState.FIRING, 1_790_000_000.0)])
     (incident,) = await bob.incidents.open_incidents()
     await _settled(bob)
+    assert bob.header_counts().unacknowledged == 1, "the feed counted alice's new incident in bob's header"
     seen = bob.state_version
     bob.state_changed.clear()
     await alice.incidents.acknowledge(incident.id)
@@ -49,6 +50,8 @@ async def test_an_acknowledgement_on_one_core_wakes_the_other_within_a_second(ma
     shown = await bob.incidents.get(incident.id)
     assert shown is not None
     assert (shown.state, shown.acknowledged_by) == (IncidentState.ACKNOWLEDGED, "alice")
+    await _settled(bob)
+    assert (bob.header_counts().unacknowledged, bob.header_counts().banner) == (0, None)
 
 
 async def _settled(core: Core) -> None:

@@ -100,6 +100,7 @@ async def test_incident_listed_and_acknowledged_durably(
         await pilot.press("a")
         await settle(app, pilot)
         assert column(table, "state") == ["acknowledged"]
+        assert table.columns["state"].content_width >= len("acknowledged"), "the longer state is not cut"
         assert column(table, "ack") == [core.operator]
         assert core.state is not None
         stored = await core.state.get_incident(incident_id)

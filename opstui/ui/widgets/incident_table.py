@@ -130,7 +130,8 @@ class IncidentTable(DataTable[str | Text]):
                 for index, (key, _) in enumerate(COLUMNS):
                     colour_changed = key == "sla" and old.breached != new.breached
                     if old.cells()[index] != new.cells()[index] or colour_changed:
-                        self.update_cell(str(new.incident_id), key, styled[index])
+                        # A longer state ("triggered" -> "acknowledged") widens its column instead of being cut.
+                        self.update_cell(str(new.incident_id), key, styled[index], update_width=True)
             self._shown = rows
             return
         selected = self.selected_id
