@@ -57,12 +57,10 @@ async def test_acknowledgement_and_tick_show_with_actor_and_host(core: Core, clo
         assert [r[2] for r in shown][:2] == ["tick done", "incident acknowledged"], "newest first"
         assert "Audit · last 24h" in title(screen)
 
-        # A new action appears once the shared state moves (as the change feed would report it).
+        # A new action appears once the shared state moves (as the change feed reports it). Whether a redraw
+        # before that reads again is not asserted: advancing the fake clock also wakes SQLite's polling feed.
         clock.advance(30)
         await core.incidents.add_note(incident_id, "rolled back v1.4.2", by="bob")
-        app.tick()
-        await settle(app, pilot)
-        assert "incident note" not in [r[2] for r in rows(screen)], "no read without a change"
         core.note_change()
         app.tick()
         await settle(app, pilot)
