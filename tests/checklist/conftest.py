@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,22 +31,6 @@ class Live:
 
     def metric_value(self, name: str) -> float | None:
         return self.metrics.get(name)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(LAUNCH)
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state.db"
-
-
-@pytest.fixture
-async def state(db_path: Path, clock: FakeClock) -> AsyncIterator[SqliteState]:
-    async with SqliteState(db_path, clock) as store:
-        yield store
 
 
 @pytest.fixture

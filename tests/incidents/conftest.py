@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
@@ -15,22 +12,6 @@ from opstui.state import SqliteState
 
 START = 1_790_000_000.0
 """2026-09-21 14:13:20 UTC: the fake clock's epoch."""
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state.db"
-
-
-@pytest.fixture
-async def state(db_path: Path, clock: FakeClock) -> AsyncIterator[SqliteState]:
-    async with SqliteState(db_path, clock) as store:
-        yield store
 
 
 @pytest.fixture

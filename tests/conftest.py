@@ -1,4 +1,8 @@
-"""A fresh SQLite state store in a temporary directory, on a fake clock."""
+"""Fixtures every part's tests share: a fake clock and a fresh SQLite state store in a temporary directory.
+
+A folder's own conftest overrides ``clock`` when it needs another start (the UI, the sources); the state
+store then runs on that clock.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from opstui.state import SqliteState
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """At 1_790_000_000 (2026-09-21 14:13:20 UTC), FakeClock's epoch; ``LAUNCH`` and ``START`` name it too."""
     return FakeClock()
 
 
