@@ -42,12 +42,14 @@ from opstui.state.sqlite import (
     _EFFECTIVE_TICK,
     _FIRST_CLOSING_TICK,
     _INCIDENT_COLUMNS,
+    _TICK_COLUMNS,
     DELIVERED_RETENTION,
     OUTBOX_CAP,
     _event,
     _incident,
     _incident_values,
     _tick,
+    _tick_values,
 )
 
 log = logging.getLogger(__name__)
@@ -509,17 +511,8 @@ class PostgresState:
     @staticmethod
     async def _insert_tick(conn: Any, tick: Tick) -> Tick:
         new_id = await conn.fetchval(
-            "INSERT INTO checklist_ticks (task_id, period_start, at, kind, actor, host, value, note, undoes) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            tick.task_id,
-            tick.period_start,
-            tick.at,
-            tick.kind.value,
-            tick.actor,
-            tick.host,
-            tick.value,
-            tick.note,
-            tick.undoes,
+            f"INSERT INTO checklist_ticks ({_TICK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            *_tick_values(tick),
         )
         return replace(tick, id=int(new_id))
 

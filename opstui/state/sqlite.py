@@ -564,19 +564,7 @@ class SqliteState:
     @staticmethod
     def _insert_tick(conn: sqlite3.Connection, tick: Tick) -> Tick:
         cursor = conn.execute(
-            "INSERT INTO checklist_ticks (task_id, period_start, at, kind, actor, host, value, note, undoes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                tick.task_id,
-                tick.period_start,
-                tick.at,
-                tick.kind.value,
-                tick.actor,
-                tick.host,
-                tick.value,
-                tick.note,
-                tick.undoes,
-            ),
+            f"INSERT INTO checklist_ticks ({_TICK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _tick_values(tick)
         )
         return replace(tick, id=_rowid(cursor))
 
@@ -611,6 +599,24 @@ def _incident_values(incident: Incident) -> tuple[object, ...]:
         incident.summary,
         json.dumps(dict(incident.labels), sort_keys=True),
         incident.reopened,
+    )
+
+
+_TICK_COLUMNS = "task_id, period_start, at, kind, actor, host, value, note, undoes"
+"""The columns a tick is written with, in :func:`_tick_values` order (both backends)."""
+
+
+def _tick_values(tick: Tick) -> tuple[object, ...]:
+    return (
+        tick.task_id,
+        tick.period_start,
+        tick.at,
+        tick.kind.value,
+        tick.actor,
+        tick.host,
+        tick.value,
+        tick.note,
+        tick.undoes,
     )
 
 
