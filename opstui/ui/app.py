@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import PurePath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 
 from opstui.core import Core
 from opstui.ui.screens.base import ConsoleScreen
@@ -89,6 +90,7 @@ class OpstuiApp(App[int]):
         self._wanted_theme = theme or configured or recalled or ui.theme
         self._theme_touched = False
         self._last_banner: str | None = None
+        self._refresh_timer: Timer | None = None
         super().__init__()
         if ui.keys:
             self.set_keymap(ui.keys)  # the ids were checked at start (opstui.ui.keymap.check_keys)
@@ -114,13 +116,26 @@ class OpstuiApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         await self.core.start()
         self.tick()
-        self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
+        self._refresh_timer = self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
 
     async def on_unmount(self) -> None:
         await self.core.stop()
 
+    @property
+    def live(self) -> bool:
+        """True until the app starts to quit: after that nothing redraws a screen Textual is taking apart."""
+        return self.is_running and not self._exit
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        # Stop the refresh timer before Textual removes the screens' widgets, so ``q`` never races teardown.
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+        super().exit(*args, **kwargs)
+
     def tick(self) -> None:
         """One redraw: the active screen's header and body, from one snapshot; rings once per new banner."""
+        if not self.live:
+            return
         banner = self.core.banner
         if banner and banner != self._last_banner:
             self.bell()

@@ -20,6 +20,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,6 +70,48 @@ def _fresh_database(what: str) -> Iterator[str]:
         asyncio.run(_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+PINNED_NOW = datetime(2026, 6, 17, 13, 20, tzinfo=UTC)
+"""The instant the demo database believes it is (a Wednesday afternoon): no test depends on the hour it runs at."""
+
+
+async def pin_clock(dsn: str, at: datetime) -> None:
+    """Make ``now()`` in every later connection to ``dsn``'s database return ``at``, in UTC.
+
+    PostgreSQL searches ``pg_catalog`` first only when the search path does not name it; naming it after a
+    schema of our own lets that schema's ``now()`` win for unqualified calls, which is how every query under
+    test (and the demo's live traffic) reads the time. Call it after the schema exists: new tables would
+    otherwise be created in the first schema of the path.
+    """
+    database = urlsplit(dsn).path.lstrip("/")
+    await _admin(
+        dsn,
+        "CREATE SCHEMA IF NOT EXISTS pinned_clock",
+        "CREATE OR REPLACE FUNCTION pinned_clock.now() RETURNS timestamptz LANGUAGE sql STABLE "
+        f"AS $$ SELECT '{at.isoformat()}'::timestamptz $$",
+        f"ALTER DATABASE {database} SET search_path = pinned_clock, pg_catalog, public",
+        f"ALTER DATABASE {database} SET timezone = 'UTC'",
+    )
+
+
+def filled_shop(what: str, at: datetime, orders: int = 4000) -> Iterator[str]:
+    """A fresh database with the demo shop filled up to ``at`` and its clock pinned there."""
+    from opstui.demo.database import create_schema, fill
+
+    for dsn in _fresh_database(what):
+
+        async def build(dsn: str) -> None:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            try:
+                await create_schema(conn)
+                await fill(conn, orders=orders, days=60, seed=7, now=at)
+            finally:
+                await conn.close()
+            await pin_clock(dsn, at)
+
+        asyncio.run(build(dsn))
+        yield dsn
+
+
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
     """A fresh, empty database for this test session; dropped afterwards."""
@@ -85,21 +128,8 @@ def pg_admin_dsn() -> str:
 
 @pytest.fixture(scope="session")
 def demo_dsn() -> Iterator[str]:
-    """A database holding the demo shop schema with a small, seeded fill (fast enough per session)."""
-    from opstui.demo.database import create_schema, fill
-
-    for dsn in _fresh_database("shop"):
-
-        async def build(dsn: str) -> None:
-            conn = await asyncpg.connect(dsn, timeout=5)
-            try:
-                await create_schema(conn)
-                await fill(conn, orders=4000, days=60, seed=7)
-            finally:
-                await conn.close()
-
-        asyncio.run(build(dsn))
-        yield dsn
+    """A database holding the demo shop schema with a small, seeded fill, its clock pinned at ``PINNED_NOW``."""
+    yield from filled_shop("shop", PINNED_NOW)
 
 
 def _pg_bindir() -> Path | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -12,7 +14,7 @@ from opstui.cli import main
 from opstui.config.models import PostgresSource
 from opstui.demo.database import SHOP_QUERIES, LiveShop
 from opstui.sources.base import SourceState
-from tests.pg.conftest import _fresh_database
+from tests.pg.conftest import PINNED_NOW, _fresh_database, filled_shop
 from tests.pg.test_postgres_source import source
 
 
@@ -45,6 +47,7 @@ async def test_every_example_query_runs_clean_through_the_source(demo_dsn: str) 
         await src.close()
     assert status.state is SourceState.UP, status.reason
     assert not sink.errors
+    assert PINNED_NOW.hour == 13  # a busy afternoon: today has paid orders whatever hour the test runs at
     assert sink.last("revenue_month") >= sink.last("revenue_today") > 0
     assert 0 < sink.last("conversion_rate") < 100
     assert sink.last("avg_order_value") > 20
@@ -160,3 +163,46 @@ def test_demo_config_with_a_dsn_reads_the_shop_database() -> None:
     assert executive == [k["metric"] for k in SHOP_KPIS]
     assert "pg_connections_pct" in {k.metric for k in config.kpis if k.screen == "engineering"}
     assert not any(isinstance(s, PostgresSource) for s in demo_config("http://127.0.0.1:9").sources)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 6, 17, 0, 5, tzinfo=UTC),  # five minutes into a day
+        datetime(2026, 6, 17, 23, 55, tzinfo=UTC),  # five minutes before its end
+        datetime(2026, 7, 1, 0, 5, tzinfo=UTC),  # the first minutes of a month
+        datetime(2026, 6, 30, 23, 55, tzinfo=UTC),  # the last minutes of the month before
+    ],
+    ids=lambda at: at.strftime("%m-%d_%H%M"),
+)
+def test_today_week_and_month_figures_are_right_at_any_hour(at: datetime) -> None:
+    """The "today", "week" and "month" queries at the edges of a day and a month, against sums done here."""
+    import asyncio
+
+    for dsn in filled_shop("edge", at, orders=1500):
+
+        async def check() -> None:
+            rows = await fetch(dsn, "SELECT status, total, created_at FROM orders")
+            src, sink, _ = source(dsn, SHOP_QUERIES)
+            try:
+                status = await src.run_once()
+            finally:
+                await src.close()
+            assert status.state is SourceState.UP, status.reason
+            day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+            month = day.replace(day=1)
+            week = day - timedelta(days=day.weekday())
+
+            def paid_since(start: datetime) -> float:
+                return float(sum((r["total"] for r in rows if r["status"] == "paid" and r["created_at"] >= start),
+                                 Decimal(0)))
+
+            assert sink.last("revenue_today") == pytest.approx(paid_since(day))
+            assert sink.last("revenue_week") == pytest.approx(paid_since(week))
+            assert sink.last("revenue_month") == pytest.approx(paid_since(month))
+            placed_today = sum(1 for r in rows if r["status"] != "failed" and r["created_at"] >= day)
+            assert sink.last("orders_today") == placed_today
+            if at.hour == 23:
+                assert placed_today > 0  # a whole day of orders: the sums above compared real figures
+
+        asyncio.run(check())

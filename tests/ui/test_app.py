@@ -166,6 +166,41 @@ async def test_header_draw_survives_a_tick_while_mounting_or_torn_down(core: Cor
         assert str(early.query_one("#hdr-env", Static).content) == "test"
 
 
+async def test_quit_while_redraws_keep_coming_never_races_the_teardown(core: Core) -> None:
+    """``q`` while the refresh timer and every screen's redraw keep firing: no NoMatches, a clean exit."""
+    import asyncio
+
+    from opstui.ui.screens.base import ConsoleScreen
+
+    feed(core)
+    app = make_app(core)
+    redraws = 0
+
+    async def hammer(screens: list[ConsoleScreen]) -> None:
+        nonlocal redraws
+        while True:  # as often as the loop allows: each turn of the teardown sees a redraw
+            app.tick()
+            for screen in screens:
+                screen.draw()
+            redraws += 1
+            await asyncio.sleep(0)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        for key in "23451":
+            await pilot.press(key)
+            await pilot.pause()
+        screens = [s for stack in app._screen_stacks.values() for s in stack if isinstance(s, ConsoleScreen)]
+        assert len(screens) == 5
+        task = asyncio.create_task(hammer(screens))
+        await pilot.pause()
+        await pilot.press("q")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    task.cancel()
+    assert redraws > 2 and not app.live
+    assert app.return_code == 0
+
+
 async def test_quit_stays_in_the_footer_at_80_columns_on_every_screen(core: Core) -> None:
     app = make_app(core)
     async with app.run_test(size=(80, 24)) as pilot:

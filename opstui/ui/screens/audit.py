@@ -167,7 +167,7 @@ class AuditScreen(ConsoleScreen):
             self.error = None
             self.total = len(found)
             self.entries = list(reversed(found[-MAX_ROWS:]))
-        if self.is_attached:
+        if self.live:
             self._show()
 
     def _show(self) -> None:

@@ -64,9 +64,14 @@ class ConsoleScreen(Screen[None]):
     _ready: bool = False
     """Set after the first repaint, when every nested widget is mounted; before that nothing draws."""
 
+    @property
+    def live(self) -> bool:
+        """Attached, and the app is not quitting: only then may a redraw query this screen's widgets."""
+        return self.is_attached and bool(getattr(self.app, "live", True))
+
     def draw(self) -> None:
         """Header and body from the core: what the app's refresh timer calls on the active screen."""
-        if self._ready and self.is_attached:
+        if self._ready and self.live:
             self.refresh_header()
             self.refresh_from_core()
 

@@ -119,7 +119,7 @@ class ChecklistScreen(ConsoleScreen):
     def _show_timeline(self, entries: list[TimelineEntry] | None = None) -> None:
         """The selected task's 48 hours in the strip under the table (it follows the cursor)."""
         checklist = self.checklist
-        if checklist is None or not self.is_attached:
+        if checklist is None or not self.live:
             return
         task_id = self.table.selected_id
         task = next((t for t in checklist.tasks if t.id == task_id), None)
@@ -132,7 +132,7 @@ class ChecklistScreen(ConsoleScreen):
             self._show_timeline()
 
     def _redraw(self) -> None:
-        if not self.is_attached:
+        if not self.live:
             return  # the console is closing: the stored change is kept, there is nothing to show it on
         self.refresh_from_core()
         self.refresh_header()

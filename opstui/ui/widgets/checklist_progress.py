@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar, Static
+from textual.widgets._progress_bar import Bar
 
 from opstui.checklist.model import GroupProgress, Outcome, TimelineEntry
 
@@ -28,6 +29,19 @@ class GroupBar(Vertical):
     def on_mount(self) -> None:
         if self._pending is not None:
             self.show(self._pending)
+
+    def on_resize(self) -> None:
+        # Textual's Bar rounds its percentage to half cells of the width it has *when the value is set*; a value
+        # set before layout keeps the rounding of the old width. Set it again once the new width is known, so the
+        # same progress always draws the same cells (the snapshot at 80x24 depends on it).
+        self.call_after_refresh(self._round_to_width)
+
+    def _round_to_width(self) -> None:
+        if not self.is_attached:
+            return
+        bar = self.query_one(ProgressBar)
+        for inner in bar.query(Bar):
+            inner.percentage = bar.percentage
 
     def show(self, progress: GroupProgress) -> None:
         if not self.is_mounted:
