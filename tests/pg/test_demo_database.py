@@ -181,7 +181,7 @@ def test_today_week_and_month_figures_are_right_at_any_hour(at: datetime) -> Non
 
     for dsn in filled_shop("edge", at, orders=1500):
 
-        async def check() -> None:
+        async def check(dsn: str) -> None:
             rows = await fetch(dsn, "SELECT status, total, created_at FROM orders")
             src, sink, _ = source(dsn, SHOP_QUERIES)
             try:
@@ -205,4 +205,4 @@ def test_today_week_and_month_figures_are_right_at_any_hour(at: datetime) -> Non
             if at.hour == 23:
                 assert placed_today > 0  # a whole day of orders: the sums above compared real figures
 
-        asyncio.run(check())
+        asyncio.run(check(dsn))
