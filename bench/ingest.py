@@ -29,9 +29,16 @@ def _messages(events: int, start: float, per_second: float, per_message: int = 2
             ts = round(start + i / per_second - rng.random() * 0.5, 3)
             if rng.random() < 0.9:
                 status = 500 + rng.randrange(4) if rng.random() < 0.02 else rng.choice((200, 200, 201, 404))
-                batch.append({"type": "request", "ts": ts, "route": rng.choice(_ROUTES),
-                              "method": rng.choice(_METHODS), "status": status,
-                              "duration_ms": round(rng.lognormvariate(3.5, 0.8), 2)})
+                batch.append(
+                    {
+                        "type": "request",
+                        "ts": ts,
+                        "route": rng.choice(_ROUTES),
+                        "method": rng.choice(_METHODS),
+                        "status": status,
+                        "duration_ms": round(rng.lognormvariate(3.5, 0.8), 2),
+                    }
+                )
             else:
                 outcome = "failed" if rng.random() < 0.03 else "succeeded"
                 amount = round(rng.uniform(5, 250), 2)

@@ -33,8 +33,16 @@ def _child(metrics: int, hours: float, resolution: float) -> None:
             store.record(f"metric_{m}", float(i % 97), ts)
     clock.set(t0 + points * resolution)
     gc.collect()
-    print(json.dumps({"rss_start_mb": start_rss, "rss_48h_mb": _rss_mb(), "points_per_metric": points,
-                      "store_mb": store.nbytes() / 2**20}))
+    print(
+        json.dumps(
+            {
+                "rss_start_mb": start_rss,
+                "rss_48h_mb": _rss_mb(),
+                "points_per_metric": points,
+                "store_mb": store.nbytes() / 2**20,
+            }
+        )
+    )
 
 
 def bench_memory(metrics: int = 50, hours: float = 48.0, resolution: float = 5.0) -> dict[str, float]:

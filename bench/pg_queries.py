@@ -64,7 +64,8 @@ async def measure(dsn: str, rounds: int) -> dict[str, float]:
     from opstui.sources.postgres import PostgresPoll
 
     cfg = PostgresSource.model_validate(
-        {"name": "bench", "type": "postgres", "dsn": dsn, "health": True, "queries": SHOP_QUERIES})
+        {"name": "bench", "type": "postgres", "dsn": dsn, "health": True, "queries": SHOP_QUERIES}
+    )
 
     class Nowhere:
         def record(self, *args: object, **kwargs: object) -> None: ...
@@ -96,8 +97,12 @@ async def measure(dsn: str, rounds: int) -> dict[str, float]:
     finally:
         await conn.close()
     queries = len(poll.queries) + 1  # + the slow-statements table
-    return {"rounds_per_s": rounds / elapsed, "queries_per_s": rounds * queries / elapsed, "queries": queries,
-            **{f"ms:{k}": v for k, v in per_query.items()}}
+    return {
+        "rounds_per_s": rounds / elapsed,
+        "queries_per_s": rounds * queries / elapsed,
+        "queries": queries,
+        **{f"ms:{k}": v for k, v in per_query.items()},
+    }
 
 
 async def explain(dsn: str) -> str:
@@ -128,8 +133,10 @@ def rows(quick: bool, dsn: str | None) -> list[Row]:
     target = asyncio.run(prepare(dsn, orders))
     r = asyncio.run(measure(target, rounds=20 if quick else 100))
     slowest = max((k for k in r if k.startswith("ms:")), key=lambda k: r[k])
-    how = (f"{int(r['queries'])} queries a round (config.example.yaml's + health pack), read-only transactions, "
-           f"pool of 2, demo db with {orders:,} orders")
+    how = (
+        f"{int(r['queries'])} queries a round (config.example.yaml's + health pack), read-only transactions, "
+        f"pool of 2, demo db with {orders:,} orders"
+    )
     return [
         ("postgres metric refresh", f"{r['rounds_per_s']:,.1f} rounds/s ({r['queries_per_s']:,.0f} queries/s)", how),
         ("slowest example query", f"{r[slowest]:.1f} ms ({slowest[3:]})", f"mean, same database, {orders:,} orders"),
@@ -137,8 +144,9 @@ def rows(quick: bool, dsn: str | None) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pg_queries", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pg_queries", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dsn", required=True, help="a PostgreSQL server (the bench creates its own database)")
     parser.add_argument("--quick", action="store_true", help="100,000 orders instead of 1,000,000")
     parser.add_argument("--explain", action="store_true", help="print the plan of each example query")

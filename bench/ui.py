@@ -109,8 +109,11 @@ def _free_port() -> int:
 def demo_shop() -> Iterator[str]:
     """The demo shop in its own process, for as long as the block runs."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "opstui", "demo-server", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opstui", "demo-server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -128,8 +131,12 @@ def demo_shop() -> Iterator[str]:
 def bench_console(idle: float) -> dict[str, float]:
     with demo_shop() as base:
         t_spawn = time.time()
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(t_spawn), base, str(idle)],
-                             capture_output=True, text=True, timeout=idle + 120)
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(t_spawn), base, str(idle)],
+            capture_output=True,
+            text=True,
+            timeout=idle + 120,
+        )
     return _result(out)
 
 
@@ -149,12 +156,21 @@ def rows(quick: bool, dsn: str | None) -> list[Row]:
     console = bench_console(10.0 if quick else 60.0)
     refresh = bench_refresh(20 if quick else 100)
     return [
-        ("console: start to first frame", f"{console['first_frame_s']:.2f} s",
-         "fresh interpreter: imports, core start, demo config, headless 160x48 app until its first frame"),
-        ("console: CPU while idle", f"{100 * console['idle_cpu']:.1f} % of a core",
-         f"process CPU over {console['idle_s']:.0f} s, demo traffic streaming in, 1 Hz refresh at 160x48"),
-        ("console: one refresh", f"{refresh['refresh_ms']:.1f} ms",
-         f"mean of {refresh['n']:.0f}: tick + repaint with every tile, row, chart and the tail changed"),
+        (
+            "console: start to first frame",
+            f"{console['first_frame_s']:.2f} s",
+            "fresh interpreter: imports, core start, demo config, headless 160x48 app until its first frame",
+        ),
+        (
+            "console: CPU while idle",
+            f"{100 * console['idle_cpu']:.1f} % of a core",
+            f"process CPU over {console['idle_s']:.0f} s, demo traffic streaming in, 1 Hz refresh at 160x48",
+        ),
+        (
+            "console: one refresh",
+            f"{refresh['refresh_ms']:.1f} ms",
+            f"mean of {refresh['n']:.0f}: tick + repaint with every tile, row, chart and the tail changed",
+        ),
     ]
 
 

@@ -44,8 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", metavar="PATH", help="state database (default: the user data directory)")
     parser.add_argument("--theme", metavar="NAME", help="opstui-dark (default), opstui-light, opstui-colorblind")
     parser.add_argument("--demo", action="store_true", help="run against a built-in simulated shop (no config needed)")
-    parser.add_argument("--dsn", metavar="DSN", help="with --demo: the shop's PostgreSQL database, filled by "
-                        "'opstui demo-db' (live orders keep arriving while the console runs)")
+    parser.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="with --demo: the shop's PostgreSQL database, filled by "
+        "'opstui demo-db' (live orders keep arriving while the console runs)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"opstui.commands.{name}").register(sub)

@@ -25,8 +25,15 @@ from opstui.status import KpiLevel, Status
 
 log = logging.getLogger(__name__)
 
-DERIVED = ("error_rate", "latency_p50", "latency_p95", "latency_p99", "payment_success_rate",
-           "requests_per_min", "payments_per_min")
+DERIVED = (
+    "error_rate",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+    "payment_success_rate",
+    "requests_per_min",
+    "payments_per_min",
+)
 COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 
 
@@ -156,13 +163,15 @@ class Monitor:
             level = "critical" if bad else ("warning" if status.state != SourceState.UP else "info")
             reason = f": {status.reason}" if status.reason else ""
             self.events.append(
-                LogEntry(status.last_check or self.clock.now(), level, status.name,
-                         f"{previous.state.value} -> {status.state.value}{reason}")
+                LogEntry(
+                    status.last_check or self.clock.now(),
+                    level,
+                    status.name,
+                    f"{previous.state.value} -> {status.state.value}{reason}",
+                )
             )
 
-    def set_table(
-        self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], *, note: str = ""
-    ) -> None:
+    def set_table(self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], *, note: str = "") -> None:
         """Replace a table's rows (the source bounds them; the cap here guards against a bug there)."""
         if name not in self.tables and len(self.tables) >= MAX_TABLES:
             return
@@ -236,8 +245,18 @@ class Monitor:
                 value = None
             _, history = self.store.window(kpi.metric, span)
             views.append(
-                KpiView(kpi.metric, kpi.label or kpi.metric, kpi.unit, value, rule.level(value), kpi.target,
-                        kpi.warning, kpi.critical, tuple(history[-history_points:]), kpi.screen)
+                KpiView(
+                    kpi.metric,
+                    kpi.label or kpi.metric,
+                    kpi.unit,
+                    value,
+                    rule.level(value),
+                    kpi.target,
+                    kpi.warning,
+                    kpi.critical,
+                    tuple(history[-history_points:]),
+                    kpi.screen,
+                )
             )
         return views
 

@@ -35,8 +35,9 @@ def test_check_bad_config_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "YAML syntax" in capsys.readouterr().err
 
 
-def test_no_config_found_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_config_found_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPSTUI_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -50,10 +50,18 @@ def test_env_substitution_with_default() -> None:
     [
         ("sources:\n  - name: api\n    type: http\n    url: ${NOPE}\n", 4, "sources[0].url", "NOPE"),
         ("sources:\n  - name: api\n    type: smtp\n    url: x\n", 3, "sources[0].type", "unknown source type"),
-        ("sources:\n  - name: api\n    type: http\n    url: x\n    intreval: 5s\n", 5, "sources[0].intreval",
-         "unknown key"),
-        ("sources:\n  - name: api\n    type: http\n    url: x\n    interval: fast\n", 5, "sources[0].interval",
-         "duration"),
+        (
+            "sources:\n  - name: api\n    type: http\n    url: x\n    intreval: 5s\n",
+            5,
+            "sources[0].intreval",
+            "unknown key",
+        ),
+        (
+            "sources:\n  - name: api\n    type: http\n    url: x\n    interval: fast\n",
+            5,
+            "sources[0].interval",
+            "duration",
+        ),
         ("kpis:\n  - metric: x\n    warning: big\n", 3, "kpis[0].warning", "threshold"),
         ("store:\n  max_series: lots\n", 2, "store.max_series", "integer"),
         ("environment: [1,\n", 2, "", "YAML syntax"),

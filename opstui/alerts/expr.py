@@ -262,9 +262,7 @@ class _Parser:
     def parse(self) -> Node:
         node = self.or_expr()
         if not self.at("end"):
-            raise ExprError(
-                f"unexpected {describe(self.token)}; join conditions with and / or", self.token.column
-            )
+            raise ExprError(f"unexpected {describe(self.token)}; join conditions with and / or", self.token.column)
         return node
 
     def or_expr(self) -> Node:
@@ -396,8 +394,9 @@ class _Parser:
         if kind is FnKind.QUANTILE:
             token = self.take()
             if token.kind != "num" or not 0.0 <= token.value <= 1.0:
-                raise ExprError("the quantile comes first, between 0 and 1, e.g. quantile_over(0.95, m, 5m)",
-                                token.column)
+                raise ExprError(
+                    "the quantile comes first, between 0 and 1, e.g. quantile_over(0.95, m, 5m)", token.column
+                )
             q = token.value
             self.expect("op", ",", "','")
         selector = self.selector(allow_window=kind is not FnKind.INSTANT)

@@ -86,8 +86,9 @@ class Checklist:
             launch_at = config.launch_at.timestamp() if isinstance(config.launch_at, datetime) else clock.now()
         entries = config.checklist if config.checklist is not None else builtin_tasks()
         tasks = [Task.from_config(entry, zone, launch_at) for entry in entries]
-        return cls(tasks, clock=clock, state=state, launch_at=launch_at, operator=operator, live=live,
-                   zone=zone, host=host)
+        return cls(
+            tasks, clock=clock, state=state, launch_at=launch_at, operator=operator, live=live, zone=zone, host=host
+        )
 
     # Reading ----------------------------------------------------------------------------------------
 
@@ -127,7 +128,6 @@ class Checklist:
         every second so countdowns move between the core's refreshes."""
         self._evaluate(self.clock.now())
         return self.views
-
 
     async def refresh(self) -> list[TaskView]:
         """Re-read the ticks, tick what ``auto:`` says holds, and re-evaluate every task."""
@@ -169,8 +169,14 @@ class Checklist:
             holds, seen = condition.observe(self.live)
             if holds:
                 try:
-                    await self._record(view.task, TickKind.DONE, actor=AUTO_ACTOR, value=seen,
-                                       note=f"auto: {condition.text}", period=view.period_start)
+                    await self._record(
+                        view.task,
+                        TickKind.DONE,
+                        actor=AUTO_ACTOR,
+                        value=seen,
+                        note=f"auto: {condition.text}",
+                        period=view.period_start,
+                    )
                 except TickTaken:
                     continue  # another console (or person) closed this period first: that is the record
                 except StateError as exc:
@@ -217,10 +223,18 @@ class Checklist:
         if period is None:
             period = evaluate(task, self.launch_at, self._ticks.get(task.id), now).period_start
         try:
-            stored = await self.state.add_tick(Tick(
-                task_id=task.id, period_start=period, at=now, kind=kind, actor=actor or self.operator,
-                host=self.host, value=value, note=note,
-            ))
+            stored = await self.state.add_tick(
+                Tick(
+                    task_id=task.id,
+                    period_start=period,
+                    at=now,
+                    kind=kind,
+                    actor=actor or self.operator,
+                    host=self.host,
+                    value=value,
+                    note=note,
+                )
+            )
         except TickTaken as taken:
             # Lost the race: show the winner's tick now, and say who and when in this console's zone.
             self._ticks.setdefault(task.id, TaskTicks({})).add(taken.first)

@@ -35,11 +35,22 @@ DEFAULT_AT = "09:00"
 
 _SEARCH_DAYS = 5 * 366 + 2
 """How far a cron search looks (covers ``29 2``); beyond it a cadence has no occurrence."""
-_MONTHS = {name: i for i, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
 _DOW = {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
-_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-            "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *"}
+_ALIASES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
 
 
 class Cadence(Protocol):
@@ -125,8 +136,13 @@ def parse_cron(text: str) -> CronSpec:
     months = _field(fields[3], 1, 12, _MONTHS, "month")
     weekdays = {d % 7 for d in _field(fields[4], 0, 7, _DOW, "day of week")}
     return CronSpec(
-        tuple(sorted(minutes)), tuple(sorted(hours)), frozenset(days), frozenset(months), frozenset(weekdays),
-        any_day=fields[2] == "*", any_weekday=fields[4] == "*",
+        tuple(sorted(minutes)),
+        tuple(sorted(hours)),
+        frozenset(days),
+        frozenset(months),
+        frozenset(weekdays),
+        any_day=fields[2] == "*",
+        any_weekday=fields[4] == "*",
     )
 
 
@@ -175,10 +191,15 @@ class CronCadence:
         instants: tuple[float, ...] = ()
         if self.spec.matches_day(day):
             # A set, sorted: the spring gap can map two wall times onto one instant.
-            instants = tuple(sorted({
-                datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone).timestamp()
-                for hour in self.spec.hours for minute in self.spec.minutes
-            }))
+            instants = tuple(
+                sorted(
+                    {
+                        datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone).timestamp()
+                        for hour in self.spec.hours
+                        for minute in self.spec.minutes
+                    }
+                )
+            )
         self._days[day] = instants
         if len(self._days) > 64:
             self._days.popitem(last=False)
@@ -233,10 +254,10 @@ def parse_at(text: str) -> tuple[int, int]:
     """``"09:00"`` -> (9, 0); raise ValueError otherwise."""
     hour_text, sep, minute_text = text.strip().partition(":")
     if not sep or not hour_text.isdigit() or not minute_text.isdigit() or len(minute_text) != 2:
-        raise ValueError(f"{text!r} is not a time of day; write it like \"09:00\"")
+        raise ValueError(f'{text!r} is not a time of day; write it like "09:00"')
     hour, minute = int(hour_text), int(minute_text)
     if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time of day; write it like \"09:00\"")
+        raise ValueError(f'{text!r} is not a time of day; write it like "09:00"')
     return hour, minute
 
 
@@ -284,9 +305,7 @@ def make_cadence(
     if kind == "weekly":
         weekday = (on or "monday").lower()
         cron_dow = (WEEKDAYS.index(weekday) + 1) % 7
-        return CronCadence(
-            parse_cron(f"{minute} {hour} * * {cron_dow}"), zone, f"weekly {weekday[:3]} {clock_text}"
-        )
+        return CronCadence(parse_cron(f"{minute} {hour} * * {cron_dow}"), zone, f"weekly {weekday[:3]} {clock_text}")
     month_day = day or 1
     suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(month_day, "th")
     return CronCadence(

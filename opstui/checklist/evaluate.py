@@ -114,8 +114,12 @@ def sort_views(views: Sequence[TaskView], order: dict[str, int]) -> list[TaskVie
     """Overdue first (most overdue on top), then due, due soon, upcoming, skipped, done, inactive."""
     return sorted(
         views,
-        key=lambda v: (v.urgency, -v.overdue_by, v.due_at if v.due_at is not None else float("inf"),
-                       order.get(v.task.id, 0)),
+        key=lambda v: (
+            v.urgency,
+            -v.overdue_by,
+            v.due_at if v.due_at is not None else float("inf"),
+            order.get(v.task.id, 0),
+        ),
     )
 
 
@@ -131,14 +135,16 @@ def progress(tasks: Sequence[Task], views: Sequence[TaskView], launch_at: float,
         ends = [window_end(t, launch_at) for t in members]
         closes = max(e for e in ends if e is not None) if all(e is not None for e in ends) else None
         settled = (TaskStatus.DONE, TaskStatus.SKIPPED)
-        out.append(GroupProgress(
-            group=group,
-            done=sum(1 for v in active if v.status in settled),
-            total=len(active),
-            overdue=sum(1 for v in active if v.status is TaskStatus.OVERDUE),
-            complete=closes is not None and now >= closes,
-            closes_at=closes,
-        ))
+        out.append(
+            GroupProgress(
+                group=group,
+                done=sum(1 for v in active if v.status in settled),
+                total=len(active),
+                overdue=sum(1 for v in active if v.status is TaskStatus.OVERDUE),
+                complete=closes is not None and now >= closes,
+                closes_at=closes,
+            )
+        )
     return out
 
 

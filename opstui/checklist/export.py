@@ -21,8 +21,24 @@ from opstui.state.protocol import Tick, TickKind
 
 FORMATS = ("md", "csv")
 CSV_COLUMNS = (
-    "id", "title", "group", "cadence", "status", "due_at", "overdue_by", "last_kind", "last_at", "last_by",
-    "last_host", "last_on_time", "last_value", "last_note", "on_time_48h", "late_48h", "missed_48h", "skipped_48h",
+    "id",
+    "title",
+    "group",
+    "cadence",
+    "status",
+    "due_at",
+    "overdue_by",
+    "last_kind",
+    "last_at",
+    "last_by",
+    "last_host",
+    "last_on_time",
+    "last_value",
+    "last_note",
+    "on_time_48h",
+    "late_48h",
+    "missed_48h",
+    "skipped_48h",
 )
 
 
@@ -124,8 +140,19 @@ def render_md(rows: list[ExportRow], checklist: Checklist, title: str = "Checkli
         last = f"{f['last_kind']} {f['last_at']}".strip()
         by = f"{f['last_by']}@{f['last_host']}" if f["last_by"] else ""
         counts = f"{f['on_time_48h']}/{f['late_48h']}/{f['missed_48h']}"
-        cells = (status, f["title"], f["group"], f["cadence"], f["due_at"], last, by, f["last_on_time"],
-                 f["last_value"], f["last_note"], counts)
+        cells = (
+            status,
+            f["title"],
+            f["group"],
+            f["cadence"],
+            f["due_at"],
+            last,
+            by,
+            f["last_on_time"],
+            f["last_value"],
+            f["last_note"],
+            counts,
+        )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

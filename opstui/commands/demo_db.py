@@ -26,8 +26,11 @@ def register(sub: Any) -> None:
         description="Create the shop schema in DSN, fill it with ~300,000 orders over 60 days, then keep "
         "inserting live orders, payments and failures until interrupted. Then: opstui --demo --dsn DSN",
     )
-    parser.add_argument("--dsn", default=os.environ.get("OPSTUI_DEMO_DSN"),
-                        help="the database to fill (default $OPSTUI_DEMO_DSN); it must exist")
+    parser.add_argument(
+        "--dsn",
+        default=os.environ.get("OPSTUI_DEMO_DSN"),
+        help="the database to fill (default $OPSTUI_DEMO_DSN); it must exist",
+    )
     parser.add_argument("--orders", type=int, default=300_000, help="orders in the bulk fill (default 300000)")
     parser.add_argument("--days", type=int, default=60, help="days the fill spans (default 60)")
     parser.add_argument("--no-live", action="store_true", help="fill and exit, without live traffic")
@@ -75,8 +78,10 @@ async def _main(args: argparse.Namespace) -> None:
         else:
             print(f"{where}: filling {args.orders:,} orders over {args.days} days ...", flush=True)
             summary = await fill(conn, orders=args.orders, days=args.days)
-            print(f"  {summary.users:,} users, {summary.orders:,} orders, {summary.items:,} items, "
-                  f"{summary.payments:,} payments, {summary.refunds:,} refunds")
+            print(
+                f"  {summary.users:,} users, {summary.orders:,} orders, {summary.items:,} items, "
+                f"{summary.payments:,} payments, {summary.refunds:,} refunds"
+            )
     finally:
         await conn.close()
     if args.no_live:

@@ -31,8 +31,9 @@ def demo_config(base_url: str, dsn: str | None = None) -> Config:
     from opstui.demo.database import SHOP_KPIS, SHOP_QUERIES
 
     data["environment"] = "demo (simulated shop + PostgreSQL)"
-    data["sources"].append({"name": "shopdb", "type": "postgres", "dsn": dsn, "interval": "10s", "health": True,
-                            "queries": SHOP_QUERIES})
+    data["sources"].append(
+        {"name": "shopdb", "type": "postgres", "dsn": dsn, "interval": "10s", "health": True, "queries": SHOP_QUERIES}
+    )
     for kpi in data["kpis"]:
         if kpi["metric"] == "db_connections":  # the real pool usage, in percent of max_connections
             kpi.update(metric="pg_connections_pct", unit="%")
@@ -46,38 +47,94 @@ def _demo_data(base_url: str) -> dict[str, Any]:
     return {
         "environment": "demo (simulated shop)",
         "sources": [
-            {"name": "api", "type": "http", "url": f"{base}/api/health", "interval": "5s", "timeout": "2s",
-             "expect": {"status": 200, "max_latency": "800ms"}},
+            {
+                "name": "api",
+                "type": "http",
+                "url": f"{base}/api/health",
+                "interval": "5s",
+                "timeout": "2s",
+                "expect": {"status": 200, "max_latency": "800ms"},
+            },
             {"name": "homepage", "type": "http", "url": f"{base}/", "interval": "15s", "timeout": "2s"},
-            {"name": "admin-login", "type": "http", "url": f"{base}/admin/login", "interval": "30s",
-             "timeout": "2s"},
-            {"name": "payments", "type": "http", "url": f"{base}/api/payments/health", "interval": "10s",
-             "timeout": "2s"},
-            {"name": "app", "type": "json", "url": f"{base}/api/metrics", "interval": "5s", "timeout": "2s",
-             "metrics": {
-                 "queue_length": "jobs.pending",
-                 "db_cpu": "db.cpu_percent",
-                 "db_connections": "db.connections",
-                 "db_max_connections": "db.max_connections",
-                 "email_failure_rate": "email.failure_rate",
-                 "cache_hit_rate": "cache.hit_rate",
-             }},
+            {"name": "admin-login", "type": "http", "url": f"{base}/admin/login", "interval": "30s", "timeout": "2s"},
+            {
+                "name": "payments",
+                "type": "http",
+                "url": f"{base}/api/payments/health",
+                "interval": "10s",
+                "timeout": "2s",
+            },
+            {
+                "name": "app",
+                "type": "json",
+                "url": f"{base}/api/metrics",
+                "interval": "5s",
+                "timeout": "2s",
+                "metrics": {
+                    "queue_length": "jobs.pending",
+                    "db_cpu": "db.cpu_percent",
+                    "db_connections": "db.connections",
+                    "db_max_connections": "db.max_connections",
+                    "email_failure_rate": "email.failure_rate",
+                    "cache_hit_rate": "cache.hit_rate",
+                },
+            },
             {"name": "events", "type": "websocket", "url": f"{ws}/ops/events", "stale_after": "10s"},
         ],
         "kpis": [
-            {"metric": "error_rate", "label": "Error rate", "unit": "%",
-             "target": "< 0.5", "warning": "> 1", "critical": "> 5"},
-            {"metric": "latency_p95", "label": "p95 latency", "unit": "ms",
-             "target": "< 500", "warning": "> 800", "critical": "> 2000"},
-            {"metric": "payment_success_rate", "label": "Payment success", "unit": "%",
-             "target": "> 98", "warning": "< 95", "critical": "< 90"},
-            {"metric": "queue_length", "label": "Queue length",
-             "target": "< 50", "warning": "> 200", "critical": "> 1000"},
-            {"metric": "uptime_pct", "label": "Uptime", "unit": "%",
-             "target": ">= 99.9", "warning": "< 99.5", "critical": "< 99"},
-            {"metric": "db_connections", "label": "DB connections",
-             "target": "< 60", "warning": "> 75", "critical": "> 90"},
-            {"metric": "db_cpu", "label": "DB CPU", "unit": "%",
-             "target": "< 60", "warning": "> 75", "critical": "> 90"},
+            {
+                "metric": "error_rate",
+                "label": "Error rate",
+                "unit": "%",
+                "target": "< 0.5",
+                "warning": "> 1",
+                "critical": "> 5",
+            },
+            {
+                "metric": "latency_p95",
+                "label": "p95 latency",
+                "unit": "ms",
+                "target": "< 500",
+                "warning": "> 800",
+                "critical": "> 2000",
+            },
+            {
+                "metric": "payment_success_rate",
+                "label": "Payment success",
+                "unit": "%",
+                "target": "> 98",
+                "warning": "< 95",
+                "critical": "< 90",
+            },
+            {
+                "metric": "queue_length",
+                "label": "Queue length",
+                "target": "< 50",
+                "warning": "> 200",
+                "critical": "> 1000",
+            },
+            {
+                "metric": "uptime_pct",
+                "label": "Uptime",
+                "unit": "%",
+                "target": ">= 99.9",
+                "warning": "< 99.5",
+                "critical": "< 99",
+            },
+            {
+                "metric": "db_connections",
+                "label": "DB connections",
+                "target": "< 60",
+                "warning": "> 75",
+                "critical": "> 90",
+            },
+            {
+                "metric": "db_cpu",
+                "label": "DB CPU",
+                "unit": "%",
+                "target": "< 60",
+                "warning": "> 75",
+                "critical": "> 90",
+            },
         ],
     }

@@ -101,56 +101,74 @@ FOREIGN_KEYS = (
 )
 
 PRODUCTS: tuple[tuple[str, str, str], ...] = (
-    ("Jollof rice spice mix", "spices", "6.50"), ("Suya pepper 200g", "spices", "7.90"),
-    ("Palm oil 1L", "pantry", "12.00"), ("Egusi seeds 500g", "pantry", "14.50"),
-    ("Plantain chips family pack", "snacks", "9.99"), ("Garri 2kg", "pantry", "11.25"),
-    ("Smoked catfish", "fish", "24.00"), ("Stockfish bundle", "fish", "38.00"),
-    ("Ogbono 250g", "pantry", "10.75"), ("Chin chin 400g", "snacks", "6.25"),
-    ("Yam flour 1kg", "pantry", "8.40"), ("Hibiscus (zobo) leaves", "drinks", "5.60"),
-    ("Malt drink 24-pack", "drinks", "29.90"), ("Ready meal: egusi soup", "meals", "16.90"),
-    ("Ready meal: jollof & chicken", "meals", "18.50"), ("Ready meal: pepper soup", "meals", "15.40"),
-    ("Monthly spice box", "bundles", "49.00"), ("Family feast bundle", "bundles", "89.00"),
-    ("Honey 500g", "pantry", "13.80"), ("Shea butter 250g", "home", "11.00"),
-    ("Black soap", "home", "7.50"), ("Kilishi 100g", "snacks", "12.90"),
-    ("Cassava flour 2kg", "pantry", "9.70"), ("Locust beans (iru)", "spices", "8.10"),
-    ("Puff-puff mix", "pantry", "5.90"), ("Bitter leaf, dried", "pantry", "6.80"),
-    ("Crayfish 300g", "fish", "17.60"), ("Refill: rice 10kg", "refills", "34.00"),
-    ("Refill: beans 5kg", "refills", "21.00"), ("Gift card $50", "gifts", "50.00"),
+    ("Jollof rice spice mix", "spices", "6.50"),
+    ("Suya pepper 200g", "spices", "7.90"),
+    ("Palm oil 1L", "pantry", "12.00"),
+    ("Egusi seeds 500g", "pantry", "14.50"),
+    ("Plantain chips family pack", "snacks", "9.99"),
+    ("Garri 2kg", "pantry", "11.25"),
+    ("Smoked catfish", "fish", "24.00"),
+    ("Stockfish bundle", "fish", "38.00"),
+    ("Ogbono 250g", "pantry", "10.75"),
+    ("Chin chin 400g", "snacks", "6.25"),
+    ("Yam flour 1kg", "pantry", "8.40"),
+    ("Hibiscus (zobo) leaves", "drinks", "5.60"),
+    ("Malt drink 24-pack", "drinks", "29.90"),
+    ("Ready meal: egusi soup", "meals", "16.90"),
+    ("Ready meal: jollof & chicken", "meals", "18.50"),
+    ("Ready meal: pepper soup", "meals", "15.40"),
+    ("Monthly spice box", "bundles", "49.00"),
+    ("Family feast bundle", "bundles", "89.00"),
+    ("Honey 500g", "pantry", "13.80"),
+    ("Shea butter 250g", "home", "11.00"),
+    ("Black soap", "home", "7.50"),
+    ("Kilishi 100g", "snacks", "12.90"),
+    ("Cassava flour 2kg", "pantry", "9.70"),
+    ("Locust beans (iru)", "spices", "8.10"),
+    ("Puff-puff mix", "pantry", "5.90"),
+    ("Bitter leaf, dried", "pantry", "6.80"),
+    ("Crayfish 300g", "fish", "17.60"),
+    ("Refill: rice 10kg", "refills", "34.00"),
+    ("Refill: beans 5kg", "refills", "21.00"),
+    ("Gift card $50", "gifts", "50.00"),
 )
 
 # The Executive screen's queries for this schema (config.example.yaml carries the same SQL).
 # Each reads a time range of one index; README shows their EXPLAIN against 1M orders.
 SHOP_QUERIES: dict[str, str | dict[str, object]] = {
     "revenue_today": "SELECT COALESCE(sum(total), 0) FROM orders"
-                     " WHERE created_at >= date_trunc('day', now()) AND status = 'paid'",
+    " WHERE created_at >= date_trunc('day', now()) AND status = 'paid'",
     "revenue_week": "SELECT COALESCE(sum(total), 0) FROM orders"
-                    " WHERE created_at >= date_trunc('week', now()) AND status = 'paid'",
+    " WHERE created_at >= date_trunc('week', now()) AND status = 'paid'",
     "revenue_month": "SELECT COALESCE(sum(total), 0) FROM orders"
-                     " WHERE created_at >= date_trunc('month', now()) AND status = 'paid'",
+    " WHERE created_at >= date_trunc('month', now()) AND status = 'paid'",
     "orders_today": "SELECT count(*) FROM orders WHERE created_at >= date_trunc('day', now()) AND status <> 'failed'",
     "active_users_24h": "SELECT count(*) FROM users WHERE last_seen_at >= now() - interval '24 hours'",
     "conversion_rate": "SELECT COALESCE(100.0 * (SELECT count(DISTINCT user_id) FROM orders"
-                       " WHERE created_at >= now() - interval '24 hours' AND status <> 'failed')"
-                       " / NULLIF((SELECT count(*) FROM users"
-                       " WHERE last_seen_at >= now() - interval '24 hours'), 0), 0)",
+    " WHERE created_at >= now() - interval '24 hours' AND status <> 'failed')"
+    " / NULLIF((SELECT count(*) FROM users"
+    " WHERE last_seen_at >= now() - interval '24 hours'), 0), 0)",
     "avg_order_value": "SELECT COALESCE(avg(total), 0) FROM orders"
-                       " WHERE created_at >= now() - interval '24 hours' AND status = 'paid'",
+    " WHERE created_at >= now() - interval '24 hours' AND status = 'paid'",
     "refund_rate": "SELECT COALESCE(100.0 * (SELECT count(*) FROM refunds"
-                   " WHERE created_at >= now() - interval '7 days')"
-                   " / NULLIF((SELECT count(*) FROM orders WHERE created_at >= now() - interval '7 days'"
-                   " AND status <> 'failed'), 0), 0)",
+    " WHERE created_at >= now() - interval '7 days')"
+    " / NULLIF((SELECT count(*) FROM orders WHERE created_at >= now() - interval '7 days'"
+    " AND status <> 'failed'), 0), 0)",
     # Of the last 24 hours' customers, the share who had ordered before (one index probe each).
     "repeat_customer_rate": "SELECT COALESCE(100.0 * count(*) FILTER (WHERE EXISTS (SELECT 1 FROM orders p"
-                            " WHERE p.user_id = c.user_id AND p.created_at < c.first AND p.status <> 'failed'))"
-                            " / NULLIF(count(*), 0), 0)"
-                            " FROM (SELECT user_id, min(created_at) AS first FROM orders"
-                            " WHERE created_at >= now() - interval '24 hours' AND status <> 'failed'"
-                            " GROUP BY user_id) AS c",
-    "top_products": {"table": True, "max_rows": 10, "sql":
-                     "SELECT p.name AS product, sum(i.quantity) AS units, sum(i.quantity * i.unit_price) AS revenue"
-                     " FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id"
-                     " WHERE o.created_at >= now() - interval '24 hours' AND o.status = 'paid'"
-                     " GROUP BY p.name ORDER BY revenue DESC LIMIT 10"},
+    " WHERE p.user_id = c.user_id AND p.created_at < c.first AND p.status <> 'failed'))"
+    " / NULLIF(count(*), 0), 0)"
+    " FROM (SELECT user_id, min(created_at) AS first FROM orders"
+    " WHERE created_at >= now() - interval '24 hours' AND status <> 'failed'"
+    " GROUP BY user_id) AS c",
+    "top_products": {
+        "table": True,
+        "max_rows": 10,
+        "sql": "SELECT p.name AS product, sum(i.quantity) AS units, sum(i.quantity * i.unit_price) AS revenue"
+        " FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id"
+        " WHERE o.created_at >= now() - interval '24 hours' AND o.status = 'paid'"
+        " GROUP BY p.name ORDER BY revenue DESC LIMIT 10",
+    },
 }
 
 # The seeds' business KPIs; where the seeds give only a target, falling short of it is the warning.
@@ -163,8 +181,13 @@ SHOP_KPIS: list[dict[str, str]] = [
     {"metric": "conversion_rate", "label": "Conversion", "unit": "%", "target": "> 2", "warning": "<= 2"},
     {"metric": "avg_order_value", "label": "Avg order value", "unit": "$", "target": "> 50", "warning": "<= 50"},
     {"metric": "refund_rate", "label": "Refund rate", "unit": "%", "target": "< 3", "warning": ">= 3"},
-    {"metric": "repeat_customer_rate", "label": "Repeat customers (24 h)", "unit": "%", "target": "> 20",
-     "warning": "<= 20"},
+    {
+        "metric": "repeat_customer_rate",
+        "label": "Repeat customers (24 h)",
+        "unit": "%",
+        "target": "> 20",
+        "warning": "<= 20",
+    },
 ]
 
 PAYMENT_ERRORS = ("card_declined", "insufficient_funds", "expired_card", "processing_error")
@@ -269,36 +292,58 @@ async def fill(
         payment_id += 1
         paid_at = when + timedelta(seconds=2 + rng.random() * 20)
         failed = status == "failed"
-        payment_rows.append((payment_id, oid, total, "failed" if failed else "succeeded",
-                             rng.choice(PAYMENT_ERRORS) if failed else None, min(paid_at, end)))
+        payment_rows.append(
+            (
+                payment_id,
+                oid,
+                total,
+                "failed" if failed else "succeeded",
+                rng.choice(PAYMENT_ERRORS) if failed else None,
+                min(paid_at, end),
+            )
+        )
         if status == "refunded":
             refund_rows.append((len(refund_rows) + 1, oid, total, rng.choice(REFUND_REASONS), refund_at))
         order_rows.append((oid, user, status, total, when))
     await conn.copy_records_to_table(
-        "orders", records=order_rows, columns=["id", "user_id", "status", "total", "created_at"])
+        "orders", records=order_rows, columns=["id", "user_id", "status", "total", "created_at"]
+    )
     await conn.copy_records_to_table(
-        "order_items", records=item_rows, columns=["order_id", "product_id", "quantity", "unit_price"])
+        "order_items", records=item_rows, columns=["order_id", "product_id", "quantity", "unit_price"]
+    )
     await conn.copy_records_to_table(
-        "payments", records=payment_rows, columns=["id", "order_id", "amount", "status", "error", "created_at"])
+        "payments", records=payment_rows, columns=["id", "order_id", "amount", "status", "error", "created_at"]
+    )
     await conn.copy_records_to_table(
-        "refunds", records=refund_rows, columns=["id", "order_id", "amount", "reason", "created_at"])
+        "refunds", records=refund_rows, columns=["id", "order_id", "amount", "reason", "created_at"]
+    )
     finished = [end - day * rng.random() * days for _ in range(2000)]
     jobs: list[tuple[object, ...]] = [
         (i, rng.choice(("email", "refill", "invoice")), "done", None, at - timedelta(seconds=5), at)
         for i, at in enumerate(finished, 1)
     ]
-    jobs += [(2000 + i, "email", "pending", None, end - timedelta(seconds=rng.random() * 60), None)
-             for i in range(1, 21)]
+    jobs += [
+        (2000 + i, "email", "pending", None, end - timedelta(seconds=rng.random() * 60), None) for i in range(1, 21)
+    ]
     await conn.copy_records_to_table(
-        "jobs", records=jobs, columns=["id", "kind", "status", "error", "created_at", "finished_at"])
-    for table, column in (("users", "id"), ("products", "id"), ("orders", "id"), ("payments", "id"),
-                          ("refunds", "id"), ("jobs", "id")):
+        "jobs", records=jobs, columns=["id", "kind", "status", "error", "created_at", "finished_at"]
+    )
+    for table, column in (
+        ("users", "id"),
+        ("products", "id"),
+        ("orders", "id"),
+        ("payments", "id"),
+        ("refunds", "id"),
+        ("jobs", "id"),
+    ):
         await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))")
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT max({column}) FROM {table}))"
+        )
     for table, name, definition in FOREIGN_KEYS:
         await conn.execute(
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '{name}') THEN "
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}; END IF; END $$")
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}; END IF; END $$"
+        )
     # Fresh statistics and a visibility map, so the planner picks the covering index-only scans.
     await conn.execute("VACUUM ANALYZE")
     return FillSummary(n_users, orders, len(item_rows), len(payment_rows), len(refund_rows))
@@ -367,26 +412,37 @@ class LiveShop:
                 total = sum((u * q for u, q in zip(unit, qty, strict=True)), Decimal(0))
                 failed = rng.random() < (0.3 if spike else 0.03)
                 await conn.execute(
-                    LIVE_ORDER_SQL, 1 + int(n_users * rng.random() ** 2.2), "failed" if failed else "paid", total,
-                    products, qty, unit, rng.choice(PAYMENT_ERRORS) if failed else None)
+                    LIVE_ORDER_SQL,
+                    1 + int(n_users * rng.random() ** 2.2),
+                    "failed" if failed else "paid",
+                    total,
+                    products,
+                    qty,
+                    unit,
+                    rng.choice(PAYMENT_ERRORS) if failed else None,
+                )
                 self.inserted += 1
             await conn.execute(
                 "UPDATE users SET last_seen_at = now() WHERE id = ANY($1::bigint[])",
-                [1 + int(n_users * rng.random()) for _ in range(20)])
+                [1 + int(n_users * rng.random()) for _ in range(20)],
+            )
             if rng.random() < 0.02:
                 await conn.execute(
                     "WITH o AS (SELECT id, total FROM orders WHERE status = 'paid' AND created_at > now() - "
                     "interval '2 days' ORDER BY created_at LIMIT 1) UPDATE orders SET status = 'refunded' "
-                    "FROM o WHERE orders.id = o.id")
+                    "FROM o WHERE orders.id = o.id"
+                )
                 await conn.execute(
                     "INSERT INTO refunds (order_id, amount, reason, created_at) SELECT id, total, $1, now() "
-                    "FROM orders WHERE status = 'refunded' ORDER BY id DESC LIMIT 1", rng.choice(REFUND_REASONS))
-            await conn.execute(
-                "INSERT INTO jobs (kind, status, created_at) VALUES ('email', 'pending', now())")
+                    "FROM orders WHERE status = 'refunded' ORDER BY id DESC LIMIT 1",
+                    rng.choice(REFUND_REASONS),
+                )
+            await conn.execute("INSERT INTO jobs (kind, status, created_at) VALUES ('email', 'pending', now())")
             await conn.execute(
                 "UPDATE jobs SET status = CASE WHEN random() < $1 THEN 'failed' ELSE 'done' END, "
                 "finished_at = now() WHERE id = (SELECT min(id) FROM jobs WHERE status = 'pending')",
-                0.2 if spike else 0.01)
+                0.2 if spike else 0.01,
+            )
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

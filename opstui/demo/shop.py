@@ -86,8 +86,14 @@ class _Client:
 class DemoShop:
     """The simulated shop. ``await start()`` listens and returns the port; ``await stop()`` ends it."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", clock: Clock | None = None,
-                 seed: int | None = None, timeline: tuple[Phase, ...] = TIMELINE) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        clock: Clock | None = None,
+        seed: int | None = None,
+        timeline: tuple[Phase, ...] = TIMELINE,
+    ) -> None:
         self.host = host
         self.port = port
         self.clock: Clock = clock or SystemClock()
@@ -215,42 +221,61 @@ class DemoShop:
 
     async def _admin_login(self, connection: ServerConnection, position: Position) -> Response:
         await self._delay(position, 0.4)
-        return _html(connection, 503, UNAVAILABLE) if position.phase.health_down else _html(
-            connection, 200, ADMIN_LOGIN)
+        return (
+            _html(connection, 503, UNAVAILABLE) if position.phase.health_down else _html(connection, 200, ADMIN_LOGIN)
+        )
 
     async def _health(self, connection: ServerConnection, position: Position) -> Response:
         phase = position.phase
         if phase.health_down:
-            return _json(connection, 503, {"status": "down", "version": position.version,
-                                           "checks": {"database": "unreachable", "cache": "ok"}})
+            return _json(
+                connection,
+                503,
+                {"status": "down", "version": position.version, "checks": {"database": "unreachable", "cache": "ok"}},
+            )
         await self._delay(position, 0.6)
         payments = "degraded" if phase.payments_down else "ok"
-        return _json(connection, 200, {
-            "status": "ok", "version": position.version,
-            "uptime_s": round(self.clock.now() - self.scenario.started_at),
-            "checks": {"database": "ok", "cache": "ok", "payments": payments},
-        })
+        return _json(
+            connection,
+            200,
+            {
+                "status": "ok",
+                "version": position.version,
+                "uptime_s": round(self.clock.now() - self.scenario.started_at),
+                "checks": {"database": "ok", "cache": "ok", "payments": payments},
+            },
+        )
 
     async def _payments_health(self, connection: ServerConnection, position: Position) -> Response:
         phase = position.phase
         if phase.health_down or phase.payments_down:
-            return _json(connection, 503, {"status": "down", "provider": "stripe",
-                                           "reason": "upstream errors from api.stripe.com"})
+            return _json(
+                connection,
+                503,
+                {"status": "down", "provider": "stripe", "reason": "upstream errors from api.stripe.com"},
+            )
         await self._delay(position, 0.5)
         return _json(connection, 200, {"status": "ok", "provider": "stripe"})
 
     async def _metrics(self, connection: ServerConnection, position: Position) -> Response:
         """The gauges; served by an exporter beside the app, so it answers even during the outage."""
         gauges = self.traffic.gauges(position)
-        return _json(connection, 200, {
-            "scenario": position.phase.name,
-            "version": position.version,
-            "jobs": {"pending": gauges["queue_length"]},
-            "db": {"cpu_percent": gauges["db_cpu"], "connections": gauges["db_connections"],
-                   "max_connections": 100},
-            "email": {"failure_rate": gauges["email_failure_rate"]},
-            "cache": {"hit_rate": gauges["cache_hit_rate"]},
-        })
+        return _json(
+            connection,
+            200,
+            {
+                "scenario": position.phase.name,
+                "version": position.version,
+                "jobs": {"pending": gauges["queue_length"]},
+                "db": {
+                    "cpu_percent": gauges["db_cpu"],
+                    "connections": gauges["db_connections"],
+                    "max_connections": 100,
+                },
+                "email": {"failure_rate": gauges["email_failure_rate"]},
+                "cache": {"hit_rate": gauges["cache_hit_rate"]},
+            },
+        )
 
 
 def _respond(connection: ServerConnection, status: int, body: str, content_type: str) -> Response:
@@ -268,8 +293,9 @@ def _html(connection: ServerConnection, status: int, page: str) -> Response:
     return _respond(connection, status, page, "text/html; charset=utf-8")
 
 
-async def run_demo_server(port: int, host: str = "127.0.0.1", clock: Clock | None = None,
-                          seed: int | None = None) -> None:
+async def run_demo_server(
+    port: int, host: str = "127.0.0.1", clock: Clock | None = None, seed: int | None = None
+) -> None:
     """Serve the demo shop until cancelled (``opstui demo-server``)."""
     shop = DemoShop(port=port, host=host, clock=clock, seed=seed)
     await shop.start()

@@ -92,14 +92,24 @@ class Traffic:
             status = 502 if phase.payments_down else 402  # the provider failing vs a declined card
         elif route == LOGIN_ROUTE and self.rng.random() < LOGIN_FAILURES:
             status = 401
-        return {"type": "request", "ts": round(ts, 3), "route": route, "method": method, "status": status,
-                "duration_ms": round(self.latency_ms(position, factor), 1)}
+        return {
+            "type": "request",
+            "ts": round(ts, 3),
+            "route": route,
+            "method": method,
+            "status": status,
+            "duration_ms": round(self.latency_ms(position, factor), 1),
+        }
 
     def _payment(self, position: Position, ts: float) -> Event:
         succeeded = self.rng.random() < position.phase.payment_success
         amount = round(self.rng.triangular(20.0, 120.0, 45.0), 2)
-        return {"type": "payment", "ts": round(ts, 3), "status": "succeeded" if succeeded else "failed",
-                "amount": amount}
+        return {
+            "type": "payment",
+            "ts": round(ts, 3),
+            "status": "succeeded" if succeeded else "failed",
+            "amount": amount,
+        }
 
     def entry_events(self, position: Position, ts: float) -> list[Event]:
         """What the stream says when a phase begins: its deploy and its announcement, if any."""
@@ -108,8 +118,7 @@ class Traffic:
         if phase.deploy:
             out.append({"type": "deploy", "ts": round(ts, 3), "version": position.fill(phase.deploy)})
         if phase.announce:
-            out.append({"type": "error", "ts": round(ts, 3), "level": "info",
-                        "message": position.fill(phase.announce)})
+            out.append({"type": "error", "ts": round(ts, 3), "level": "info", "message": position.fill(phase.announce)})
         return out
 
     def gauges(self, position: Position) -> dict[str, float]:

@@ -130,9 +130,7 @@ class IncidentManager:
     def _refire(self, incident: Incident, alert: AlertTransition) -> _Change:
         changed = replace(incident, alert_state=AlertPhase.FIRING, alert_cleared_at=None)
         text = alert.summary or f"{alert.rule} is firing again"
-        return _Change(
-            changed, [self._event(incident.id, EventKind.ALERT_REFIRED, alert.at, text, SYSTEM_ACTOR)]
-        )
+        return _Change(changed, [self._event(incident.id, EventKind.ALERT_REFIRED, alert.at, text, SYSTEM_ACTOR)])
 
     def _reopen(self, incident: Incident, alert: AlertTransition) -> _Change:
         reopened = replace(
@@ -168,9 +166,7 @@ class IncidentManager:
             if not incident.is_open or incident.alert_state is AlertPhase.CLEARED:
                 return None
             changed = replace(incident, alert_state=AlertPhase.CLEARED, alert_cleared_at=alert.at)
-            event = self._event(
-                incident.id, EventKind.ALERT_CLEARED, alert.at, f"{alert.rule} cleared", SYSTEM_ACTOR
-            )
+            event = self._event(incident.id, EventKind.ALERT_CLEARED, alert.at, f"{alert.rule} cleared", SYSTEM_ACTOR)
             return _Change(changed, [event])
 
         await self._change(latest.id, clear)
@@ -200,9 +196,7 @@ class IncidentManager:
                     raise AlreadyHandled(incident)
                 return None
             now = self._clock.now()
-            changed = replace(
-                incident, state=IncidentState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor
-            )
+            changed = replace(incident, state=IncidentState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor)
             text = f"acknowledged after {format_duration(now - incident.triggered_at)}"
             return _Change(changed, [self._event(incident.id, EventKind.ACKNOWLEDGED, now, text, actor)])
 
@@ -316,9 +310,7 @@ class IncidentManager:
         """The escalation level an unacknowledged incident should have reached by ``now``."""
         if incident.state is not IncidentState.TRIGGERED:
             return incident.escalation_level
-        steps = (
-            math.floor((now - incident.triggered_at) / self.escalation.after) if self.escalation.after else 0
-        )
+        steps = math.floor((now - incident.triggered_at) / self.escalation.after) if self.escalation.after else 0
         return max(0, min(len(self.escalation.path) - 1, steps))
 
     def _escalation(self, incident: Incident) -> _Change | None:
@@ -408,9 +400,7 @@ class IncidentManager:
         return await self._state.update_incident(change.incident, change.events, change.notifications)
 
     def _event(self, incident_id: int, kind: EventKind, at: float, text: str, actor: str) -> IncidentEvent:
-        return IncidentEvent(
-            incident_id=incident_id, at=at, kind=kind, actor=actor, host=self.host, text=text
-        )
+        return IncidentEvent(incident_id=incident_id, at=at, kind=kind, actor=actor, host=self.host, text=text)
 
     def _on_call_now(self) -> OnCall | None:
         return self._on_call() if self._on_call is not None else None

@@ -47,9 +47,7 @@ class StateOutbox:
             for row in incident_rows:
                 copies = fan_out(row.payload, self._notifiers)
                 if copies:
-                    await self._state.enqueue(
-                        [Notification(name, payload, row.created_at) for name, payload in copies]
-                    )
+                    await self._state.enqueue([Notification(name, payload, row.created_at) for name, payload in copies])
                 await self._state.mark_delivered(row.id, now)
             rows += await self._state.claim_notifications(now, self.lease, limit)
         return [

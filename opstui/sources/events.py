@@ -110,8 +110,13 @@ def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
             if isinstance(status, bool) or not isinstance(status, int):
                 raise TypeError
             result.events.append(
-                RequestEvent(ts, status, _num(item["duration_ms"]), str(item.get("route", ""))[:MAX_TEXT],
-                             str(item.get("method", ""))[:16])
+                RequestEvent(
+                    ts,
+                    status,
+                    _num(item["duration_ms"]),
+                    str(item.get("route", ""))[:MAX_TEXT],
+                    str(item.get("method", ""))[:16],
+                )
             )
         elif kind == "payment":
             status = item["status"]
@@ -128,7 +133,7 @@ def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
             result.events.append(DeployEvent(ts, str(item["version"])[:MAX_TEXT]))
         elif kind == "error":
             result.events.append(
-                ErrorEvent(ts, str(item.get("level", "error"))[:32], str(item.get("message", ""))[:MAX_TEXT * 2])
+                ErrorEvent(ts, str(item.get("level", "error"))[:32], str(item.get("message", ""))[: MAX_TEXT * 2])
             )
         else:
             result.unknown += 1

@@ -70,20 +70,29 @@ class DeferredTrustContext(ssl.SSLContext):
         self._trust_loaded = True
 
     def wrap_bio(
-        self, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO, server_side: bool = False,
-        server_hostname: str | bytes | None = None, session: ssl.SSLSession | None = None,
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> ssl.SSLObject:
         self.load_trust()
         return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
 
     def wrap_socket(
-        self, sock: socket.socket, server_side: bool = False, do_handshake_on_connect: bool = True,
-        suppress_ragged_eofs: bool = True, server_hostname: str | bytes | None = None,
+        self,
+        sock: socket.socket,
+        server_side: bool = False,
+        do_handshake_on_connect: bool = True,
+        suppress_ragged_eofs: bool = True,
+        server_hostname: str | bytes | None = None,
         session: ssl.SSLSession | None = None,
     ) -> ssl.SSLSocket:
         self.load_trust()
-        return super().wrap_socket(sock, server_side, do_handshake_on_connect, suppress_ragged_eofs,
-                                   server_hostname, session)
+        return super().wrap_socket(
+            sock, server_side, do_handshake_on_connect, suppress_ragged_eofs, server_hostname, session
+        )
 
 
 _TLS_CONTEXTS: dict[bool, ssl.SSLContext] = {}

@@ -264,8 +264,9 @@ class PostgresPoll(Source):
         except asyncpg.ObjectNotInPrerequisiteStateError:
             self._table(pghealth.SLOW_STATEMENTS, pghealth.SLOW_COLUMNS, [], note=pghealth.NOTE_NOT_LOADED)
             return
-        self._table(pghealth.SLOW_STATEMENTS, pghealth.SLOW_COLUMNS,
-                    [tuple(as_cell(v) for v in r.values()) for r in rows])
+        self._table(
+            pghealth.SLOW_STATEMENTS, pghealth.SLOW_COLUMNS, [tuple(as_cell(v) for v in r.values()) for r in rows]
+        )
 
     # -- bookkeeping ------------------------------------------------------------------------------
     def _table(self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], note: str = "") -> None:

@@ -90,8 +90,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 delivered_at REAL,
                 last_error TEXT
             )""",
-            "CREATE INDEX notifications_pending ON notifications (next_attempt_at) "
-            "WHERE delivered_at IS NULL",
+            "CREATE INDEX notifications_pending ON notifications (next_attempt_at) WHERE delivered_at IS NULL",
             """CREATE TABLE checklist_ticks (
                 id INTEGER PRIMARY KEY,
                 task_id TEXT NOT NULL,
@@ -158,8 +157,7 @@ def migrate(conn: sqlite3.Connection, now: float) -> int:
         (current,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
         if current > LATEST_VERSION:
             raise NewerSchemaError(
-                f"its schema is version {current}, newer than this opstui knows ({LATEST_VERSION}); "
-                "upgrade opstui"
+                f"its schema is version {current}, newer than this opstui knows ({LATEST_VERSION}); upgrade opstui"
             )
         for migration in MIGRATIONS:
             if migration.version <= current:

@@ -457,8 +457,11 @@ class PostgresState:
         async def work(conn: Any) -> Tick:
             if tick.kind in _CLOSING_KINDS:
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{_TICKS_LOCK}:{self.schema}")
-                row = await conn.fetchrow(_FIRST_CLOSING_TICK.replace("= ?", "= $1", 1).replace("= ?", "= $2", 1),
-                                          tick.task_id, tick.period_start)
+                row = await conn.fetchrow(
+                    _FIRST_CLOSING_TICK.replace("= ?", "= $1", 1).replace("= ?", "= $2", 1),
+                    tick.task_id,
+                    tick.period_start,
+                )
                 if row is not None:
                     raise TickTaken(_tick(row))
             return await self._insert_tick(conn, tick)

@@ -74,9 +74,7 @@ _FIRST_CLOSING_TICK = (
 class SqliteState:
     """The default :class:`~opstui.state.protocol.StateStore`: a SQLite file on this host."""
 
-    def __init__(
-        self, path: str | Path, clock: Clock, *, timeout: float = 5.0, outbox_cap: int = OUTBOX_CAP
-    ) -> None:
+    def __init__(self, path: str | Path, clock: Clock, *, timeout: float = 5.0, outbox_cap: int = OUTBOX_CAP) -> None:
         self.path = Path(path)
         self._clock = clock
         self._timeout = timeout
@@ -208,8 +206,7 @@ class SqliteState:
             with self._transaction() as conn, _one_open_per_fingerprint(incident):
                 assignments = ", ".join(f"{column.strip()} = ?" for column in _INCIDENT_COLUMNS.split(","))
                 cursor = conn.execute(
-                    f"UPDATE incidents SET {assignments}, revision = revision + 1 "
-                    "WHERE id = ? AND revision = ?",
+                    f"UPDATE incidents SET {assignments}, revision = revision + 1 WHERE id = ? AND revision = ?",
                     (*_incident_values(incident), incident.id, incident.revision),
                 )
                 if cursor.rowcount != 1:
@@ -247,9 +244,7 @@ class SqliteState:
 
     async def recent_incidents(self, limit: int) -> list[Incident]:
         def work() -> list[Incident]:
-            rows = self._db.execute(
-                "SELECT * FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?", (limit,)
-            )
+            rows = self._db.execute("SELECT * FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?", (limit,))
             return [_incident(row) for row in rows]
 
         return await self._call(work, "read incidents")
@@ -369,8 +364,7 @@ class SqliteState:
             if incident_id is not None:
                 payload["incident_id"] = incident_id  # a new incident's id is only known here
             conn.execute(
-                "INSERT INTO notifications (channel, payload, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO notifications (channel, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
                 (
                     item.channel,
                     json.dumps(payload, sort_keys=True),
@@ -378,9 +372,7 @@ class SqliteState:
                     item.next_attempt_at if item.next_attempt_at is not None else item.created_at,
                 ),
             )
-        (undelivered,) = conn.execute(
-            "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL"
-        ).fetchone()
+        (undelivered,) = conn.execute("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL").fetchone()
         excess = undelivered - self._outbox_cap
         if excess > 0:
             conn.execute(
@@ -393,9 +385,7 @@ class SqliteState:
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
                 (excess,),
             )
-            log.warning(
-                "notification outbox full (%d undelivered): dropped the %d oldest", self._outbox_cap, excess
-            )
+            log.warning("notification outbox full (%d undelivered): dropped the %d oldest", self._outbox_cap, excess)
         conn.execute(
             "DELETE FROM notifications WHERE delivered_at IS NOT NULL AND delivered_at < ?",
             (self._clock.now() - DELIVERED_RETENTION,),
@@ -436,8 +426,7 @@ class SqliteState:
     async def pending_count(self) -> int:
         def work() -> int:
             (count,) = self._db.execute(
-                "SELECT COUNT(*) FROM notifications "
-                "WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL"
+                "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL"
             ).fetchone()
             return int(count)
 

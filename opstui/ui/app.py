@@ -47,8 +47,13 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
     return make
 
 
-MODE_TITLES = {"engineering": "Engineering", "oncall": "On-call", "executive": "Executive", "checklist": "Checklist",
-               "audit": "Audit"}
+MODE_TITLES = {
+    "engineering": "Engineering",
+    "oncall": "On-call",
+    "executive": "Executive",
+    "checklist": "Checklist",
+    "audit": "Audit",
+}
 
 
 class OpstuiApp(App[int]):
@@ -62,23 +67,54 @@ class OpstuiApp(App[int]):
     }
     DEFAULT_MODE = "engineering"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('engineering')", "Engineering", id="mode.engineering", group=SCREENS_GROUP,
-                tooltip="KPI tiles, health checks, latency, events"),
-        Binding("2", "switch_mode('oncall')", "On-call", id="mode.oncall", group=SCREENS_GROUP,
-                tooltip="Incidents to acknowledge"),
-        Binding("3", "switch_mode('executive')", "Executive", id="mode.executive", group=SCREENS_GROUP,
-                tooltip="Business KPIs"),
-        Binding("4", "switch_mode('checklist')", "Checklist", id="mode.checklist", group=SCREENS_GROUP,
-                tooltip="Due and overdue tasks"),
-        Binding("5", "switch_mode('audit')", "Audit", id="mode.audit", group=SCREENS_GROUP,
-                tooltip="Every action: who, when, from which host, what"),
+        Binding(
+            "1",
+            "switch_mode('engineering')",
+            "Engineering",
+            id="mode.engineering",
+            group=SCREENS_GROUP,
+            tooltip="KPI tiles, health checks, latency, events",
+        ),
+        Binding(
+            "2",
+            "switch_mode('oncall')",
+            "On-call",
+            id="mode.oncall",
+            group=SCREENS_GROUP,
+            tooltip="Incidents to acknowledge",
+        ),
+        Binding(
+            "3",
+            "switch_mode('executive')",
+            "Executive",
+            id="mode.executive",
+            group=SCREENS_GROUP,
+            tooltip="Business KPIs",
+        ),
+        Binding(
+            "4",
+            "switch_mode('checklist')",
+            "Checklist",
+            id="mode.checklist",
+            group=SCREENS_GROUP,
+            tooltip="Due and overdue tasks",
+        ),
+        Binding(
+            "5",
+            "switch_mode('audit')",
+            "Audit",
+            id="mode.audit",
+            group=SCREENS_GROUP,
+            tooltip="Every action: who, when, from which host, what",
+        ),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
     ]
 
-    def __init__(self, core: Core, theme: str | None = None, demo: bool = False,
-                 memory: ThemeMemory | None = None) -> None:
+    def __init__(
+        self, core: Core, theme: str | None = None, demo: bool = False, memory: ThemeMemory | None = None
+    ) -> None:
         self.core = core
         self.demo = demo
         self._themes = load_themes()

@@ -24,8 +24,19 @@ STATUS_VARIABLES = ("status-ok", "status-warn", "status-crit", "status-nodata")
 """The app's own variables every ``.tcss`` file may use; a theme must define them all."""
 STATUS_DEFAULTS = {"status-ok": "green", "status-warn": "orange", "status-crit": "red", "status-nodata": "grey"}
 """Used before a theme is applied (Textual resolves variables at stylesheet load)."""
-_COLOUR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
-                "success", "warning", "error")
+_COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "success",
+    "warning",
+    "error",
+)
 
 
 @dataclass

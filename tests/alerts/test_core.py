@@ -21,10 +21,21 @@ from tests.alerts.conftest import START
 from tests.notify.servers import HookServer
 
 RULES: list[dict[str, Any]] = [
-    {"name": "Payment System Down", "expr": "payment_success_rate < 90", "severity": "P0",
-     "runbook": "payment-system-down", "summary": "Payment success {{ value }}%"},
-    {"name": "High Error Rate", "expr": "error_rate > 5", "for": "5m", "severity": "P1",
-     "runbook": "high-error-rate", "summary": "Error rate {{ value }}% for 5 minutes"},
+    {
+        "name": "Payment System Down",
+        "expr": "payment_success_rate < 90",
+        "severity": "P0",
+        "runbook": "payment-system-down",
+        "summary": "Payment success {{ value }}%",
+    },
+    {
+        "name": "High Error Rate",
+        "expr": "error_rate > 5",
+        "for": "5m",
+        "severity": "P1",
+        "runbook": "high-error-rate",
+        "summary": "Error rate {{ value }}% for 5 minutes",
+    },
     {"name": "Email Delivery Issues", "expr": "email_failure_rate > 10", "severity": "P2"},
 ]
 
@@ -39,14 +50,16 @@ async def hook() -> AsyncIterator[HookServer]:
 
 @pytest.fixture
 async def core(tmp_path: Path, hook: HookServer) -> AsyncIterator[Core]:
-    config = Config.model_validate({
-        "alerts": RULES,
-        # The loop's own timer never comes round in these tests: they drive turns with evaluate_once().
-        "alerting": {"interval": "30d"},
-        "incidents": {"auto_resolve_after": "10m", "reopen_within": "30m"},
-        "notifiers": [{"type": "webhook", "name": "pager", "url": f"{hook.url}/hook", "severities": ["P0", "P1"]}],
-        "operator": "alice",
-    })
+    config = Config.model_validate(
+        {
+            "alerts": RULES,
+            # The loop's own timer never comes round in these tests: they drive turns with evaluate_once().
+            "alerting": {"interval": "30d"},
+            "incidents": {"auto_resolve_after": "10m", "reopen_within": "30m"},
+            "notifiers": [{"type": "webhook", "name": "pager", "url": f"{hook.url}/hook", "severities": ["P0", "P1"]}],
+            "operator": "alice",
+        }
+    )
     console = Core(config, FakeClock(START), state_path=str(tmp_path / "state.db"))
     await console.start()
     yield console
@@ -76,7 +89,9 @@ async def test_a_breach_opens_an_incident_sets_the_banner_and_sends_a_page(core:
     await core.evaluate_once()
     (incident,) = await manager(core).open_incidents()
     assert (incident.title, incident.severity.value, incident.state) == (
-        "Payment System Down", "P0", IncidentState.TRIGGERED
+        "Payment System Down",
+        "P0",
+        IncidentState.TRIGGERED,
     )
     assert incident.runbook == "payment-system-down"
     assert incident.metric == "payment_success_rate"

@@ -30,7 +30,10 @@ def test_label_matchers_of_every_kind() -> None:
     assert isinstance(node, Binary) and isinstance(node.left, Selector)
     ops = [(m.label, m.op, m.value) for m in node.left.matchers]
     assert ops == [
-        ("source", "=", "api"), ("env", "!=", "dev"), ("route", "=~", "/api/.*"), ("host", "!~", "canary-.*")
+        ("source", "=", "api"),
+        ("env", "!=", "dev"),
+        ("route", "=~", "/api/.*"),
+        ("host", "!~", "canary-.*"),
     ]
     assert node.left.matchers[2].matches({"route": "/api/orders"})
     assert not node.left.matchers[3].matches({"host": "canary-1"})
@@ -134,7 +137,7 @@ def test_durations_and_numbers_are_told_apart() -> None:
         ("error_rate[5m] > 1", 11, "only goes inside a window function"),
         ("m > 5 apples", 7, "join conditions"),
         ("m > 5xyz", 5, "neither a number nor a duration"),
-        ('m{source=api} > 1', 10, "quoted strings"),
+        ("m{source=api} > 1", 10, "quoted strings"),
         ('m{source "api"} > 1', 10, "expected =, !=, =~ or !~"),
         ('m{source="api" env="x"}', 16, "expected ',' or '}'"),
         ('m{a=~"("}', 6, "bad regular expression"),

@@ -43,10 +43,14 @@ def page(incident_id: int, severity: str) -> Notification:
 
 
 def notifiers(url: str = "http://127.0.0.1:9/hook") -> Config:
-    return Config.model_validate({"notifiers": [
-        {"type": "webhook", "name": "pager", "url": url, "severities": ["P0", "P1"]},
-        {"type": "slack", "name": "slack", "webhook_url": "https://hooks.slack.example/services/T/B/x"},
-    ]})
+    return Config.model_validate(
+        {
+            "notifiers": [
+                {"type": "webhook", "name": "pager", "url": url, "severities": ["P0", "P1"]},
+                {"type": "slack", "name": "slack", "webhook_url": "https://hooks.slack.example/services/T/B/x"},
+            ]
+        }
+    )
 
 
 async def test_incident_rows_fan_out_to_the_notifiers_that_want_their_severity(

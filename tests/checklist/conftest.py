@@ -45,15 +45,24 @@ Build = Callable[..., Checklist]
 def build(clock: FakeClock, state: SqliteState, live: Live) -> Build:
     """``build([{task}, ...], timezone=..., launch_at=...)`` -> a Checklist on the shared state."""
 
-    def make(tasks: list[dict[str, Any]] | None, *, timezone: str = "UTC", launch_at: float = LAUNCH,
-             operator: str = "alice", store: SqliteState | None = None) -> Checklist:
-        config = Config.model_validate({
-            "timezone": timezone,
-            "launch_at": datetime.fromtimestamp(launch_at, ZoneInfo("UTC")).isoformat(),
-            "checklist": tasks,
-        })
-        return Checklist.from_config(config, clock=clock, state=store or state, operator=operator, live=live,
-                                     host="oncall-box")
+    def make(
+        tasks: list[dict[str, Any]] | None,
+        *,
+        timezone: str = "UTC",
+        launch_at: float = LAUNCH,
+        operator: str = "alice",
+        store: SqliteState | None = None,
+    ) -> Checklist:
+        config = Config.model_validate(
+            {
+                "timezone": timezone,
+                "launch_at": datetime.fromtimestamp(launch_at, ZoneInfo("UTC")).isoformat(),
+                "checklist": tasks,
+            }
+        )
+        return Checklist.from_config(
+            config, clock=clock, state=store or state, operator=operator, live=live, host="oncall-box"
+        )
 
     return make
 

@@ -19,9 +19,7 @@ async def status(checklist, task_id: str = HEALTH) -> TaskStatus:  # type: ignor
     return checklist.view(task_id).status  # type: ignore[no-any-return]
 
 
-async def test_a_5_minute_task_is_due_at_t_plus_5m_and_overdue_after_its_grace(
-    build: Build, clock: FakeClock
-) -> None:
+async def test_a_5_minute_task_is_due_at_t_plus_5m_and_overdue_after_its_grace(build: Build, clock: FakeClock) -> None:
     checklist = build(FIVE)
     assert await status(checklist) is TaskStatus.UPCOMING
     clock.set(LAUNCH + 299)
@@ -133,8 +131,9 @@ async def test_a_daily_task_resets_at_the_configured_hour_in_the_zone_across_dst
 ) -> None:
     launch = at("2026-10-23 12:00", "Europe/Berlin")
     clock.set(launch)
-    checklist = build([{"title": "Review revenue", "every": "daily", "at": "09:00"}],
-                      timezone="Europe/Berlin", launch_at=launch)
+    checklist = build(
+        [{"title": "Review revenue", "every": "daily", "at": "09:00"}], timezone="Europe/Berlin", launch_at=launch
+    )
     clock.set(at("2026-10-24 09:30", "Europe/Berlin"))  # 07:30 UTC, summer time
     assert await status(checklist, "review-revenue") is TaskStatus.DUE
     await checklist.tick("review-revenue")
@@ -151,10 +150,12 @@ async def test_a_daily_task_resets_at_the_configured_hour_in_the_zone_across_dst
 
 
 async def test_the_48_hour_group_closes_at_t_plus_48h_and_says_complete(build: Build, clock: FakeClock) -> None:
-    checklist = build([
-        {"title": "Check health", "every": "5m", "group": "First 48 hours", "first": "48h"},
-        {"title": "Weekly review", "every": "weekly", "group": "Weekly"},
-    ])
+    checklist = build(
+        [
+            {"title": "Check health", "every": "5m", "group": "First 48 hours", "first": "48h"},
+            {"title": "Weekly review", "every": "weekly", "group": "Weekly"},
+        ]
+    )
     clock.set(LAUNCH + 48 * 3600 - 1)
     assert await status(checklist, "check-health") is TaskStatus.OVERDUE
     first = checklist.progress()[0]
@@ -174,8 +175,9 @@ async def test_nothing_is_active_before_launch(build: Build, clock: FakeClock) -
 
 async def test_cron_tasks_come_due_on_their_schedule(build: Build, clock: FakeClock) -> None:
     clock.set(at("2026-09-25 17:50"))  # a Friday
-    checklist = build([{"title": "Standup check", "cron": "0 9 * * mon-fri", "grace": "30m"}],
-                      launch_at=at("2026-09-25 17:50"))
+    checklist = build(
+        [{"title": "Standup check", "cron": "0 9 * * mon-fri", "grace": "30m"}], launch_at=at("2026-09-25 17:50")
+    )
     assert await status(checklist, "standup-check") is TaskStatus.UPCOMING
     assert checklist.view("standup-check").due_at == at("2026-09-28 09:00")
     clock.set(at("2026-09-28 09:10"))
@@ -214,11 +216,13 @@ async def test_auto_ticks_are_not_undone_by_the_operator(build: Build, clock: Fa
 
 
 async def test_views_put_overdue_first_most_overdue_on_top(build: Build, clock: FakeClock) -> None:
-    checklist = build([
-        {"title": "Weekly", "every": "weekly"},
-        {"title": "Fifteen", "every": "15m", "grace": "90s"},
-        {"title": "Five", "every": "5m", "grace": "1m"},
-    ])
+    checklist = build(
+        [
+            {"title": "Weekly", "every": "weekly"},
+            {"title": "Fifteen", "every": "15m", "grace": "90s"},
+            {"title": "Five", "every": "5m", "grace": "1m"},
+        ]
+    )
     clock.set(LAUNCH + 17 * 60)
     await checklist.refresh()
     assert [v.task.id for v in checklist.views] == ["five", "fifteen", "weekly"]

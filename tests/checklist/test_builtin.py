@@ -17,11 +17,19 @@ from tests.checklist.conftest import LAUNCH
 SEEDS = Path(os.environ.get("OPSTUI_SEEDS_DIR") or Path(__file__).parents[1] / "seeds")
 MONITORING = SEEDS / "000_18fedfbd48864aeb.txt"
 OPERATIONS = SEEDS / "004_19a426eb0823b278.txt"
-SEEDS_MISSING = pytest.mark.skipif(not MONITORING.is_file() or not OPERATIONS.is_file(),
-                                reason=f"seed documents not found in {SEEDS} (set OPSTUI_SEEDS_DIR)")
+SEEDS_MISSING = pytest.mark.skipif(
+    not MONITORING.is_file() or not OPERATIONS.is_file(),
+    reason=f"seed documents not found in {SEEDS} (set OPSTUI_SEEDS_DIR)",
+)
 
-CADENCE_WORDS = {"every 5 minutes": 300.0, "every 15 minutes": 900.0, "every 30 minutes": 1800.0,
-                 "every hour": 3600.0, "every 2 hours": 7200.0, "daily": 86400.0}
+CADENCE_WORDS = {
+    "every 5 minutes": 300.0,
+    "every 15 minutes": 900.0,
+    "every 30 minutes": 1800.0,
+    "every hour": 3600.0,
+    "every 2 hours": 7200.0,
+    "daily": 86400.0,
+}
 
 
 def plain(text: str) -> str:
@@ -34,7 +42,7 @@ def sections(path: Path, level: str) -> dict[str, list[str]]:
     current = ""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith(level + " "):
-            current = line[len(level) + 1:].strip()
+            current = line[len(level) + 1 :].strip()
         out.setdefault(current, []).append(line)
     return out
 
@@ -97,7 +105,7 @@ def test_the_example_config_shows_the_builtin_list_whole() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.yaml"
     text = example.read_text(encoding="utf-8")
     lines = []
-    for line in text[text.index("# checklist:"):].splitlines():
+    for line in text[text.index("# checklist:") :].splitlines():
         if not line.startswith("#"):
             break
         lines.append(line[2:])

@@ -90,8 +90,14 @@ def test_cron_aliases() -> None:
 
 @pytest.mark.parametrize(
     ("expr", "says"),
-    [("* * * *", "5 fields"), ("60 * * * *", "minute"), ("* 24 * * *", "hour"), ("* * * foo *", "month"),
-     ("* * 0 * *", "day of month"), ("*/0 * * * *", "minute")],
+    [
+        ("* * * *", "5 fields"),
+        ("60 * * * *", "minute"),
+        ("* 24 * * *", "hour"),
+        ("* * * foo *", "month"),
+        ("* * 0 * *", "day of month"),
+        ("*/0 * * * *", "minute"),
+    ],
 )
 def test_bad_cron_says_which_field(expr: str, says: str) -> None:
     with pytest.raises(ValueError, match=says):

@@ -14,10 +14,12 @@ from tests.checklist.conftest import LAUNCH
 
 
 def config(tasks: list[dict[str, object]] | None) -> Config:
-    return Config.model_validate({
-        "launch_at": datetime.fromtimestamp(LAUNCH, UTC).isoformat(),
-        "checklist": tasks,
-    })
+    return Config.model_validate(
+        {
+            "launch_at": datetime.fromtimestamp(LAUNCH, UTC).isoformat(),
+            "checklist": tasks,
+        }
+    )
 
 
 async def test_the_core_counts_overdue_tasks_for_the_header(tmp_path: Path, clock: FakeClock) -> None:

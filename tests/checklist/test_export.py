@@ -16,8 +16,14 @@ from opstui.state import SqliteState, Tick, TickKind
 from tests.checklist.conftest import LAUNCH, Build, Live
 
 TASKS = [
-    {"title": "Check /api/health endpoint status", "every": "5m", "grace": "1m", "group": "First 48 hours",
-     "first": "48h", "metric": "latency_p95"},
+    {
+        "title": "Check /api/health endpoint status",
+        "every": "5m",
+        "grace": "1m",
+        "group": "First 48 hours",
+        "first": "48h",
+        "metric": "latency_p95",
+    },
     {"title": "Review error logs", "every": "15m", "grace": "3m", "group": "First 48 hours", "first": "48h"},
     {"title": "Check backup status", "every": "weekly", "group": "Weekly"},
 ]
@@ -67,8 +73,9 @@ async def test_an_old_tick_outside_the_window_is_still_reported(
     build: Build, clock: FakeClock, state: SqliteState
 ) -> None:
     checklist = build(TASKS)
-    await state.add_tick(Tick("check-backup-status", LAUNCH - 30 * 86400, LAUNCH - 30 * 86400, TickKind.DONE,
-                              "carol", "laptop"))
+    await state.add_tick(
+        Tick("check-backup-status", LAUNCH - 30 * 86400, LAUNCH - 30 * 86400, TickKind.DONE, "carol", "laptop")
+    )
     rows = list(csv.DictReader(io.StringIO(await export(checklist, "csv"))))
     backup = next(row for row in rows if row["id"] == "check-backup-status")
     assert backup["last_by"] == "carol"

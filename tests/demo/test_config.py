@@ -12,7 +12,9 @@ def test_demo_config_has_the_critical_endpoints_gauges_and_stream() -> None:
     sources = {s.name: s for s in config.sources}
     http = {name: s for name, s in sources.items() if isinstance(s, HttpSource)}
     assert {s.url for s in http.values()} == {
-        "http://127.0.0.1:8123/api/health", "http://127.0.0.1:8123/", "http://127.0.0.1:8123/admin/login",
+        "http://127.0.0.1:8123/api/health",
+        "http://127.0.0.1:8123/",
+        "http://127.0.0.1:8123/admin/login",
         "http://127.0.0.1:8123/api/payments/health",
     }
     api = sources["api"]
@@ -21,8 +23,11 @@ def test_demo_config_has_the_critical_endpoints_gauges_and_stream() -> None:
     app = sources["app"]
     assert isinstance(app, JsonSource) and app.url == "http://127.0.0.1:8123/api/metrics"
     assert app.metrics == {
-        "queue_length": "jobs.pending", "db_cpu": "db.cpu_percent", "db_connections": "db.connections",
-        "db_max_connections": "db.max_connections", "email_failure_rate": "email.failure_rate",
+        "queue_length": "jobs.pending",
+        "db_cpu": "db.cpu_percent",
+        "db_connections": "db.connections",
+        "db_max_connections": "db.max_connections",
+        "email_failure_rate": "email.failure_rate",
         "cache_hit_rate": "cache.hit_rate",
     }
     events = sources["events"]

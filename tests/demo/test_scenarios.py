@@ -86,7 +86,10 @@ def test_the_same_seed_gives_the_same_stream() -> None:
     ],
 )
 def test_phases_produce_their_latency_error_and_payment_levels(
-    name: str, p50: tuple[float, float], p95: tuple[float, float], errors: tuple[float, float],
+    name: str,
+    p50: tuple[float, float],
+    p95: tuple[float, float],
+    errors: tuple[float, float],
     payments: tuple[float, float],
 ) -> None:
     scenario = Scenario(START)

@@ -14,8 +14,17 @@ from opstui.clock import FakeClock
 from opstui.demo.shop import CLIENT_QUEUE, DemoShop, _Client, run_demo_server
 from tests.demo.helpers import WAIT, collect, error_rate, receive, tick, until
 
-ROUTES = {"/api/products", "/api/products/search", "/api/categories", "/api/auth/session", "/api/cart",
-          "/api/orders", "/api/payments", "/api/payments/webhook", "/api/auth/login"}
+ROUTES = {
+    "/api/products",
+    "/api/products/search",
+    "/api/categories",
+    "/api/auth/session",
+    "/api/cart",
+    "/api/orders",
+    "/api/payments",
+    "/api/payments/webhook",
+    "/api/auth/login",
+}
 
 
 async def get(shop: DemoShop, path: str) -> httpx.Response:

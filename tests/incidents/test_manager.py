@@ -201,9 +201,7 @@ async def test_open_incidents_are_sorted_by_urgency(manager: IncidentManager, cl
 # Alerts clearing, auto-resolve, flapping ---------------------------------------------------------
 
 
-async def test_auto_resolves_after_the_alert_has_been_quiet(
-    manager: IncidentManager, clock: FakeClock
-) -> None:
+async def test_auto_resolves_after_the_alert_has_been_quiet(manager: IncidentManager, clock: FakeClock) -> None:
     incident = await open_one(manager)
     clock.set(START + 300)
     await manager.on_transitions([alert(RESOLVED, START + 300)])
@@ -248,9 +246,7 @@ async def test_no_auto_resolve_when_disabled(state: SqliteState, clock: FakeCloc
     assert current is not None and current.is_open
 
 
-async def test_flapping_reopens_instead_of_opening_a_new_incident(
-    manager: IncidentManager, clock: FakeClock
-) -> None:
+async def test_flapping_reopens_instead_of_opening_a_new_incident(manager: IncidentManager, clock: FakeClock) -> None:
     incident = await open_one(manager)
     await manager.acknowledge(incident.id)
     clock.advance(60)

@@ -21,9 +21,7 @@ TEMPLATE_HEADINGS = [
 
 async def reviewed_incident(manager: IncidentManager, clock: FakeClock) -> str:
     """A P0 detected at 14:13, escalated at 14:28, fixed and resolved about an hour later."""
-    await manager.on_transitions(
-        [alert(AlertState.FIRING, START, rule="Payment System Down", severity=Severity.P0)]
-    )
+    await manager.on_transitions([alert(AlertState.FIRING, START, rule="Payment System Down", severity=Severity.P0)])
     (incident,) = await manager.open_incidents()
     clock.set(START + 15 * 60)
     await manager.tick()
@@ -69,9 +67,7 @@ async def test_review_timeline_has_the_recorded_times(manager: IncidentManager, 
     ]
 
 
-async def test_root_cause_and_resolution_come_from_the_marked_notes(
-    manager: IncidentManager, clock: FakeClock
-) -> None:
+async def test_root_cause_and_resolution_come_from_the_marked_notes(manager: IncidentManager, clock: FakeClock) -> None:
     review = await reviewed_incident(manager, clock)
     root_cause = review.split("### Root Cause")[1].split("###")[0]
     resolution = review.split("### Resolution")[1].split("###")[0]

@@ -107,8 +107,7 @@ def test_state_flag_is_a_sqlite_file_even_with_a_postgres_config(
     # The DSN points at a closed port: if --state were ignored (or the DSN dropped), this would fail.
     config = tmp_path / "team.yaml"
     config.write_text(
-        "operator: dana\nstate:\n  backend: postgres\n  dsn: postgresql://nobody@127.0.0.1:9/nowhere\n"
-        "  timeout: 1s\n"
+        "operator: dana\nstate:\n  backend: postgres\n  dsn: postgresql://nobody@127.0.0.1:9/nowhere\n  timeout: 1s\n"
     )
     db = tmp_path / "laptop.db"
     incident_id = fire(db)

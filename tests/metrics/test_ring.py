@@ -43,10 +43,13 @@ def test_empty_ring() -> None:
         Ring(0, resolution=1.0)
 
 
-@given(st.integers(min_value=1, max_value=20), st.lists(st.integers(min_value=0, max_value=200), max_size=60),
-       st.integers(min_value=-10, max_value=210), st.integers(min_value=-10, max_value=210))
-def test_since_matches_a_plain_list_across_wrap_around(capacity: int, steps: list[int], since: int,
-                                                       until: int) -> None:
+@given(
+    st.integers(min_value=1, max_value=20),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=60),
+    st.integers(min_value=-10, max_value=210),
+    st.integers(min_value=-10, max_value=210),
+)
+def test_since_matches_a_plain_list_across_wrap_around(capacity: int, steps: list[int], since: int, until: int) -> None:
     ring = Ring(capacity, resolution=0.0)
     points: list[tuple[float, float]] = []
     t = 0.0
@@ -57,5 +60,4 @@ def test_since_matches_a_plain_list_across_wrap_around(capacity: int, steps: lis
     expected = [(ts, v) for ts, v in points if since <= ts <= until]
     times, values = ring.since(float(since), float(until))
     assert list(zip(times, values, strict=True)) == expected
-    assert ring.since(float(since)) == ([ts for ts, _ in points if ts >= since],
-                                        [v for ts, v in points if ts >= since])
+    assert ring.since(float(since)) == ([ts for ts, _ in points if ts >= since], [v for ts, v in points if ts >= since])

@@ -16,8 +16,7 @@ latencies = st.one_of(
     st.sampled_from([0.0, 0.001, MIN_VALUE, 1.0, 1_000.0, MAX_VALUE, 1e9]),
     st.floats(min_value=-10.0, max_value=1e12),
 )
-quantile_levels = st.one_of(st.floats(min_value=0.0, max_value=1.0),
-                            st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]))
+quantile_levels = st.one_of(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]))
 
 
 def clamped(value: float) -> float:

@@ -47,8 +47,7 @@ def test_window_query_ends_at_now_or_until(store: MetricStore) -> None:
 def test_aggregates(store: MetricStore) -> None:
     for i, v in enumerate([4.0, 1.0, 3.0, 2.0]):
         store.record("m", v, T0 - 3 + i)
-    expected = {"avg": 2.5, "min": 1.0, "max": 4.0, "sum": 10.0, "count": 4.0, "last": 2.0, "first": 4.0,
-                "delta": -2.0}
+    expected = {"avg": 2.5, "min": 1.0, "max": 4.0, "sum": 10.0, "count": 4.0, "last": 2.0, "first": 4.0, "delta": -2.0}
     for fn, value in expected.items():
         assert store.aggregate("m", fn, 60.0) == value
     assert store.aggregate("m", "quantile", 60.0, q=0.5) == 2.5

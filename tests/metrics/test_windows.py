@@ -125,8 +125,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     now = T0 + draw(st.floats(min_value=0.0, max_value=10.0))
     steps: list[tuple[float, list[Event]]] = []
     for _ in range(draw(st.integers(min_value=1, max_value=12))):
-        now += draw(st.one_of(st.floats(min_value=0.0, max_value=8.0), st.sampled_from([0.0, bucket, window]),
-                              st.floats(min_value=-3.0, max_value=0.0)))
+        now += draw(
+            st.one_of(
+                st.floats(min_value=0.0, max_value=8.0),
+                st.sampled_from([0.0, bucket, window]),
+                st.floats(min_value=-3.0, max_value=0.0),
+            )
+        )
         steps.append((now, draw(st.lists(event_at(now), max_size=25))))
     return window, bucket, steps
 
@@ -184,8 +189,15 @@ def test_late_events_within_the_window_count_older_ones_are_dropped() -> None:
     windows = EventWindows(window=60.0, bucket=1.0)
     now = T0 + 1000.0
     windows.stats(now)
-    windows.observe([RequestEvent(now - 58.5, 200, 5.0), RequestEvent(now - 61.0, 500, 5.0),
-                     PaymentEvent(now - 30.0, True, 7.5), PaymentEvent(now - 600.0, True, 99.0)], now)
+    windows.observe(
+        [
+            RequestEvent(now - 58.5, 200, 5.0),
+            RequestEvent(now - 61.0, 500, 5.0),
+            PaymentEvent(now - 30.0, True, 7.5),
+            PaymentEvent(now - 600.0, True, 99.0),
+        ],
+        now,
+    )
     stats = windows.stats(now)
     assert (stats.requests, stats.requests_failed, stats.payments, stats.revenue) == (1, 0, 1, 7.5)
     assert windows.dropped == 2
@@ -234,8 +246,12 @@ def test_rate_per_minute_counts_only_the_time_since_start() -> None:
 
 def test_other_events_are_ignored_and_stats_is_read_only() -> None:
     windows = EventWindows()
-    events: list[Event] = [MetricEvent(T0, "q", 1.0), DeployEvent(T0, "v1"),
-                           ErrorEvent(T0, "critical", "boom"), RequestEvent(T0, 200, 12.0)]
+    events: list[Event] = [
+        MetricEvent(T0, "q", 1.0),
+        DeployEvent(T0, "v1"),
+        ErrorEvent(T0, "critical", "boom"),
+        RequestEvent(T0, 200, 12.0),
+    ]
     windows.observe(events, T0)
     assert windows.stats(T0) == windows.stats(T0)
     assert windows.stats(T0).requests == 1 and windows.requests_total == 1

@@ -164,8 +164,9 @@ class PrivateServer:
         subprocess.run([*self.pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True, check=True, timeout=60)
 
     def start(self) -> None:
-        subprocess.run([*self.pg_ctl, "-o", self.options, "-w", "-t", "30", "start"], capture_output=True,
-                       check=True, timeout=60)
+        subprocess.run(
+            [*self.pg_ctl, "-o", self.options, "-w", "-t", "30", "start"], capture_output=True, check=True, timeout=60
+        )
 
 
 @pytest.fixture(scope="session")
@@ -191,10 +192,24 @@ def private_server() -> Iterator[PrivateServer]:
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     initdb = [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
-    options = (f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1 "
-               "-c shared_preload_libraries=pg_stat_statements -c fsync=off")
-    start = [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(data.parent / "log"),
-             "-w", "-t", "30", "start"]
+    options = (
+        f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1 "
+        "-c shared_preload_libraries=pg_stat_statements -c fsync=off"
+    )
+    start = [
+        *run_as,
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(data.parent / "log"),
+        "-w",
+        "-t",
+        "30",
+        "start",
+    ]
     for command in (initdb, start):
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
         if done.returncode != 0:
@@ -204,8 +219,12 @@ def private_server() -> Iterator[PrivateServer]:
         pg_ctl = [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data.parent / "log")]
         yield PrivateServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl, options)
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, check=False, timeout=60)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -9,12 +9,23 @@ from opstui.status import Status
 
 async def test_check_reports_database_values_without_the_password(pg_dsn: str) -> None:
     dsn = pg_dsn.replace("://postgres@", "://postgres:s3cret-pw@")
-    config = Config.model_validate({
-        "sources": [{"name": "shopdb", "type": "postgres", "dsn": dsn, "health": True,
-                     "queries": {"orders_today": "SELECT 12"}}],
-        "kpis": [{"metric": "orders_today", "target": "> 10"},
-                 {"metric": "pg_connections_pct", "target": "< 60", "warning": "> 75", "critical": "> 90"}],
-    })
+    config = Config.model_validate(
+        {
+            "sources": [
+                {
+                    "name": "shopdb",
+                    "type": "postgres",
+                    "dsn": dsn,
+                    "health": True,
+                    "queries": {"orders_today": "SELECT 12"},
+                }
+            ],
+            "kpis": [
+                {"metric": "orders_today", "target": "> 10"},
+                {"metric": "pg_connections_pct", "target": "< 60", "warning": "> 75", "critical": "> 90"},
+            ],
+        }
+    )
     report = await run_check(config)
     assert report.status is Status.OK
     assert report.metrics["orders_today"] == 12.0

@@ -27,14 +27,21 @@ async def fetch(dsn: str, sql: str) -> list[asyncpg.Record]:
 
 
 async def test_the_fill_has_daily_seasonality_and_realistic_rates(demo_dsn: str) -> None:
-    by_hour = {int(r["h"]): r["n"] for r in await fetch(
-        demo_dsn, "SELECT extract(hour FROM created_at) AS h, count(*) AS n FROM orders GROUP BY 1")}
+    by_hour = {
+        int(r["h"]): r["n"]
+        for r in await fetch(
+            demo_dsn, "SELECT extract(hour FROM created_at) AS h, count(*) AS n FROM orders GROUP BY 1"
+        )
+    }
     night = by_hour.get(3, 0) + by_hour.get(4, 0)
     evening = by_hour[19] + by_hour[20]
     assert evening > 4 * night
-    [row] = await fetch(demo_dsn, "SELECT min(created_at) AS first, max(created_at) AS last, "
-                                  "100.0 * count(*) FILTER (WHERE status = 'failed') / count(*) AS failed "
-                                  "FROM orders")
+    [row] = await fetch(
+        demo_dsn,
+        "SELECT min(created_at) AS first, max(created_at) AS last, "
+        "100.0 * count(*) FILTER (WHERE status = 'failed') / count(*) AS failed "
+        "FROM orders",
+    )
     assert (row["last"] - row["first"]).days >= 58
     assert 1 < row["failed"] < 8
 
@@ -76,8 +83,12 @@ async def test_each_example_query_can_use_an_index(demo_dsn: str, name: str) -> 
 
 
 async def test_live_traffic_inserts_orders_payments_and_jobs(demo_dsn: str) -> None:
-    before = (await fetch(demo_dsn, "SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM payments) p, "
-                                    "(SELECT count(*) FROM jobs) j"))[0]
+    before = (
+        await fetch(
+            demo_dsn,
+            "SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM payments) p, (SELECT count(*) FROM jobs) j",
+        )
+    )[0]
     live = LiveShop(demo_dsn, orders_per_min=60_000, seed=3)
     conn = await asyncpg.connect(demo_dsn)
     try:
@@ -85,8 +96,12 @@ async def test_live_traffic_inserts_orders_payments_and_jobs(demo_dsn: str) -> N
             await live.tick(conn, n_users=100)
     finally:
         await conn.close()
-    after = (await fetch(demo_dsn, "SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM payments) p, "
-                                   "(SELECT count(*) FROM jobs) j"))[0]
+    after = (
+        await fetch(
+            demo_dsn,
+            "SELECT (SELECT count(*) FROM orders) o, (SELECT count(*) FROM payments) p, (SELECT count(*) FROM jobs) j",
+        )
+    )[0]
     assert live.inserted > 0
     assert after["o"] - before["o"] == live.inserted
     assert after["p"] - before["p"] == live.inserted
@@ -194,8 +209,9 @@ def test_today_week_and_month_figures_are_right_at_any_hour(at: datetime) -> Non
             week = day - timedelta(days=day.weekday())
 
             def paid_since(start: datetime) -> float:
-                return float(sum((r["total"] for r in rows if r["status"] == "paid" and r["created_at"] >= start),
-                                 Decimal(0)))
+                return float(
+                    sum((r["total"] for r in rows if r["status"] == "paid" and r["created_at"] >= start), Decimal(0))
+                )
 
             assert sink.last("revenue_today") == pytest.approx(paid_since(day))
             assert sink.last("revenue_week") == pytest.approx(paid_since(week))

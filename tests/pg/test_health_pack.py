@@ -37,7 +37,8 @@ async def test_health_pack_reports_connections_transactions_locks_cache_and_size
     assert sink.last("pg_connections") >= 3
     assert sink.last("pg_max_connections") > 0
     assert sink.last("pg_connections_pct") == pytest.approx(
-        100.0 * sink.last("pg_connections") / sink.last("pg_max_connections"), rel=0.5)
+        100.0 * sink.last("pg_connections") / sink.last("pg_max_connections"), rel=0.5
+    )
     assert sink.last("pg_waiting_locks") >= 1
     assert sink.last("pg_longest_transaction_s") > 0
     assert sink.last("pg_longest_query_s") >= 0

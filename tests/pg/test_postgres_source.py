@@ -18,8 +18,9 @@ from tests.pg.helpers import TableSink, until_server
 
 
 def source(dsn: str, queries: dict[str, Any], **options: Any) -> tuple[PostgresPoll, TableSink, FakeClock]:
-    cfg = PostgresSource.model_validate({"name": "shopdb", "type": "postgres", "dsn": dsn, "queries": queries,
-                                         "interval": "10s", **options})
+    cfg = PostgresSource.model_validate(
+        {"name": "shopdb", "type": "postgres", "dsn": dsn, "queries": queries, "interval": "10s", **options}
+    )
     sink = TableSink()
     clock = FakeClock()
     return PostgresPoll(cfg, clock, sink), sink, clock
@@ -35,12 +36,18 @@ async def execute(dsn: str, *statements: str) -> None:
 
 
 async def test_single_values_become_metrics_and_rows_become_a_bounded_table(pg_dsn: str) -> None:
-    src, sink, _ = source(pg_dsn, {
-        "answer": "SELECT 42",
-        "ratio": "SELECT 1.5::numeric",
-        "numbers": {"sql": "SELECT g AS n, g * 2 AS twice FROM generate_series(1, 1000) g", "table": True,
-                    "max_rows": 5},
-    })
+    src, sink, _ = source(
+        pg_dsn,
+        {
+            "answer": "SELECT 42",
+            "ratio": "SELECT 1.5::numeric",
+            "numbers": {
+                "sql": "SELECT g AS n, g * 2 AS twice FROM generate_series(1, 1000) g",
+                "table": True,
+                "max_rows": 5,
+            },
+        },
+    )
     try:
         status = await src.run_once()
     finally:
@@ -73,8 +80,7 @@ async def test_an_insert_in_a_user_query_is_refused_and_says_so(pg_dsn: str) -> 
 
 
 async def test_a_slow_query_hits_the_statement_timeout_and_only_that_metric_is_stale(pg_dsn: str) -> None:
-    src, sink, _ = source(pg_dsn, {"slow": "SELECT 1 FROM pg_sleep(10)", "fast": "SELECT 7"},
-                          statement_timeout="200ms")
+    src, sink, _ = source(pg_dsn, {"slow": "SELECT 1 FROM pg_sleep(10)", "fast": "SELECT 7"}, statement_timeout="200ms")
     try:
         status = await src.run_once()
     finally:
@@ -86,13 +92,16 @@ async def test_a_slow_query_hits_the_statement_timeout_and_only_that_metric_is_s
 
 async def test_a_query_error_on_one_metric_leaves_the_others_and_clears_when_fixed(pg_dsn: str) -> None:
     await execute(pg_dsn, "DROP TABLE IF EXISTS later_table")
-    src, sink, _ = source(pg_dsn, {
-        "broken": "SELECT count(*) FROM later_table",
-        "divide": "SELECT 1 / 0",
-        "empty": "SELECT 1 WHERE false",
-        "text": "SELECT 'abc'",
-        "ok": "SELECT 3",
-    })
+    src, sink, _ = source(
+        pg_dsn,
+        {
+            "broken": "SELECT count(*) FROM later_table",
+            "divide": "SELECT 1 / 0",
+            "empty": "SELECT 1 WHERE false",
+            "text": "SELECT 'abc'",
+            "ok": "SELECT 3",
+        },
+    )
     try:
         await src.run_once()
         assert sink.errors["broken"] == 'relation "later_table" does not exist'
@@ -112,7 +121,8 @@ async def opstui_backends(admin_dsn: str, database: str) -> list[int]:
     conn = await asyncpg.connect(admin_dsn)
     try:
         rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'opstui'", database)
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'opstui'", database
+        )
         return [r["pid"] for r in rows]
     finally:
         await conn.close()
@@ -121,9 +131,13 @@ async def opstui_backends(admin_dsn: str, database: str) -> list[int]:
 async def terminate(admin_dsn: str, database: str) -> int:
     conn = await asyncpg.connect(admin_dsn)
     try:
-        return int(await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = $1 AND application_name = 'opstui'", database))
+        return int(
+            await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = $1 AND application_name = 'opstui'",
+                database,
+            )
+        )
     finally:
         await conn.close()
 
@@ -214,8 +228,9 @@ async def test_an_unreachable_server_is_retried_with_backoff() -> None:
 
 async def test_the_server_restarted_mid_run_the_source_recovers(private_server: PrivateServer) -> None:
     """A real restart (pg_ctl stop / start) of a private server while the source loop runs."""
-    src, sink, clock = source(private_server.dsn, {"uptime": "SELECT EXTRACT(EPOCH FROM pg_postmaster_start_time())"},
-                              connect_timeout="2s")
+    src, sink, clock = source(
+        private_server.dsn, {"uptime": "SELECT EXTRACT(EPOCH FROM pg_postmaster_start_time())"}, connect_timeout="2s"
+    )
     task = asyncio.create_task(src.run())
     try:
         await sink.wait_until(lambda: "uptime" in sink.values and clock.sleepers > 0)

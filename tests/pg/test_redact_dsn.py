@@ -7,13 +7,19 @@ import pytest
 from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
 
 
-@pytest.mark.parametrize(("dsn", "shown"), [
-    ("postgresql://shop:s3cr%40t@db:5432/shop?sslmode=require", "postgresql://shop:***@db:5432/shop?sslmode=require"),
-    ("postgres://shop@db/shop", "postgres://shop@db/shop"),
-    ("postgresql://db/shop?user=shop&password=abc", "postgresql://db/shop?user=shop&password=***"),
-    ("host=db user=shop password=xyz dbname=shop", "host=db user=shop password=*** dbname=shop"),
-    ("host=db password='a b c' dbname=shop", "host=db password=*** dbname=shop"),
-])
+@pytest.mark.parametrize(
+    ("dsn", "shown"),
+    [
+        (
+            "postgresql://shop:s3cr%40t@db:5432/shop?sslmode=require",
+            "postgresql://shop:***@db:5432/shop?sslmode=require",
+        ),
+        ("postgres://shop@db/shop", "postgres://shop@db/shop"),
+        ("postgresql://db/shop?user=shop&password=abc", "postgresql://db/shop?user=shop&password=***"),
+        ("host=db user=shop password=xyz dbname=shop", "host=db user=shop password=*** dbname=shop"),
+        ("host=db password='a b c' dbname=shop", "host=db password=*** dbname=shop"),
+    ],
+)
 def test_the_password_is_masked(dsn: str, shown: str) -> None:
     assert redact_dsn(dsn) == shown
 

@@ -22,8 +22,13 @@ from tests.sources.conftest import HttpServer, RecordingSink, Route, SelfSigned
 CONFIG = {
     "sources": [
         {"name": "api", "type": "http", "url": "https://ops:hunter2@api.example.com/health?token=abc&region=eu"},
-        {"name": "stats", "type": "json", "url": "https://stats.internal/?api_key=k1", "verify_tls": False,
-         "metrics": {"db_cpu": "db.cpu"}},
+        {
+            "name": "stats",
+            "type": "json",
+            "url": "https://stats.internal/?api_key=k1",
+            "verify_tls": False,
+            "metrics": {"db_cpu": "db.cpu"},
+        },
         {"name": "shop", "type": "websocket", "url": "wss://events.example.com/stream?access_token=t0k"},
         {"name": "web", "type": "http", "url": "https://www.example.com/"},
     ]
@@ -75,8 +80,10 @@ async def test_built_sources_check_a_real_server(
     [
         ("https://user:pa55@host:8443/p?x=1", "https://***@host:8443/p?x=1"),
         ("https://token@github.com/x", "https://***@github.com/x"),
-        ("http://h/?Token=a&page=2&SECRET=b&password=c&X-Amz-Signature=d",
-         "http://h/?Token=***&page=2&SECRET=***&password=***&X-Amz-Signature=***"),
+        (
+            "http://h/?Token=a&page=2&SECRET=b&password=c&X-Amz-Signature=d",
+            "http://h/?Token=***&page=2&SECRET=***&password=***&X-Amz-Signature=***",
+        ),
         ("http://h/cb#access_token=abc&state=1", "http://h/cb#access_token=***&state=1"),
         ("http://h/docs#section-2", "http://h/docs#section-2"),
         ("postgresql://app:pw@db:5432/shop", "postgresql://***@db:5432/shop"),
@@ -129,7 +136,10 @@ async def test_deferred_trust_still_refuses_an_untrusted_certificate(
 
 
 async def test_deferred_trust_honours_ssl_cert_file(
-    https_server: HttpServer, self_signed: SelfSigned, clock: FakeClock, sink: RecordingSink,
+    https_server: HttpServer,
+    self_signed: SelfSigned,
+    clock: FakeClock,
+    sink: RecordingSink,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     https_server.routes["/health"] = Route(200, "ok")

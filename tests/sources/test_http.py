@@ -32,13 +32,17 @@ def limiter() -> asyncio.Semaphore:
     return asyncio.Semaphore(8)
 
 
-def make_check(cfg: HttpSource, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
-               limiter: asyncio.Semaphore) -> HttpCheck:
+def make_check(
+    cfg: HttpSource, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
+) -> HttpCheck:
     return HttpCheck(cfg, clock, sink, client, limiter)
 
 
 async def test_matching_status_and_body_is_up_and_recorded(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(200, '{"status": "ok"}')
@@ -59,7 +63,10 @@ async def test_matching_status_and_body_is_up_and_recorded(
 
 
 async def test_any_listed_status_counts_as_up(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/ping"] = Route(204, "")
@@ -69,7 +76,10 @@ async def test_any_listed_status_counts_as_up(
 
 
 async def test_503_is_down_with_the_status_as_reason(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(503, "maintenance")
@@ -83,7 +93,10 @@ async def test_503_is_down_with_the_status_as_reason(
 
 
 async def test_missing_body_text_is_down(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(200, '{"status": "starting"}')
@@ -93,7 +106,10 @@ async def test_missing_body_text_is_down(
 
 
 async def test_slower_than_max_latency_is_degraded_but_counts_as_up(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/slow"] = Route(200, "ok", delay=0.05)
@@ -108,12 +124,16 @@ async def test_slower_than_max_latency_is_degraded_but_counts_as_up(
 
 
 async def test_no_answer_within_timeout_is_unreachable(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/hang"] = Route(hold=asyncio.Event())  # never released
-    status = await make_check(http_cfg(http_server.url("/hang"), timeout="0.2s"), clock, sink, client,
-                              limiter).run_once()
+    status = await make_check(
+        http_cfg(http_server.url("/hang"), timeout="0.2s"), clock, sink, client, limiter
+    ).run_once()
 
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "timeout after 0.2s")
     assert status.latency_ms is None
@@ -122,7 +142,11 @@ async def test_no_answer_within_timeout_is_unreachable(
 
 
 async def test_refused_connection_is_unreachable(
-    closed_port: int, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient, limiter: asyncio.Semaphore,
+    closed_port: int,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
+    limiter: asyncio.Semaphore,
 ) -> None:
     cfg = http_cfg(f"http://127.0.0.1:{closed_port}/health")
     status = await make_check(cfg, clock, sink, client, limiter).run_once()
@@ -130,7 +154,10 @@ async def test_refused_connection_is_unreachable(
 
 
 async def test_unknown_host_is_a_dns_failure(
-    clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient, limiter: asyncio.Semaphore,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
+    limiter: asyncio.Semaphore,
 ) -> None:
     # ".invalid" never resolves (RFC 6761), so this needs no network.
     status = await make_check(http_cfg("http://opstui-test.invalid/"), clock, sink, client, limiter).run_once()
@@ -139,7 +166,10 @@ async def test_unknown_host_is_a_dns_failure(
 
 
 async def test_untrusted_certificate_is_a_tls_failure(
-    https_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    https_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     https_server.routes["/health"] = Route(200, "ok")
@@ -150,7 +180,10 @@ async def test_untrusted_certificate_is_a_tls_failure(
 
 
 async def test_https_reports_days_until_the_certificate_expires(
-    https_server: HttpServer, self_signed: SelfSigned, clock: FakeClock, sink: RecordingSink,
+    https_server: HttpServer,
+    self_signed: SelfSigned,
+    clock: FakeClock,
+    sink: RecordingSink,
     limiter: asyncio.Semaphore,
 ) -> None:
     https_server.routes["/health"] = Route(200, "ok")
@@ -166,7 +199,10 @@ async def test_https_reports_days_until_the_certificate_expires(
 
 
 async def test_loop_backs_off_while_failing_and_recovers(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(503, "down")
@@ -203,7 +239,10 @@ async def test_loop_backs_off_while_failing_and_recovers(
 
 
 async def test_one_hanging_source_does_not_delay_another(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
     limiter: asyncio.Semaphore,
 ) -> None:
     release = asyncio.Event()
@@ -227,7 +266,10 @@ async def test_one_hanging_source_does_not_delay_another(
 
 
 async def test_shared_limiter_bounds_requests_in_flight(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient,
+    http_server: HttpServer,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
 ) -> None:
     release = asyncio.Event()
     http_server.routes["/slow"] = Route(200, "ok", hold=release)
@@ -246,7 +288,10 @@ async def test_shared_limiter_bounds_requests_in_flight(
 
 
 async def test_an_invalid_url_is_a_status_not_a_crash(
-    clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient, limiter: asyncio.Semaphore,
+    clock: FakeClock,
+    sink: RecordingSink,
+    client: httpx.AsyncClient,
+    limiter: asyncio.Semaphore,
 ) -> None:
     status = await make_check(http_cfg("http://example.com:port/"), clock, sink, client, limiter).run_once()
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "invalid URL")

@@ -27,9 +27,7 @@ DOCUMENT = {
 
 
 @pytest.fixture
-async def poll(
-    http_server: HttpServer, clock: FakeClock, sink: RecordingSink
-) -> AsyncIterator[Any]:
+async def poll(http_server: HttpServer, clock: FakeClock, sink: RecordingSink) -> AsyncIterator[Any]:
     """A factory of JsonPoll sources against ``/stats`` of the local server, sharing one client."""
     async with httpx.AsyncClient() as client:
         limiter = asyncio.Semaphore(8)
@@ -51,13 +49,15 @@ async def test_values_are_picked_by_path_and_recorded_unlabelled(
     http_server: HttpServer, poll: Any, clock: FakeClock, sink: RecordingSink
 ) -> None:
     serve_json(http_server, DOCUMENT)
-    source = poll({
-        "db_cpu": "db.cpu_percent",
-        "db_connections": "db.connections",
-        "replica_ok": "db.replica_ok",
-        "queue_length": "queue.length",
-        "second_n": "items.1.n",
-    })
+    source = poll(
+        {
+            "db_cpu": "db.cpu_percent",
+            "db_connections": "db.connections",
+            "replica_ok": "db.replica_ok",
+            "queue_length": "queue.length",
+            "second_n": "items.1.n",
+        }
+    )
     status = await source.run_once()
 
     assert (status.state, status.reason) == (SourceState.UP, "")
@@ -114,9 +114,7 @@ async def test_hanging_server_is_unreachable(http_server: HttpServer, poll: Any)
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "timeout after 0.2s")
 
 
-async def test_refused_connection_is_unreachable(
-    closed_port: int, clock: FakeClock, sink: RecordingSink
-) -> None:
+async def test_refused_connection_is_unreachable(closed_port: int, clock: FakeClock, sink: RecordingSink) -> None:
     cfg = JsonSource.model_validate(
         {"name": "stats", "type": "json", "url": f"http://127.0.0.1:{closed_port}/", "metrics": {"x": "x"}}
     )
@@ -143,8 +141,20 @@ async def test_loop_polls_every_interval(
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, 1.0), (False, 0.0), (3, 3.0), (2.5, 2.5), (" 17 ", 17.0), ("1e3", 1000.0),
-     ("abc", None), ("nan", None), (float("inf"), None), (None, None), ([1], None), ({"v": 1}, None)],
+    [
+        (True, 1.0),
+        (False, 0.0),
+        (3, 3.0),
+        (2.5, 2.5),
+        (" 17 ", 17.0),
+        ("1e3", 1000.0),
+        ("abc", None),
+        ("nan", None),
+        (float("inf"), None),
+        (None, None),
+        ([1], None),
+        ({"v": 1}, None),
+    ],
 )
 def test_as_number_accepts_numbers_bools_and_numeric_strings_only(raw: object, expected: float | None) -> None:
     assert as_number(raw) == expected

@@ -55,7 +55,11 @@ async def source(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Path]:
 
 
 async def test_copy_round_trips_every_record(
-    source: Path, tmp_path: Path, clock: FakeClock, pg_dsn: str, schema: str  # noqa: F811
+    source: Path,
+    tmp_path: Path,
+    clock: FakeClock,
+    pg_dsn: str,  # noqa: F811
+    schema: str,  # noqa: F811
 ) -> None:
     team = Endpoint("postgres", pg_dsn, schema)
     there = await copy_state(Endpoint("sqlite", str(source)), team, clock)
@@ -74,7 +78,10 @@ async def test_copy_round_trips_every_record(
 
 
 async def test_copy_refuses_a_target_that_is_not_empty(
-    source: Path, clock: FakeClock, pg_dsn: str, schema: str  # noqa: F811
+    source: Path,
+    clock: FakeClock,
+    pg_dsn: str,  # noqa: F811
+    schema: str,  # noqa: F811
 ) -> None:
     team = Endpoint("postgres", pg_dsn, schema)
     await copy_state(Endpoint("sqlite", str(source)), team, clock)

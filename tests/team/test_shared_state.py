@@ -71,8 +71,6 @@ LISTENER = "SELECT {what} FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND 
 """The listener connections of one store (other tests may be listening on other schemas)."""
 
 
-
-
 async def test_twenty_concurrent_acknowledgements_have_exactly_one_winner(
     make_state: MakeState, clock: FakeClock
 ) -> None:

@@ -55,8 +55,9 @@ def clock() -> FakeClock:
 @pytest.fixture
 def ui_config() -> Config:
     launch = datetime.fromtimestamp(LAUNCH, UTC)
-    return demo_config("http://127.0.0.1:9").model_copy(update={"environment": "test", "sources": [],
-                                                                 "launch_at": launch})
+    return demo_config("http://127.0.0.1:9").model_copy(
+        update={"environment": "test", "sources": [], "launch_at": launch}
+    )
 
 
 @pytest.fixture
@@ -126,11 +127,42 @@ def feed(
 def sources(now: float) -> list[SourceStatus]:
     """Two healthy checks and one down with a reason."""
     return [
-        SourceStatus("api", "http", "http://shop/api/health", SourceState.UP, since=now - 900, last_check=now - 2,
-                     last_ok=now - 2, latency_ms=84.0, checks=180, ok_checks=180, tls_days_left=63.0),
-        SourceStatus("homepage", "http", "http://shop/", SourceState.UP, since=now - 900, last_check=now - 4,
-                     last_ok=now - 4, latency_ms=131.0, checks=60, ok_checks=60),
-        SourceStatus("payments", "http", "http://shop/api/payments/health", SourceState.DOWN,
-                     reason="HTTP 503 (expected 200)", since=now - 40, last_check=now - 1, last_ok=now - 40,
-                     latency_ms=12.0, checks=90, ok_checks=86),
+        SourceStatus(
+            "api",
+            "http",
+            "http://shop/api/health",
+            SourceState.UP,
+            since=now - 900,
+            last_check=now - 2,
+            last_ok=now - 2,
+            latency_ms=84.0,
+            checks=180,
+            ok_checks=180,
+            tls_days_left=63.0,
+        ),
+        SourceStatus(
+            "homepage",
+            "http",
+            "http://shop/",
+            SourceState.UP,
+            since=now - 900,
+            last_check=now - 4,
+            last_ok=now - 4,
+            latency_ms=131.0,
+            checks=60,
+            ok_checks=60,
+        ),
+        SourceStatus(
+            "payments",
+            "http",
+            "http://shop/api/payments/health",
+            SourceState.DOWN,
+            reason="HTTP 503 (expected 200)",
+            since=now - 40,
+            last_check=now - 1,
+            last_ok=now - 40,
+            latency_ms=12.0,
+            checks=90,
+            ok_checks=86,
+        ),
     ]

@@ -26,8 +26,13 @@ async def test_keys_1_to_5_switch_screens(core: Core) -> None:
     app = make_app(core)
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, EngineeringScreen)
-        for key, screen in (("2", OnCallScreen), ("3", ExecutiveScreen), ("4", ChecklistScreen),
-                            ("5", AuditScreen), ("1", EngineeringScreen)):
+        for key, screen in (
+            ("2", OnCallScreen),
+            ("3", ExecutiveScreen),
+            ("4", ChecklistScreen),
+            ("5", AuditScreen),
+            ("1", EngineeringScreen),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen)
@@ -130,8 +135,14 @@ async def test_palette_offers_every_screen_and_theme(core: Core) -> None:
     app = make_app(core)
     async with app.run_test():
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        for title in ("Screen: Engineering", "Screen: On-call", "Screen: Executive", "Screen: Checklist",
-                      "Cycle theme", "Keys and help"):
+        for title in (
+            "Screen: Engineering",
+            "Screen: On-call",
+            "Screen: Executive",
+            "Screen: Checklist",
+            "Cycle theme",
+            "Keys and help",
+        ):
             assert title in titles
 
 

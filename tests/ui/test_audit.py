@@ -156,8 +156,10 @@ async def test_bounded_to_the_newest_entries(core: Core, clock: FakeClock) -> No
     app = make_app(core)
     async with app.run_test(size=SIZE) as pilot:
         screen = await show_audit(app, pilot)
-        many = [AuditEntry(at=clock.now() - 5000 + i, actor="a", host="h", action="tick done", subject=f"t{i}")
-                for i in range(MAX_ROWS + 5)]
+        many = [
+            AuditEntry(at=clock.now() - 5000 + i, actor="a", host="h", action="tick done", subject=f"t{i}")
+            for i in range(MAX_ROWS + 5)
+        ]
 
         async def audit(since: float) -> list[AuditEntry]:
             return many

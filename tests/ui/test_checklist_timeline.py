@@ -86,8 +86,11 @@ async def test_a_shared_cell_shows_the_worst_and_the_pane_says_so(core: Core) ->
     async with app.run_test(size=SIZE) as pilot:
         await open_checklist(app, pilot)
         task = five_minute_task(core)
-        entries = [entry(task.id, LAUNCH + 5 * MINUTE, Outcome.ON_TIME), entry(task.id, LAUNCH + 10 * MINUTE,
-                   Outcome.LATE), entry("other", LAUNCH + 15 * MINUTE, Outcome.MISSED)]
+        entries = [
+            entry(task.id, LAUNCH + 5 * MINUTE, Outcome.ON_TIME),
+            entry(task.id, LAUNCH + 10 * MINUTE, Outcome.LATE),
+            entry("other", LAUNCH + 15 * MINUTE, Outcome.MISSED),
+        ]
         strip = task_strip(task, entries, LAUNCH, LAUNCH + 12 * MINUTE, 78)
         assert strip.bin == 40 * MINUTE and strip.marks[0] is Mark.LATE  # another task's miss is not this one's
         assert strip.counts == Counter({Outcome.ON_TIME: 1, Outcome.LATE: 1})
@@ -117,8 +120,9 @@ def test_the_48h_line_counts_per_group() -> None:
 
 
 def test_short_cadences_and_the_narrow_layout() -> None:
-    assert [short_cadence(t) for t in ("every 5m", "hourly", "daily 09:00", "weekly mon 09:00",
-                                       "monthly 1st 09:00")] == ["5m", "1h", "daily 09:00", "mon 09:00", "1st 09:00"]
+    assert [
+        short_cadence(t) for t in ("every 5m", "hourly", "daily 09:00", "weekly mon 09:00", "monthly 1st 09:00")
+    ] == ["5m", "1h", "daily 09:00", "mon 09:00", "1st 09:00"]
     narrow, wide = table_layout(80), table_layout(160)
     assert [key for key, _ in narrow.columns] == ["status", "task", "due", "cadence", "last"]
     assert [key for key, _ in wide.columns][-1] == "live"

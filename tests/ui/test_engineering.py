@@ -80,8 +80,11 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         assert [str(c) for c in table.get_row("api")][5] == "63"
         # It comes back: the row is updated in place, not re-added.
         now = clock.now()
-        core.monitor.status_changed(SourceStatus("payments", "http", "x", SourceState.UP, last_check=now,
-                                                 latency_ms=90.0, checks=91, ok_checks=87))
+        core.monitor.status_changed(
+            SourceStatus(
+                "payments", "http", "x", SourceState.UP, last_check=now, latency_ms=90.0, checks=91, ok_checks=87
+            )
+        )
         app.tick()
         await pilot.pause()
         row = [str(cell) for cell in table.get_row("payments")]
@@ -126,8 +129,12 @@ def test_downsample_keeps_spikes_and_bounds_points() -> None:
 
 def test_event_tail_orders_by_time_newest_first() -> None:
     late_deploy = LogEntry(1000.0, "deploy", "deploy", "deployed v2")
-    arrived = [LogEntry(1002.0, "error", "app", "a"), LogEntry(1002.0, "error", "app", "b"), late_deploy,
-               LogEntry(998.0, "info", "api", "up")]
+    arrived = [
+        LogEntry(1002.0, "error", "app", "a"),
+        LogEntry(1002.0, "error", "app", "b"),
+        late_deploy,
+        LogEntry(998.0, "info", "api", "up"),
+    ]
     assert [e.message for e in newest_first(arrived, 10)] == ["b", "a", "deployed v2", "up"]
     assert [e.message for e in newest_first(arrived, 2)] == ["b", "a"]
     assert newest_first([], 5) == []

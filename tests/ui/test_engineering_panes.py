@@ -50,10 +50,14 @@ async def test_database_pane_shows_the_health_pack_and_slowest_statements(
     core = db_core(ui_config, clock, tmp_path)
     feed(core)
     pack(core)
-    core.monitor.set_table(SLOW_STATEMENTS, SLOW_COLUMNS, [
-        ("SELECT * FROM orders WHERE customer_id = $1", 1200, 812.5, 975000.0),
-        ("UPDATE stock SET qty = qty - $1 WHERE sku = $2", 300, 45.25, 13575.0),
-    ])
+    core.monitor.set_table(
+        SLOW_STATEMENTS,
+        SLOW_COLUMNS,
+        [
+            ("SELECT * FROM orders WHERE customer_id = $1", 1200, 812.5, 975000.0),
+            ("UPDATE stock SET qty = qty - $1 WHERE sku = $2", 300, 45.25, 13575.0),
+        ],
+    )
     app = make_app(core)
     async with app.run_test(size=(160, 48)) as pilot:
         app.tick()
@@ -61,14 +65,24 @@ async def test_database_pane_shows_the_health_pack_and_slowest_statements(
         pane = app.screen.query_one(DatabasePane)
         assert not pane.has_class("-compact")
         shown = text_of(app, "#db-figures")
-        for part in ("connections 42/100 42%", "longest query 3m 20s", "longest tx 3.4 s", "waiting locks 2",
-                     "cache hit 99.87 %", "size 1.5 GB"):
+        for part in (
+            "connections 42/100 42%",
+            "longest query 3m 20s",
+            "longest tx 3.4 s",
+            "waiting locks 2",
+            "cache hit 99.87 %",
+            "size 1.5 GB",
+        ):
             assert part in shown
         assert "replication lag" not in shown  # no replicas, nothing to say
         statements = pane.query_one("#db-statements", DataTable)
         assert statements.display and statements.row_count == 2
         assert [str(c) for c in statements.get_row_at(0)] == [
-            "812.5", "1,200", "975,000.0", "SELECT * FROM orders WHERE customer_id = $1"]
+            "812.5",
+            "1,200",
+            "975,000.0",
+            "SELECT * FROM orders WHERE customer_id = $1",
+        ]
         assert not pane.query_one("#db-note", Static).display
 
 

@@ -33,18 +33,24 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
         day = await conn.fetchval("SELECT date_trunc('day', now())")
         week = await conn.fetchval("SELECT date_trunc('week', now())")
         month = await conn.fetchval("SELECT date_trunc('month', now())")
-        orders = await conn.fetch("SELECT user_id, status, total, created_at FROM orders "
-                                  "WHERE created_at >= now() - interval '40 days'")
+        orders = await conn.fetch(
+            "SELECT user_id, status, total, created_at FROM orders WHERE created_at >= now() - interval '40 days'"
+        )
         active = await conn.fetchval("SELECT count(*) FROM users WHERE last_seen_at >= now() - interval '24 hours'")
-        first_orders = {r["user_id"]: r["first"] for r in await conn.fetch(
-            "SELECT user_id, min(created_at) AS first FROM orders WHERE status <> 'failed' GROUP BY user_id")}
+        first_orders = {
+            r["user_id"]: r["first"]
+            for r in await conn.fetch(
+                "SELECT user_id, min(created_at) AS first FROM orders WHERE status <> 'failed' GROUP BY user_id"
+            )
+        }
         refunds = await conn.fetchval("SELECT count(*) FROM refunds WHERE created_at >= now() - interval '7 days'")
         top = await conn.fetch(
             "SELECT p.name, sum(i.quantity * i.unit_price) AS revenue FROM products p"
             " JOIN order_items i ON i.product_id = p.id"
             " WHERE i.order_id IN (SELECT id FROM orders WHERE status = 'paid'"
             " AND created_at >= now() - interval '24 hours')"
-            " GROUP BY p.name ORDER BY 2 DESC LIMIT 3")
+            " GROUP BY p.name ORDER BY 2 DESC LIMIT 3"
+        )
     finally:
         await conn.close()
     paid = [o for o in orders if o["status"] == "paid"]
@@ -69,9 +75,15 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
 async def test_executive_values_on_screen_equal_the_sql(demo_dsn: str, tmp_path: Path) -> None:  # noqa: F811
     clock = FakeClock()
     source = PostgresSource.model_validate(
-        {"name": "shopdb", "type": "postgres", "dsn": demo_dsn, "queries": SHOP_QUERIES})
-    config = Config.model_validate({"environment": "test", "sources": [source.model_dump()],
-                                    "kpis": [{**k, "screen": "executive"} for k in SHOP_KPIS]})
+        {"name": "shopdb", "type": "postgres", "dsn": demo_dsn, "queries": SHOP_QUERIES}
+    )
+    config = Config.model_validate(
+        {
+            "environment": "test",
+            "sources": [source.model_dump()],
+            "kpis": [{**k, "screen": "executive"} for k in SHOP_KPIS],
+        }
+    )
     core = QuietCore(config, clock, state_path=str(tmp_path / "state.db"))
     poll = PostgresPoll(source, clock, core.monitor)
     try:

@@ -30,11 +30,24 @@ async def open_state_quietly(core: Core) -> None:
     """
     core.operator = "alice"
     core.state = await open_state(core.state_settings, core.clock)
-    core.incidents = IncidentManager(core.state, core.clock, core.config.incidents, core.operator,
-                                     host="console-1", escalation=core.config.escalation)
+    core.incidents = IncidentManager(
+        core.state,
+        core.clock,
+        core.config.incidents,
+        core.operator,
+        host="console-1",
+        escalation=core.config.escalation,
+    )
     live = MonitorValues(core.monitor, core.clock)
-    core.checklist = Checklist.from_config(core.config, clock=core.clock, state=core.state, operator=core.operator,
-                                           launch_at=core.monitor.launch_at, live=live, host="console-1")
+    core.checklist = Checklist.from_config(
+        core.config,
+        clock=core.clock,
+        state=core.state,
+        operator=core.operator,
+        launch_at=core.monitor.launch_at,
+        live=live,
+        host="console-1",
+    )
     await core.refresh_checklist()
 
 
@@ -48,8 +61,17 @@ async def settle_workers(pilot: Pilot[Any]) -> None:
 
 
 def firing(rule: str, severity: Severity, at: float, summary: str) -> AlertTransition:
-    return AlertTransition(rule=rule, fingerprint=f"{rule}|", state=AlertState.FIRING, severity=severity, at=at,
-                           value=6.2, summary=summary, runbook="high-error-rate", metric="error_rate")
+    return AlertTransition(
+        rule=rule,
+        fingerprint=f"{rule}|",
+        state=AlertState.FIRING,
+        severity=severity,
+        at=at,
+        value=6.2,
+        summary=summary,
+        runbook="high-error-rate",
+        metric="error_rate",
+    )
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -82,11 +104,15 @@ def test_engineering_database_160x48(ui_config: Config, clock: FakeClock, tmp_pa
     core = db_core(ui_config, clock, tmp_path)
     feed(core, {**HEALTHY, "error_rate": 6.2})
     pack(core, {**PACK, "pg_replication_lag_s": 0.4})
-    core.monitor.set_table(SLOW_STATEMENTS, SLOW_COLUMNS, [
-        ("SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC", 1200, 812.5, 975000.0),
-        ("UPDATE stock SET qty = qty - $1 WHERE sku = $2", 300, 45.25, 13575.0),
-        ("SELECT count(*) FROM sessions", 12, 3.1, 37.2),
-    ])
+    core.monitor.set_table(
+        SLOW_STATEMENTS,
+        SLOW_COLUMNS,
+        [
+            ("SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC", 1200, 812.5, 975000.0),
+            ("UPDATE stock SET qty = qty - $1 WHERE sku = $2", 300, 45.25, 13575.0),
+            ("SELECT count(*) FROM sessions", 12, 3.1, 37.2),
+        ],
+    )
     core.alerts.evaluate()
     core.alerts.errors["Queue Backlog"] = "ValueError: unknown metric function 'rat'"
     assert snap_compare(make_app(core, demo=True), terminal_size=(160, 48), run_before=settle)
@@ -120,10 +146,12 @@ def test_oncall_two_incidents_one_acknowledged_120x36(quiet_core: Core, clock: F
         incidents = quiet_core.incidents
         assert incidents is not None and quiet_core.state is not None
         now = clock.now()
-        await incidents.on_transitions([
-            firing("Payment System Down", Severity.P0, now - 600, "Payment success 88.0% and 14 failed in 5m"),
-            firing("High Error Rate", Severity.P1, now - 240, "Error rate 6.2% > 5% for 5m"),
-        ])
+        await incidents.on_transitions(
+            [
+                firing("Payment System Down", Severity.P0, now - 600, "Payment success 88.0% and 14 failed in 5m"),
+                firing("High Error Rate", Severity.P1, now - 240, "Error rate 6.2% > 5% for 5m"),
+            ]
+        )
         payment = await quiet_core.state.latest_incident("Payment System Down|")
         assert payment is not None
         await incidents.acknowledge(payment.id)

@@ -38,7 +38,8 @@ def test_colorblind_theme_is_blue_and_orange_not_green_and_red() -> None:
 def test_user_theme_added_and_bad_file_skipped_with_reason(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(
         "name: mine\nprimary: '#112233'\nvariables: {status-ok: blue, status-warn: yellow, status-crit: "
-        "magenta, status-nodata: grey}\n")
+        "magenta, status-nodata: grey}\n"
+    )
     (tmp_path / "broken.yaml").write_text("name: broken\nprimary: not-a-colour\n")
     found = load_themes(extra_dirs=[tmp_path])
     assert "mine" in found.names
@@ -73,8 +74,10 @@ def test_cli_refuses_unknown_theme_in_config_with_file_line_and_key(
     assert f"{config}:4: ui.theme: unknown theme 'nope'" in err
 
 
-MINE = ("name: mine\nprimary: '#112233'\nvariables: {status-ok: blue, status-warn: yellow, status-crit: magenta, "
-        "status-nodata: grey}\n")
+MINE = (
+    "name: mine\nprimary: '#112233'\nvariables: {status-ok: blue, status-warn: yellow, status-crit: magenta, "
+    "status-nodata: grey}\n"
+)
 
 
 def test_theme_memory_round_trip_and_bad_files(tmp_path: Path) -> None:

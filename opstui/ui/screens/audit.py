@@ -26,8 +26,7 @@ from opstui.ui.screens.base import ConsoleScreen
 MAX_ROWS = 2_000
 """Most entries the screen keeps (the newest): a busy week's trail cannot fill memory or slow the table."""
 
-WINDOWS: tuple[tuple[str, float | None], ...] = (("1h", 3600.0), ("24h", 86_400.0), ("7d", 7 * 86_400.0),
-                                                  ("all", None))
+WINDOWS: tuple[tuple[str, float | None], ...] = (("1h", 3600.0), ("24h", 86_400.0), ("7d", 7 * 86_400.0), ("all", None))
 """What ``w`` cycles through: a label and how far back it reads (``None``: everything)."""
 DEFAULT_WINDOW = 1
 """24h, as ``opstui audit`` defaults to."""
@@ -90,8 +89,9 @@ class AuditScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "cycle_window", "Window", id="audit.window", tooltip="Last hour, 24 hours, 7 days or all"),
         Binding("slash", "filter", "Filter", id="audit.filter", tooltip="Filter by who, action or subject"),
-        Binding("escape", "clear_filter", "Clear filter", id="audit.clear_filter", show=False,
-                tooltip="Clear the filter"),
+        Binding(
+            "escape", "clear_filter", "Clear filter", id="audit.clear_filter", show=False, tooltip="Clear the filter"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -192,8 +192,13 @@ class AuditScreen(ConsoleScreen):
     @staticmethod
     def _cells(item: AuditEntry, now: float, tz: tzinfo, widths: Sequence[int]) -> tuple[str, ...]:
         who = f"{item.actor}@{item.host}" if item.host else item.actor
-        return (when_text(item.at, now, tz), clip(who, widths[1]), clip(item.action, widths[2]),
-                clip(item.subject, widths[3]), clip(item.text, widths[4]))
+        return (
+            when_text(item.at, now, tz),
+            clip(who, widths[1]),
+            clip(item.action, widths[2]),
+            clip(item.subject, widths[3]),
+            clip(item.text, widths[4]),
+        )
 
     def _title(self, shown: int) -> str:
         window = "everything" if WINDOWS[self.window][1] is None else f"last {self.window_label}"

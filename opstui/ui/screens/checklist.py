@@ -157,8 +157,7 @@ class ChecklistScreen(ConsoleScreen):
         selected = self._selected()
         if selected is not None:
             checklist, task_id, title = selected
-            self._run(checklist.tick(task_id), lambda t: f"✓ {title}" + (f" ({t.value})" if t.value else ""),
-                      stay=True)
+            self._run(checklist.tick(task_id), lambda t: f"✓ {title}" + (f" ({t.value})" if t.value else ""), stay=True)
 
     def action_skip(self) -> None:
         selected = self._selected()
@@ -187,8 +186,10 @@ class ChecklistScreen(ConsoleScreen):
     def action_undo(self) -> None:
         checklist = self.checklist
         if checklist is not None:
-            self._run(checklist.undo(),
-                      lambda t: "nothing of yours to undo" if t is None else f"undone: your tick on {t.task_id}")
+            self._run(
+                checklist.undo(),
+                lambda t: "nothing of yours to undo" if t is None else f"undone: your tick on {t.task_id}",
+            )
 
     def action_filter(self) -> None:
         box = self.query_one("#checklist-filter", Input)

@@ -100,11 +100,11 @@ class EngineeringScreen(ConsoleScreen):
         chart = self.query_one(LatencyChart)
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
-            chart.show(core.monitor.latency_series(window), snap.deploys, snap.now, window,
-                       every=core.config.store.resolution)
+            chart.show(
+                core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
+            )
         self.query_one(EventTail).show(snap.events, core.config.timezone)
         self.query_one(AlertsLine).show(core.alerts.alerts(), core.alerts.errors)
         for pane in self.query(DatabasePane):
             store = core.monitor.store
-            pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors,
-                      snap.tables.get(SLOW_STATEMENTS))
+            pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors, snap.tables.get(SLOW_STATEMENTS))

@@ -100,8 +100,13 @@ def _counts(counts: Counter[Outcome]) -> str:
     return " ".join(shown) or "—"
 
 
-OUTCOME_GLYPHS = ((Outcome.ON_TIME, "✓"), (Outcome.LATE, "▲"), (Outcome.MISSED, "✖"), (Outcome.SKIPPED, "↷"),
-                  (Outcome.OPEN, "○"))
+OUTCOME_GLYPHS = (
+    (Outcome.ON_TIME, "✓"),
+    (Outcome.LATE, "▲"),
+    (Outcome.MISSED, "✖"),
+    (Outcome.SKIPPED, "↷"),
+    (Outcome.OPEN, "○"),
+)
 """The same shapes as the timeline strip's legend (``checklist_timeline``)."""
 
 

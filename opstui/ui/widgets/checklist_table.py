@@ -15,8 +15,14 @@ from textual.widgets import DataTable
 from opstui.checklist.model import TaskStatus, TaskView
 from opstui.ui.widgets.formatting import age
 
-COLUMNS = (("status", "Status"), ("task", "Task"), ("due", "Due"), ("cadence", "Every"), ("last", "Last tick"),
-           ("live", "Now"))
+COLUMNS = (
+    ("status", "Status"),
+    ("task", "Task"),
+    ("due", "Due"),
+    ("cadence", "Every"),
+    ("last", "Last tick"),
+    ("live", "Now"),
+)
 """Most needed first: at 80 columns status, task and due always fit."""
 NARROW = 100
 """Below this many columns the table drops "Now" (the timeline pane and the tick record carry it) and
@@ -56,8 +62,11 @@ def table_layout(width: int, rows: Sequence[ChecklistRow] = ()) -> TableLayout:
     cadence / last tick. Each column is as wide as its longest cell (up to a cap); the title gets the rest."""
     compact = width < NARROW
     columns = COLUMNS[:5] if compact else COLUMNS
-    caps = {"status": 10, "due": 11, "cadence": 11, "last": 10} if compact else \
-        {"status": 10, "due": 11, "cadence": 17, "last": 16, "live": 14 if width < 140 else 28}
+    caps = (
+        {"status": 10, "due": 11, "cadence": 11, "last": 10}
+        if compact
+        else {"status": 10, "due": 11, "cadence": 17, "last": 16, "live": 14 if width < 140 else 28}
+    )
     probe = TableLayout(columns, {**caps, "task": TITLE_WIDTH}, compact)
     texts = [row.cells(probe) for row in rows]
     widths = {}
@@ -142,11 +151,16 @@ def checklist_rows(views: Sequence[TaskView], query: str = "") -> list[Checklist
     rows = []
     for view in views:
         task = view.task
-        if needle and not any(needle in text.lower() for text in
-                              (task.title, task.group, view.status.value.replace("_", " "), task.cadence_text)):
+        if needle and not any(
+            needle in text.lower()
+            for text in (task.title, task.group, view.status.value.replace("_", " "), task.cadence_text)
+        ):
             continue
-        rows.append(ChecklistRow(task.id, view.status, task.title, task.cadence_text, due_text(view),
-                                 last_text(view), view.live or ""))
+        rows.append(
+            ChecklistRow(
+                task.id, view.status, task.title, task.cadence_text, due_text(view), last_text(view), view.live or ""
+            )
+        )
     return rows
 
 

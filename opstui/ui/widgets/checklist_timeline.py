@@ -44,16 +44,40 @@ class Mark(StrEnum):
 
 
 WORST_FIRST = tuple(Mark)
-_FROM_OUTCOME = {Outcome.MISSED: Mark.MISSED, Outcome.LATE: Mark.LATE, Outcome.OPEN: Mark.OPEN,
-                 Outcome.SKIPPED: Mark.SKIPPED, Outcome.ON_TIME: Mark.ON_TIME}
-GLYPH = {Mark.ON_TIME: "✓", Mark.LATE: "▲", Mark.MISSED: "✖", Mark.SKIPPED: "↷", Mark.OPEN: "○",
-         Mark.UPCOMING: "·", Mark.EMPTY: "─"}
+_FROM_OUTCOME = {
+    Outcome.MISSED: Mark.MISSED,
+    Outcome.LATE: Mark.LATE,
+    Outcome.OPEN: Mark.OPEN,
+    Outcome.SKIPPED: Mark.SKIPPED,
+    Outcome.ON_TIME: Mark.ON_TIME,
+}
+GLYPH = {
+    Mark.ON_TIME: "✓",
+    Mark.LATE: "▲",
+    Mark.MISSED: "✖",
+    Mark.SKIPPED: "↷",
+    Mark.OPEN: "○",
+    Mark.UPCOMING: "·",
+    Mark.EMPTY: "─",
+}
 """A shape per outcome, so the strip reads without colour (NO_COLOR, colour blindness)."""
-STYLE = {Mark.ON_TIME: "$status-ok", Mark.LATE: "$status-warn", Mark.MISSED: "bold $status-crit",
-         Mark.SKIPPED: "$status-nodata", Mark.OPEN: "bold $status-warn", Mark.UPCOMING: "$text-muted",
-         Mark.EMPTY: "$text-disabled"}
-LEGEND = ((Mark.ON_TIME, "on time"), (Mark.LATE, "late"), (Mark.MISSED, "missed"), (Mark.SKIPPED, "skipped"),
-          (Mark.OPEN, "due"), (Mark.UPCOMING, "to come"))
+STYLE = {
+    Mark.ON_TIME: "$status-ok",
+    Mark.LATE: "$status-warn",
+    Mark.MISSED: "bold $status-crit",
+    Mark.SKIPPED: "$status-nodata",
+    Mark.OPEN: "bold $status-warn",
+    Mark.UPCOMING: "$text-muted",
+    Mark.EMPTY: "$text-disabled",
+}
+LEGEND = (
+    (Mark.ON_TIME, "on time"),
+    (Mark.LATE, "late"),
+    (Mark.MISSED, "missed"),
+    (Mark.SKIPPED, "skipped"),
+    (Mark.OPEN, "due"),
+    (Mark.UPCOMING, "to come"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +137,16 @@ def task_strip(task: Task, entries: Sequence[TimelineEntry], launch_at: float, n
         put(due, Mark.UPCOMING)
         due = task.cadence.next_after(due)
     marks = tuple(min(bucket, key=WORST_FIRST.index) if bucket else Mark.EMPTY for bucket in buckets)
-    return TaskStrip(task.id, start, step, marks, since_launch, max(0, min(cells - 1, int((now - start) // step))),
-                     counts, max((len(b) for b in buckets), default=1) or 1)
+    return TaskStrip(
+        task.id,
+        start,
+        step,
+        marks,
+        since_launch,
+        max(0, min(cells - 1, int((now - start) // step))),
+        counts,
+        max((len(b) for b in buckets), default=1) or 1,
+    )
 
 
 def hours(seconds: float) -> str:
@@ -138,7 +170,7 @@ def axis_text(strip: TaskStrip) -> str:
         # The first label starts at its cell, the last ends at its cell, the others centre on theirs.
         first = col if k == 0 else col - len(text) + 1 if k == count else col - len(text) // 2
         first = max(0, min(first, cells - len(text)))
-        line[first:first + len(text)] = list(text)
+        line[first : first + len(text)] = list(text)
     return "".join(line).rstrip()
 
 
@@ -165,8 +197,12 @@ def title_content(task: Task, strip: TaskStrip) -> Content:
     narrow pane cuts the title (the table row has it) rather than the figures."""
     counts = strip.counts
     parts: list[tuple[str, str] | str] = ["since launch " if strip.since_launch else "last 48h "]
-    for outcome, mark in ((Outcome.ON_TIME, Mark.ON_TIME), (Outcome.LATE, Mark.LATE), (Outcome.MISSED, Mark.MISSED),
-                          (Outcome.SKIPPED, Mark.SKIPPED)):
+    for outcome, mark in (
+        (Outcome.ON_TIME, Mark.ON_TIME),
+        (Outcome.LATE, Mark.LATE),
+        (Outcome.MISSED, Mark.MISSED),
+        (Outcome.SKIPPED, Mark.SKIPPED),
+    ):
         if counts[outcome] or outcome is not Outcome.SKIPPED:
             parts.extend([(f"{GLYPH[mark]}{counts[outcome]}", STYLE[mark]), " "])
     parts.extend([f"· {task.cadence_text} · ", (task.title, "bold")])

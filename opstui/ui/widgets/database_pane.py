@@ -40,8 +40,14 @@ FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """The figures in reading order, each with the health-pack metrics it is made of."""
 
-SHORT_LABELS = {"connections": "conn", "longest query": "query", "longest tx": "tx", "waiting locks": "locks",
-                "cache hit": "hit", "replication lag": "lag"}
+SHORT_LABELS = {
+    "connections": "conn",
+    "longest query": "query",
+    "longest tx": "tx",
+    "waiting locks": "locks",
+    "cache hit": "hit",
+    "replication lag": "lag",
+}
 """Labels on the one-line (short terminal) form."""
 
 HEALTH_METRICS: tuple[str, ...] = tuple(m for _, metrics in FIGURES for m in metrics)
@@ -177,7 +183,7 @@ class DatabasePane(Vertical):
         if compact:
             static.update(Content.assemble(("DB ", "bold"), Content("  ").join(cells)))
             return
-        rows = [Content("").join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+        rows = [Content("").join(cells[i : i + per_line]) for i in range(0, len(cells), per_line)]
         static.update(Content("\n").join(rows))
 
     @staticmethod

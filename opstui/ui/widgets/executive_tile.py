@@ -39,7 +39,8 @@ class ExecutiveTile(KpiTile):
         self.show(view)
         self._stale = error
         self.query_one(".kpi-value", Static).update(
-            f"{LEVEL_ICON[view.level]} {business_number(view.value, view.unit)}")
+            f"{LEVEL_ICON[view.level]} {business_number(view.value, view.unit)}"
+        )
         self.set_class(error is not None, "-stale")
         if error is not None:
             self.border_subtitle = f"stale: {error}"[:60]

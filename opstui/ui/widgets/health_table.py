@@ -17,8 +17,15 @@ from textual.widgets import DataTable
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.ui.widgets.formatting import age, number
 
-COLUMNS = (("source", "Source"), ("status", "Status"), ("latency", "Latency"), ("age", "Age"),
-           ("uptime", "Uptime"), ("tls", "TLS days"), ("reason", "Reason"))
+COLUMNS = (
+    ("source", "Source"),
+    ("status", "Status"),
+    ("latency", "Latency"),
+    ("age", "Age"),
+    ("uptime", "Uptime"),
+    ("tls", "TLS days"),
+    ("reason", "Reason"),
+)
 """Reason last: it is the one long column, so a narrow pane clips it and nothing else."""
 
 STATE_STYLE = {

@@ -45,6 +45,9 @@ class KpiTile(Widget):
 
 
 def _thresholds(view: KpiView) -> str:
-    parts = [f"{name} {rule}" for name, rule in
-             (("target", view.target), ("warning", view.warning), ("critical", view.critical)) if rule]
+    parts = [
+        f"{name} {rule}"
+        for name, rule in (("target", view.target), ("warning", view.warning), ("critical", view.critical))
+        if rule
+    ]
     return f"{view.label}: {view.level.value}; " + ", ".join(parts)

@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
-SERIES = (("latency_p50", "p50", "status-ok"), ("latency_p95", "p95", "status-warn"),
-          ("latency_p99", "p99", "status-crit"))
+SERIES = (
+    ("latency_p50", "p50", "status-ok"),
+    ("latency_p95", "p95", "status-warn"),
+    ("latency_p99", "p99", "status-crit"),
+)
 
 
 def downsample(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
@@ -39,8 +42,14 @@ class LatencyChart(PlotextPlot):
         self.border_title = "Latency (ms)"
         self._key: object = None
 
-    def show(self, series: dict[str, tuple[list[float], list[float]]], deploys: Sequence[tuple[float, str]],
-             now: float, window: float, every: float = 5.0) -> None:
+    def show(
+        self,
+        series: dict[str, tuple[list[float], list[float]]],
+        deploys: Sequence[tuple[float, str]],
+        now: float,
+        window: float,
+        every: float = 5.0,
+    ) -> None:
         """Replot at most once per ``every`` seconds of data (the store's resolution: a chart point is
         that wide anyway), or at once on a resize, a theme change or a deploy; skipped while hidden.
         A braille plot costs ~35 ms to build at 75x20, so replotting each second would be most of
@@ -63,8 +72,13 @@ class LatencyChart(PlotextPlot):
             xs, ys = downsample(xs, ys, width)
             if xs:
                 any_data = True
-                plt.plot([(x - now) / 60 for x in xs], ys, label=label, marker="braille",
-                         color=_rgb(variables.get(colour, "white")))
+                plt.plot(
+                    [(x - now) / 60 for x in xs],
+                    ys,
+                    label=label,
+                    marker="braille",
+                    color=_rgb(variables.get(colour, "white")),
+                )
         accent = _rgb(variables.get("accent", "white"))
         for ts, _version in deploys:
             if now - window <= ts <= now:
