@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from opstui.alerts.model import Severity
+from opstui.backoff import full_jitter
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.notify import EmailNotifier, NotifierConfig, SlackNotifier, WebhookNotifier
@@ -69,8 +70,8 @@ def build_channels(notifiers: Sequence[NotifierConfig]) -> dict[str, Channel]:
 class NotificationDispatcher:
     """Takes due items from an :class:`Outbox` and delivers each through its :class:`Channel`.
 
-    A failed attempt is retried after ``base_delay * 2 ** (attempts - 1)`` (capped at ``max_delay``),
-    jittered down by up to half so that many items failing together do not retry together; after
+    A failed attempt is retried after a random wait of up to ``base_delay * 2 ** (attempts - 1)`` (capped at
+    ``max_delay``; full jitter, so that many items failing together do not retry together); after
     ``max_attempts``, or at once when the channel says retrying cannot help, the item is marked failed
     and stays in the outbox with its reason. The dispatcher owns the channels it is given
     (:meth:`aclose` closes them).
@@ -107,9 +108,8 @@ class NotificationDispatcher:
         """Items sent whose delivery the outbox failed to record, and when: recorded again, never re-sent."""
 
     def backoff(self, attempts: int) -> float:
-        """Seconds to wait after the ``attempts``-th failure: between half and all of the exponential delay."""
-        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempts - 1))
-        return delay * (0.5 + 0.5 * self._rng.random())
+        """Seconds to wait after the ``attempts``-th failure (:func:`~opstui.backoff.full_jitter`)."""
+        return full_jitter(attempts, self.base_delay, self.max_delay, self._rng)
 
     async def run(self) -> None:
         """Deliver forever, looking for due items every ``poll_interval`` of the clock; cancel to stop."""

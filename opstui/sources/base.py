@@ -1,8 +1,7 @@
-"""The interface every source shares: a loop on the clock, a status, a sink, and backoff."""
+"""The interface every source shares: a loop on the clock, a status and a sink (backoff is :mod:`opstui.backoff`)."""
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -74,26 +73,6 @@ class Sink(Protocol):
     def status_changed(self, status: SourceStatus) -> None:
         """A source's status object was replaced (any field); called on every check."""
         ...
-
-
-class Backoff:
-    """Exponential backoff with full jitter, capped: 1 s, 2 s, 4 s ... up to ``cap``."""
-
-    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None) -> None:
-        self.base = base
-        self.cap = cap
-        self.failures = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        """The wait before the next attempt; grows with each call until :meth:`reset`."""
-        ceiling = float(min(self.cap, self.base * 2.0**self.failures))
-        self.failures += 1
-        # Half fixed, half jitter: never zero, never in lock-step with other consoles.
-        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-    def reset(self) -> None:
-        self.failures = 0
 
 
 class Source(ABC):

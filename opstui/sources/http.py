@@ -26,9 +26,10 @@ from collections.abc import Iterator
 
 import httpx
 
+from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import HttpSource
-from opstui.sources.base import Backoff, Sink, Source, SourceState, SourceStatus
+from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 from opstui.sources.redact import redact_url
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ with "refused: cannot execute INSERT in a read-only transaction".
 Failure is per metric. A query that fails or times out marks *that* metric stale with the reason
 (``Monitor.set_metric_error``) and the source degraded; the other queries of the round still record.
 Only a lost connection (server restarted, backend terminated, network gone) takes the whole source
-to unreachable: the pool is dropped and rebuilt with backoff (about 1 s, 2 s, 4 s ... capped at the
+to unreachable: the pool is dropped and rebuilt with backoff (up to 1 s, 2 s, 4 s ... capped at the
 interval or 30 s, whichever is larger).
 
 Secrets. The status's target is :func:`redact_dsn` of the DSN, and every error text is scrubbed of
@@ -33,10 +33,11 @@ from typing import Any
 
 import asyncpg
 
+from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import PgQuery, PostgresSource
 from opstui.sources import pghealth
-from opstui.sources.base import Backoff, Sink, Source, SourceState, SourceStatus
+from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
 
 log = logging.getLogger(__name__)

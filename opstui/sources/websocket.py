@@ -19,9 +19,10 @@ import logging
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
 
+from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import WebsocketSource
-from opstui.sources.base import Backoff, Sink, Source, SourceState, SourceStatus
+from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 from opstui.sources.events import parse_message
 from opstui.sources.http import describe_network_error
 from opstui.sources.redact import redact_url

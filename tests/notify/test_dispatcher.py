@@ -125,10 +125,11 @@ async def test_a_row_for_a_notifier_no_longer_configured_is_given_up_with_a_reas
     assert item.failed and item.last_error == "no notifier named 'old-slack' in the config"
 
 
-async def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
+async def test_backoff_doubles_with_full_jitter_up_to_the_cap() -> None:
     dispatcher = NotificationDispatcher(MemoryOutbox(FakeClock()), {}, FakeClock(), rng=random.Random(1))
     for attempts, full in [(1, 5.0), (2, 10.0), (5, 80.0), (9, 900.0), (20, 900.0)]:
-        assert full / 2 <= dispatcher.backoff(attempts) <= full
+        delays = [dispatcher.backoff(attempts) for _ in range(200)]
+        assert 0 <= min(delays) < full / 4 and full * 3 / 4 < max(delays) <= full
 
 
 class StuckChannel:
