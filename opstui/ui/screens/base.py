@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from opstui.ui.widgets.footer import StableFooter
 from opstui.ui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class ConsoleScreen(Screen[None]):
         yield self._header
         yield from self.compose_body()
         # The palette hint would push `q Quit` off an 80-column footer; ctrl+p is listed in `?` instead.
-        yield Footer(show_command_palette=False, compact=True)
+        yield StableFooter(show_command_palette=False, compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the footer; subclasses override this."""
