@@ -25,9 +25,9 @@ class StableFooter(Footer):
         )
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        if self.is_attached and screen is self.screen and self._bindings_ready:
-            if self._signature() == self._shown:
-                return  # the same keys: the mounted ones are right
+        same_screen = self.is_attached and screen is self.screen and self._bindings_ready
+        if same_screen and self._signature() == self._shown:
+            return  # the same keys: the mounted ones are right
         super().bindings_changed(screen)
 
     async def recompose(self) -> None:
