@@ -130,7 +130,22 @@ def _dotted(path: PathKey) -> str:
 
 
 _UNION_PARTS = frozenset(
-    {"http", "json", "websocket", "postgres", "webhook", "slack", "email", "str", "int", "list[int]", "float"}
+    {
+        "http",
+        "json",
+        "websocket",
+        "postgres",
+        "scrape",
+        "prometheus",
+        "alertmanager",
+        "webhook",
+        "slack",
+        "email",
+        "str",
+        "int",
+        "list[int]",
+        "float",
+    }
 )
 """Discriminator tags and union members pydantic puts in an error's location; not keys of the file."""
 

@@ -120,7 +120,68 @@ class PostgresSource(Model):
     """Metric (or table) name -> SQL, or ``{sql: ..., table: true, max_rows: 10}``."""
 
 
-Source = Annotated[HttpSource | JsonSource | WebsocketSource | PostgresSource, Field(discriminator="type")]
+class ScrapeSource(Model):
+    """Scrapes a service's own ``/metrics`` (Prometheus text or OpenMetrics) with no Prometheus in between."""
+
+    name: str
+    type: Literal["scrape"]
+    url: str
+    """The ``/metrics`` URL; ``${VAR}`` is replaced from the environment."""
+    interval: Duration = 5.0
+    timeout: Duration = 2.0
+    headers: dict[str, str] = Field(default_factory=dict)
+    verify_tls: bool = True
+    metrics: dict[str, str]
+    """Metric name -> ``jobs_pending`` (a gauge), ``rate(counter)``, ``ratio(a, b)`` (percent) or
+    ``quantile(0.95, histogram)`` (ms for a ``*_seconds`` histogram); see docs/prometheus.md."""
+
+    @field_validator("metrics")
+    @classmethod
+    def _expressions(cls, metrics: dict[str, str]) -> dict[str, str]:
+        from opstui.sources.exposition import ExpressionError, parse_expression
+
+        for metric, text in metrics.items():
+            try:
+                parse_expression(text)
+            except ExpressionError as exc:
+                raise ValueError(f"{metric}: {exc}") from None
+        return metrics
+
+
+class BasicAuth(Model):
+    """HTTP basic authentication; write ``${VAR}`` for the password."""
+
+    username: str
+    password: str
+
+
+class PrometheusSource(Model):
+    """PromQL against a Prometheus-compatible API (Prometheus, Thanos, Mimir, VictoriaMetrics)."""
+
+    name: str
+    type: Literal["prometheus"]
+    url: str
+    """The server's base URL, e.g. ``http://prometheus:9090`` (``/api/v1/query`` is appended)."""
+    interval: Duration = 15.0
+    timeout: Duration = 5.0
+    """Each query gives up after this long (also sent to Prometheus as its own ``timeout``)."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra request headers, e.g. ``X-Scope-OrgID`` for Mimir (values are never shown)."""
+    basic_auth: BasicAuth | None = None
+    bearer_token: str | None = None
+    """Sent as ``Authorization: Bearer ...``; write ``${PROM_TOKEN}``."""
+    verify_tls: bool = True
+    backfill: bool = True
+    """At start, read each query's history over ``ui.chart_window`` with ``query_range``."""
+    queries: dict[str, str]
+    """Metric name -> PromQL. A scalar or one-element vector is the metric; a longer vector becomes
+    labelled series ``name{label="..."}`` (bounded by ``store.max_series``)."""
+
+
+Source = Annotated[
+    HttpSource | JsonSource | WebsocketSource | PostgresSource | ScrapeSource | PrometheusSource,
+    Field(discriminator="type"),
+]
 
 
 class Kpi(Model):

@@ -1,6 +1,6 @@
 """Build the runtime sources from the config, with the HTTP resources they share.
 
-All HTTP and JSON sources share one ``httpx.AsyncClient`` (connection reuse) and one
+All HTTP, JSON, scrape and Prometheus sources share one ``httpx.AsyncClient`` (connection reuse) and one
 ``asyncio.Semaphore`` (at most :data:`MAX_IN_FLIGHT` requests outstanding: httpx degrades sharply
 beyond ~10, see DESIGN.md). Sources with ``verify_tls: false`` get a second client, because
 certificate verification is a property of an httpx client, not of a request.
@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from opstui.clock import Clock
-from opstui.config.models import Config, HttpSource, JsonSource, PostgresSource, WebsocketSource
+from opstui.config.models import (
+    Config,
+    HttpSource,
+    JsonSource,
+    PostgresSource,
+    PrometheusSource,
+    ScrapeSource,
+    WebsocketSource,
+)
 from opstui.sources.base import Sink, Source
 from opstui.sources.redact import redact_url
 
@@ -133,6 +141,8 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
 
     from opstui.sources.http import HttpCheck
     from opstui.sources.jsonpoll import JsonPoll
+    from opstui.sources.prometheus import PrometheusQuery
+    from opstui.sources.scrape import Scrape
     from opstui.sources.websocket import WebsocketStream
 
     limiter = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -153,6 +163,11 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
             sources.append(HttpCheck(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
         elif isinstance(cfg, JsonSource):
             sources.append(JsonPoll(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
+        elif isinstance(cfg, ScrapeSource):
+            sources.append(Scrape(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
+        elif isinstance(cfg, PrometheusSource):
+            client = client_for(cfg.verify_tls)
+            sources.append(PrometheusQuery(cfg, clock, sink, client, limiter, config.ui.chart_window))
         elif isinstance(cfg, WebsocketSource):
             sources.append(WebsocketStream(cfg, clock, sink))
         elif isinstance(cfg, PostgresSource):
