@@ -7,7 +7,8 @@ what a ``scrape`` source's ``metrics:`` asks for, one expression per opstui metr
   metric; several are labelled series, ``jobs_pending{queue="mail"}``);
 - ``rate(http_requests_total{...})``: the per-second increase between two scrapes, summed over the
   matching series, with counter resets handled as Prometheus does (a value lower than the previous
-  one counts as an increase from zero);
+  one counts as an increase from zero); the time between the scrapes is the clock's, or the
+  samples' own when the service writes timestamps (as Prometheus honours them);
 - ``ratio(a, b)``: ``100 * a / b`` in percent; of counters, the ratio of their increases since the
   previous scrape (an error rate), of gauges the ratio of their values;
 - ``quantile(q, http_request_duration_seconds{...})``: the histogram's bucket increases since the
@@ -161,6 +162,8 @@ class Page:
 
     samples: dict[str, dict[Labels, float]] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    stamped: float | None = None
+    """The newest timestamp the service wrote on a wanted sample, if it writes them (most do not)."""
 
 
 def relevant_lines(text: str, wanted: set[str]) -> str:
@@ -198,6 +201,8 @@ def parse_page(text: str, openmetrics: bool, wanted: set[str]) -> Page:
                 continue
             page.types[sample.name] = family.type
             value = float(sample.value)
+            if sample.timestamp is not None:
+                page.stamped = max(page.stamped or 0.0, float(sample.timestamp))
             page.samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = value
     return page
 
@@ -259,6 +264,7 @@ class Folder:
     expression: Expression
     previous: dict[str, dict[Labels, float]] = field(default_factory=dict)
     previous_ts: float | None = None
+    previous_stamp: float | None = None
 
     def fold(self, page: Page, ts: float) -> tuple[list[tuple[dict[str, str] | None, float]], str | None]:
         """The values for this scrape (labels or None, value), and what is missing if anything.
@@ -270,9 +276,12 @@ class Folder:
         found = {name: page.samples.get(name, {}) for name in expr.sample_names()}
         missing = [s.name for s in expr.selectors if not self._matching(found, s, expr.kind)]
         elapsed = None if self.previous_ts is None else ts - self.previous_ts
+        if page.stamped is not None and self.previous_stamp is not None:
+            elapsed = page.stamped - self.previous_stamp  # the service's own times, as Prometheus honours them
         deltas = {name: self._increases(name, series) for name, series in found.items()}
         self.previous = {name: dict(series) for name, series in found.items()}
         self.previous_ts = ts
+        self.previous_stamp = page.stamped
         if missing:
             return [], "missing " + ", ".join(missing)
         if expr.kind == "gauge":

@@ -89,20 +89,26 @@ class Service:
         return JOBS_RATE * (now - self.jobs_started)
 
     def collect(self) -> Iterator[Metric]:
+        # Every sample carries the moment it was read: Prometheus and opstui then both measure rates over the
+        # service's own times, not over when their requests happened to be answered on a busy machine.
         now = time.time()
         elapsed = now - self.started
         requests = CounterMetricFamily("demo_requests", "Requests served.", labels=["code"])
         for code, per_second in REQUEST_RATES.items():
-            requests.add_metric([code], 1000.0 + per_second * elapsed)
+            requests.add_metric([code], 1000.0 + per_second * elapsed, timestamp=now)
         yield requests
-        yield CounterMetricFamily("demo_jobs", "Jobs done.", value=self.jobs(now))
-        yield GaugeMetricFamily("jobs_pending", "Jobs waiting.", value=self.pending)
+        jobs = CounterMetricFamily("demo_jobs", "Jobs done.", labels=[])
+        jobs.add_metric([], self.jobs(now), timestamp=now)
+        yield jobs
+        pending = GaugeMetricFamily("jobs_pending", "Jobs waiting.", labels=[])
+        pending.add_metric([], self.pending, timestamp=now)
+        yield pending
         buckets = [
             ("+Inf" if bound == float("inf") else f"{bound:g}", int(count * elapsed)) for bound, count in BUCKETS
         ]
-        yield HistogramMetricFamily(
-            "demo_request_duration_seconds", "Request latency.", buckets=buckets, sum_value=0.3 * 10000 * elapsed
-        )
+        histogram = HistogramMetricFamily("demo_request_duration_seconds", "Request latency.", labels=[])
+        histogram.add_metric([], buckets, sum_value=0.3 * 10000 * elapsed, timestamp=now)
+        yield histogram
 
     def stop(self) -> None:
         self._server.shutdown()

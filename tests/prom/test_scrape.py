@@ -20,11 +20,11 @@ from opstui.config import ConfigError
 from opstui.config.loader import load_config_text
 from opstui.config.models import ScrapeSource
 from opstui.sources.base import SourceState
-from opstui.sources.exposition import bucket_quantile, parse_expression
+from opstui.sources.exposition import Folder, bucket_quantile, parse_expression, parse_page
 from opstui.sources.scrape import Scrape
 from tests.prom.conftest import Sink
-from tests.sources.conftest import HttpServer, Route
 from tests.prom.servers import JOBS_RATE, REQUEST_RATES, Prometheus, Service, eventually
+from tests.sources.conftest import HttpServer, Route
 
 METRICS = {
     "queue": "jobs_pending",
@@ -204,3 +204,11 @@ sources:
         load_config_text(text, file="opstui.yaml")
     assert "p95: quantile must be within 0..1" in str(caught.value)
     assert "sources[0].metrics" in str(caught.value)
+
+
+def test_without_timestamps_a_rate_is_over_the_clocks_time_between_scrapes() -> None:
+    folder = Folder(parse_expression("rate(jobs_total)"))
+    page = "# TYPE jobs_total counter\njobs_total {}\n"
+    assert folder.fold(parse_page(page.format(100), False, {"jobs_total"}), 1000.0) == ([], None)
+    assert folder.fold(parse_page(page.format(160), False, {"jobs_total"}), 1004.0) == ([(None, 15.0)], None)
+    assert folder.fold(parse_page(page.format(20), False, {"jobs_total"}), 1006.0) == ([(None, 10.0)], None)  # reset
