@@ -14,7 +14,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import IncidentFeed, attention
+from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
 from opstui.alerts.seeds import default_rules
 from opstui.checklist.board import Checklist, MonitorValues
@@ -24,6 +26,8 @@ from opstui.config.models import Config
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
 from opstui.monitor import Monitor
+from opstui.sources.base import SourceState
+from opstui.sources.factory import build_owners
 from opstui.state import StateError, StateStore, open_state
 
 log = logging.getLogger(__name__)
@@ -101,6 +105,7 @@ class Core:
                 self.operator,
                 escalation=self.config.escalation,
                 on_call=self._rotation_at_now,
+                owners=build_owners(self.config, self.clock),
             )
         await self.monitor.start()
         if self.state is not None:
@@ -134,6 +139,9 @@ class Core:
                 await task
         self._tasks.clear()
         await self.monitor.stop()
+        if self.incidents is not None:
+            for owner in self.incidents.owners:
+                await owner.aclose()
         if self.state is not None:
             await self.state.close()
             self.state = None
@@ -155,7 +163,23 @@ class Core:
                 return
             if self._feed is None:
                 self._feed = IncidentFeed(self.alerts, self.incidents)
+            transitions += await self._external_turn(self.incidents)
             self.unacknowledged, self.banner = attention(await self._feed.turn(transitions))
+
+    async def _external_turn(self, incidents: IncidentManager) -> list[AlertTransition]:
+        """Apply the Alertmanager sources' newest alert sets: resolve what they no longer report, and return
+        the alerts that have no open incident yet (the feed opens them with the rules' own)."""
+        sets = self.monitor.external_alerts.take()
+        if not sets:
+            return []
+        try:
+            firing, gone = reconcile(sets, await incidents.open_incidents())
+            for incident in gone:
+                await incidents.resolve_gone(incident, "Alertmanager")
+        except Exception:
+            self.monitor.external_alerts.put_back(sets)  # retried next turn: the newest set is what counts
+            raise
+        return firing
 
     async def _alert_loop(self) -> None:
         task = asyncio.current_task()
@@ -260,6 +284,14 @@ class Core:
             await self._refresh_checklist_quietly()
             _raise_if_cancelling()
             await self.clock.sleep(CHECKLIST_REFRESH)
+
+    def stale_alert_sources(self) -> tuple[str, ...]:
+        """Fingerprint prefixes of the Alertmanager sources not read successfully now: their incidents are stale."""
+        return tuple(
+            source_prefix(status.name)
+            for status in self.monitor.statuses.values()
+            if status.kind == "alertmanager" and status.state not in (SourceState.UP, SourceState.DEGRADED)
+        )
 
     def header_counts(self) -> HeaderCounts:
         """The counts the header shows; refreshed by the core's own loops, read without waiting."""

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
 from opstui.config.models import Config, Kpi
 from opstui.metrics.kpi import KpiRule
@@ -133,6 +134,8 @@ class Monitor:
         self._sources: object | None = None
         self.tables: dict[str, TableView] = {}
         self.metric_errors: dict[str, str] = {}
+        self.external_alerts = ExternalAlerts()
+        """Alert sets from Alertmanager sources, waiting for the core's next alert turn."""
 
     # -- Sink -----------------------------------------------------------------------------------
     def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
@@ -170,6 +173,10 @@ class Monitor:
                     f"{previous.state.value} -> {status.state.value}{reason}",
                 )
             )
+
+    def alert_set(self, source: str, alerts: AlertSet) -> None:
+        """An Alertmanager source's active alerts after a good poll (the core turns them into incidents)."""
+        self.external_alerts.offer(source, alerts)
 
     def set_table(self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], *, note: str = "") -> None:
         """Replace a table's rows (the source bounds them; the cap here guards against a bug there)."""

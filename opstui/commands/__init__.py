@@ -19,5 +19,6 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "state",
     "audit",
+    "rules",
 )
 """Module names under ``opstui.commands``, in the order ``opstui --help`` lists them."""

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             error(f"there is no incident #{args.id}")
             return EXIT_FAILED
         try:
-            incident = await manager.acknowledge(args.id)
+            incident = await manager.acknowledge(args.id, note=args.note)
         except AlreadyHandled as lost:
             error(lost.describe(current.tz))  # someone else owns it: say who and since when
             return EXIT_FAILED

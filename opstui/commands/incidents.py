@@ -101,10 +101,14 @@ def state_settings(config: Config, state_path: str | None) -> StateSettings:
 
 @asynccontextmanager
 async def session(config: Config, state_path: str | None) -> AsyncIterator[Session]:
-    """The state store and a manager recording the config's operator (or login) and this host."""
+    """The state store and a manager recording the config's operator (or login) and this host; an incident
+    from Alertmanager is acknowledged and resolved there too, as the console does."""
     clock = SystemClock()
     state: StateStore = await open_state(state_settings(config, state_path), clock)
     rotation = config.rotation
+    from opstui.sources.factory import build_owners  # httpx only when a command runs
+
+    owners = build_owners(config, clock)
     try:
         manager = IncidentManager(
             state,
@@ -114,9 +118,12 @@ async def session(config: Config, state_path: str | None) -> AsyncIterator[Sessi
             host=socket.gethostname(),
             escalation=config.escalation,
             on_call=None if rotation is None else lambda: rotation.who_is_on_call(clock.now()),
+            owners=owners,
         )
         yield Session(config, zone(config.timezone), manager, clock)
     finally:
+        for owner in owners:
+            await owner.aclose()
         await state.close()
 
 

@@ -178,8 +178,36 @@ class PrometheusSource(Model):
     labelled series ``name{label="..."}`` (bounded by ``store.max_series``)."""
 
 
+Priority = Literal["P0", "P1", "P2", "P3"]
+DEFAULT_SEVERITY_MAP: dict[str, Priority] = {"critical": "P1", "warning": "P2", "info": "P3"}
+"""Alertmanager's usual ``severity`` label values and the incident severity each becomes."""
+
+
+class AlertmanagerSource(Model):
+    """Alertmanager's API v2: active alerts become incidents; acknowledging one creates a silence."""
+
+    name: str
+    type: Literal["alertmanager"]
+    url: str
+    """The Alertmanager's base URL, e.g. ``http://alertmanager:9093`` (``/api/v2`` is appended)."""
+    interval: Duration = 10.0
+    timeout: Duration = 5.0
+    headers: dict[str, str] = Field(default_factory=dict)
+    basic_auth: BasicAuth | None = None
+    bearer_token: str | None = None
+    verify_tls: bool = True
+    filter: list[str] = Field(default_factory=list)
+    """Alertmanager label matchers that select the alerts to show, e.g. ``['team="shop"']``."""
+    severity_label: str = "severity"
+    """The alert label that gives the incident's severity."""
+    severity_map: dict[str, Priority] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
+    """Label value -> severity; ``P0``..``P3`` are taken as they are; anything else (or no label) is P2."""
+    ack_silence: Duration = 3600.0
+    """How long the silence created by an acknowledgement lasts (resolving the incident expires it)."""
+
+
 Source = Annotated[
-    HttpSource | JsonSource | WebsocketSource | PostgresSource | ScrapeSource | PrometheusSource,
+    HttpSource | JsonSource | WebsocketSource | PostgresSource | ScrapeSource | PrometheusSource | AlertmanagerSource,
     Field(discriminator="type"),
 ]
 

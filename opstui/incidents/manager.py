@@ -8,6 +8,7 @@ work, and a change computed from a stale snapshot is recomputed (see :meth:`Inci
 
 from __future__ import annotations
 
+import contextlib
 import math
 import socket
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ from opstui.incidents.model import (
     Milestone,
     Silence,
 )
+from opstui.incidents.owners import AlertOwner
 from opstui.state.protocol import ConflictError, Notification, StateStore
 
 __all__ = ["SYSTEM_ACTOR", "AlreadyHandled", "IncidentError", "IncidentManager"]
@@ -60,6 +62,7 @@ class IncidentManager:
         host: str | None = None,
         escalation: EscalationSettings | None = None,
         on_call: Callable[[], OnCall | None] | None = None,
+        owners: Sequence[AlertOwner] = (),
     ) -> None:
         self._state = state
         self._clock = clock
@@ -69,6 +72,8 @@ class IncidentManager:
         self.host = host or socket.gethostname()
         self._on_call = on_call
         """Who is primary / secondary / manager now (the rotation), so escalation pages people, not roles."""
+        self.owners = tuple(owners)
+        """Systems some incidents' alerts came from (Alertmanager), told when a person acknowledges or resolves."""
 
     # Alerts in -------------------------------------------------------------------------------------
 
@@ -179,14 +184,16 @@ class IncidentManager:
 
     # The operator's commands -----------------------------------------------------------------------
 
-    async def acknowledge(self, incident_id: int, by: str | None = None) -> Incident:
+    async def acknowledge(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
         """Take the incident: stops escalation and the response-time clock.
 
         Acknowledging again one's own acknowledgement is a no-op; one made (or a resolution) by someone else
         raises :class:`AlreadyHandled`, so of two consoles racing exactly one owns the incident and the other
-        is told who does.
+        is told who does. An incident from Alertmanager is also acknowledged there (a silence; ``note`` goes
+        in its comment), after the acknowledgement is durable here.
         """
         actor = by or self.operator
+        acted: list[bool] = []
 
         def ack(incident: Incident) -> _Change | None:
             if incident.state is IncidentState.RESOLVED:
@@ -198,9 +205,13 @@ class IncidentManager:
             now = self._clock.now()
             changed = replace(incident, state=IncidentState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor)
             text = f"acknowledged after {format_duration(now - incident.triggered_at)}"
+            acted.append(True)
             return _Change(changed, [self._event(incident.id, EventKind.ACKNOWLEDGED, now, text, actor)])
 
-        return await self._change(incident_id, ack)
+        incident = await self._change(incident_id, ack)
+        if acted:
+            await self._tell_owner(incident, actor, note, acknowledged=True)
+        return incident
 
     async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
         """Close the incident; ``note`` says how (the review's Resolution).
@@ -208,13 +219,44 @@ class IncidentManager:
         Resolving one's own resolution again is a no-op; one by someone else raises :class:`AlreadyHandled`.
         """
         actor = by or self.operator
+        acted: list[bool] = []
 
         def resolution(incident: Incident) -> _Change | None:
             if incident.state is IncidentState.RESOLVED and incident.resolved_by != actor:
                 raise AlreadyHandled(incident)
-            return self._resolution(incident, actor, note)
+            change = self._resolution(incident, actor, note)
+            acted.append(change is not None)
+            return change
 
-        return await self._change(incident_id, resolution)
+        incident = await self._change(incident_id, resolution)
+        if any(acted):
+            await self._tell_owner(incident, actor, note, acknowledged=False)
+        return incident
+
+    async def _tell_owner(self, incident: Incident, actor: str, note: str | None, *, acknowledged: bool) -> None:
+        """Carry an acknowledgement or resolution to the alert's owner; its answer (or failure) goes on the timeline.
+
+        A failure never undoes what is already durable here: the operator sees on the timeline that the other
+        system was not told, and why.
+        """
+        owner = next((o for o in self.owners if o.owns(incident)), None)
+        if owner is None:
+            return
+        try:
+            if acknowledged:
+                text: str | None = await owner.acknowledged(incident, actor, note)
+            else:
+                text = await owner.resolved(incident)
+        except Exception as exc:  # noqa: BLE001 - any failure of the other system is a line for the operator
+            what = "acknowledgement" if acknowledged else "resolution"
+            text = f"not carried to the alert's source ({what}): {exc}"
+        if text:
+            await self._state.add_event(self._event(incident.id, EventKind.NOTE, self._clock.now(), text, actor))
+
+    async def resolve_gone(self, incident: Incident, source: str) -> None:
+        """Resolve an open incident whose alert its source no longer reports (Alertmanager resolved it)."""
+        with contextlib.suppress(AlreadyHandled):  # a person resolved it at the same moment: theirs stands
+            await self.resolve(incident.id, by=SYSTEM_ACTOR, note=f"the alert was resolved in {source}")
 
     def _resolution(self, incident: Incident, actor: str, note: str | None) -> _Change | None:
         if incident.state is IncidentState.RESOLVED:

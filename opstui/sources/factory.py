@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from opstui.clock import Clock
 from opstui.config.models import (
+    AlertmanagerSource,
     Config,
     HttpSource,
     JsonSource,
@@ -35,13 +36,22 @@ from opstui.config.models import (
     ScrapeSource,
     WebsocketSource,
 )
+from opstui.incidents.owners import AlertOwner
 from opstui.sources.base import Sink, Source
 from opstui.sources.redact import redact_url
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["MAX_IN_FLIGHT", "DeferredTrustContext", "SourceSet", "build_sources", "redact_url", "tls_context"]
+__all__ = [
+    "MAX_IN_FLIGHT",
+    "DeferredTrustContext",
+    "SourceSet",
+    "build_owners",
+    "build_sources",
+    "redact_url",
+    "tls_context",
+]
 
 MAX_IN_FLIGHT = 8
 """Requests outstanding at once across every HTTP and JSON source."""
@@ -139,6 +149,7 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     """One runtime source per config entry, in config order, sharing one client and one semaphore."""
     import httpx
 
+    from opstui.sources.alertmanager import AlertmanagerApi, AlertmanagerPoll
     from opstui.sources.http import HttpCheck
     from opstui.sources.jsonpoll import JsonPoll
     from opstui.sources.prometheus import PrometheusQuery
@@ -168,6 +179,9 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
         elif isinstance(cfg, PrometheusSource):
             client = client_for(cfg.verify_tls)
             sources.append(PrometheusQuery(cfg, clock, sink, client, limiter, config.ui.chart_window))
+        elif isinstance(cfg, AlertmanagerSource):
+            api = AlertmanagerApi(cfg, client_for(cfg.verify_tls))
+            sources.append(AlertmanagerPoll(cfg, clock, sink, api, limiter))
         elif isinstance(cfg, WebsocketSource):
             sources.append(WebsocketStream(cfg, clock, sink))
         elif isinstance(cfg, PostgresSource):
@@ -175,3 +189,20 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
 
             sources.append(PostgresPoll(cfg, clock, sink))
     return SourceSet(sources, limiter, list(clients.values()))
+
+
+def build_owners(config: Config, clock: Clock) -> list[AlertOwner]:
+    """What the incident manager tells of acknowledgements and resolutions: one per Alertmanager source.
+
+    Each has its own small client, so the ``ack`` command can use it without starting any source.
+    """
+    import httpx
+
+    from opstui.sources.alertmanager import AlertmanagerApi, AlertmanagerOwner
+
+    owners: list[AlertOwner] = []
+    for cfg in config.sources:
+        if isinstance(cfg, AlertmanagerSource):
+            client = httpx.AsyncClient(verify=tls_context(cfg.verify_tls), headers={"User-Agent": "opstui"})
+            owners.append(AlertmanagerOwner(cfg, AlertmanagerApi(cfg, client), clock))
+    return owners

@@ -62,8 +62,14 @@ def sla_text(remaining: float, acknowledged: bool) -> str:
     return format_duration(remaining) if remaining > 0 else f"late {format_duration(remaining)}"
 
 
-def incident_rows(incidents: Sequence[Incident], manager: IncidentManager, now: float) -> list[IncidentRow]:
-    """Rows in urgency order: unacknowledged first, then severity, then the least SLA time left."""
+def incident_rows(
+    incidents: Sequence[Incident], manager: IncidentManager, now: float, stale: Sequence[str] = ()
+) -> list[IncidentRow]:
+    """Rows in urgency order: unacknowledged first, then severity, then the least SLA time left.
+
+    ``stale``: fingerprint prefixes of alert sources that cannot be read now (Alertmanager down); their
+    incidents stay, marked stale, since nobody can tell whether their alerts still fire.
+    """
 
     def urgency(incident: Incident) -> tuple[bool, int, float, int]:
         return (
@@ -78,6 +84,8 @@ def incident_rows(incidents: Sequence[Incident], manager: IncidentManager, now: 
         state = incident.state.value
         if incident.is_open and incident.alert_state is AlertPhase.CLEARED:
             state += " (alert cleared)"
+        if incident.is_open and incident.fingerprint.startswith(tuple(stale)):
+            state += " (stale: source down)"
         remaining = manager.sla_remaining(incident, now)
         rows.append(
             IncidentRow(
