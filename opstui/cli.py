@@ -1,7 +1,8 @@
 """The command line: the console, ``--demo``, ``check``, ``validate`` and ``demo-server``.
 
 Every user error (a bad config, a missing file) is one line on stderr and a documented exit
-status, never a traceback.
+status, never a traceback. Every command's text output passes through the one sanitiser
+(:func:`opstui.sanitize.clean_output`); JSON outputs are escaped by ``json.dumps`` already.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from opstui import __version__
 from opstui.commands import COMMANDS
 from opstui.commands.common import EXIT_CONFIG, error, load
 from opstui.config import ConfigError
+from opstui.sanitize import clean_output
 
 DESCRIPTION = """\
 opstui: the on-call engineer's terminal console. Live KPIs, health checks, latency
@@ -60,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command is not None:
-            return int(args.func(args))
+            with clean_output():  # no command prints a control sequence from a note, an event or a config
+                return int(args.func(args))
         return _console(args)
     except KeyboardInterrupt:
         return 130

@@ -20,6 +20,7 @@ from opstui.config.models import Config, Kpi
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.store import MetricStore
 from opstui.metrics.windows import EventWindows
+from opstui.sanitize import clean
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.sources.events import DeployEvent, ErrorEvent, Event, MetricEvent
 from opstui.status import KpiLevel, Status
@@ -121,6 +122,8 @@ class Monitor:
         self.clock = clock
         settings = config.store
         self.store = MetricStore(clock, settings.retention, settings.resolution, settings.max_series)
+        self.retention = settings.retention
+        """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
         self.windows = EventWindows(window=settings.window)
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
@@ -182,13 +185,16 @@ class Monitor:
         """Replace a table's rows (the source bounds them; the cap here guards against a bug there)."""
         if name not in self.tables and len(self.tables) >= MAX_TABLES:
             return
-        self.tables[name] = TableView(name, tuple(columns), tuple(rows[:MAX_TABLE_ROWS]), self.clock.now(), "", note)
+        cells = tuple(tuple(clean(c) if isinstance(c, str) else c for c in row) for row in rows[:MAX_TABLE_ROWS])
+        header = tuple(clean(c) for c in columns)
+        self.tables[name] = TableView(name, header, cells, self.clock.now(), "", clean(note))
 
     def set_metric_error(self, name: str, error: str | None) -> None:
         """Mark one metric (or table) stale with why its read failed; ``None`` clears it."""
         if error is None:
             self.metric_errors.pop(name, None)
             return
+        error = clean(error)
         if name in self.tables:
             old = self.tables[name]
             self.tables[name] = TableView(old.name, old.columns, old.rows, old.ts, error, old.note)

@@ -225,11 +225,20 @@ def _string(text: str, start: int, tokens: list[Token]) -> int:
 # Parser ----------------------------------------------------------------------------------------------
 
 
+MAX_TOKENS = 256
+"""Tokens one expression may hold: a rule is a line, and evaluation recurses once per operator."""
+MAX_DEPTH = 32
+"""Nesting (parentheses, calls, unary minus) one expression may reach; 5,000 parentheses used to crash."""
+
+
 def parse(text: str) -> Node:
     """Parse an expression, or raise :class:`ExprError` naming the column of the first mistake."""
     if not text.strip():
         raise ExprError("the expression is empty", 1)
-    return _Parser(tokenize(text)).parse()
+    tokens = tokenize(text)
+    if len(tokens) > MAX_TOKENS:
+        raise ExprError(f"the expression is too long (more than {MAX_TOKENS} tokens)", tokens[MAX_TOKENS].column)
+    return _Parser(tokens).parse()
 
 
 def describe(token: Token) -> str:
@@ -240,6 +249,13 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """Count one level of nesting; refuse past :data:`MAX_DEPTH` with the column where it happened."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"the expression nests too deeply (more than {MAX_DEPTH} levels)", self.token.column)
 
     @property
     def token(self) -> Token:
@@ -266,10 +282,12 @@ class _Parser:
         return node
 
     def or_expr(self) -> Node:
+        self.deeper()
         node = self.and_expr()
         while self.at("kw", "or"):
             op = self.take()
             node = Binary("or", node, self.and_expr(), op.column)
+        self.depth -= 1
         return node
 
     def and_expr(self) -> Node:
@@ -305,7 +323,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.at("op", "-"):
             op = self.take()
-            return Neg(self.unary(), op.column)
+            self.deeper()
+            node = Neg(self.unary(), op.column)
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from opstui.checklist.board import Checklist
 from opstui.checklist.model import Outcome, TaskView
 from opstui.config.durations import format_duration
+from opstui.sanitize import clean
 from opstui.state.protocol import Tick, TickKind
 
 FORMATS = ("md", "csv")
@@ -162,4 +163,6 @@ async def export(checklist: Checklist, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use md or csv")
     rows = await collect(checklist)
-    return render_md(rows, checklist) if fmt == "md" else render_csv(rows, checklist.zone)
+    # A note or a host name may carry control sequences; the document is read in a terminal (cat, less).
+    text = render_md(rows, checklist) if fmt == "md" else render_csv(rows, checklist.zone)
+    return clean(text, multiline=True)

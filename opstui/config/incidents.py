@@ -15,7 +15,7 @@ from platformdirs import user_data_dir
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from opstui.alerts.model import Severity
-from opstui.config.durations import Duration
+from opstui.config.durations import Duration, PositiveDuration
 from opstui.config.models import Model
 
 DEFAULT_SLA: dict[Severity, float] = {
@@ -31,7 +31,7 @@ class StateSettings(Model):
     """Where incidents, silences, the notification outbox and checklist ticks are kept."""
 
     # ``schema`` is a BaseModel attribute, so the field is ``schema_`` with the config key as its alias.
-    model_config = ConfigDict(**Model.model_config, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True)
 
     backend: Literal["sqlite", "postgres"] = "sqlite"
     """``sqlite``: one file on this host. ``postgres``: one schema shared by the team (see README, Team mode)."""
@@ -41,7 +41,7 @@ class StateSettings(Model):
     """PostgreSQL only: ``postgresql://user:password@host:5432/db``; use ``${OPSTUI_STATE_DSN}``, never shown."""
     schema_: str = Field(default="opstui", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     """PostgreSQL only: the schema holding the team's tables (created by ``opstui state migrate``)."""
-    timeout: Duration = 5.0
+    timeout: PositiveDuration = 5.0
     """A state call slower than this fails with a clear error instead of freezing the console."""
 
     @model_validator(mode="after")

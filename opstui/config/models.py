@@ -6,12 +6,13 @@ back to a default at 3 a.m.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from opstui.config.durations import Duration
+from opstui.config.durations import Duration, PositiveDuration
 
 
 class Model(BaseModel):
@@ -48,9 +49,9 @@ class HttpSource(Model):
     url: str
     """The URL to request; ``${VAR}`` is replaced from the environment."""
     method: Literal["GET", "HEAD", "POST"] = "GET"
-    interval: Duration = 5.0
+    interval: PositiveDuration = 5.0
     """Time between the end of one check and the start of the next (checks never overlap)."""
-    timeout: Duration = 2.0
+    timeout: PositiveDuration = 2.0
     """A check slower than this is down with reason 'timeout'."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra request headers (for a token use ``${VAR}``; values are never shown)."""
@@ -64,8 +65,8 @@ class JsonSource(Model):
     name: str
     type: Literal["json"]
     url: str
-    interval: Duration = 10.0
-    timeout: Duration = 2.0
+    interval: PositiveDuration = 10.0
+    timeout: PositiveDuration = 2.0
     headers: dict[str, str] = Field(default_factory=dict)
     verify_tls: bool = True
     metrics: dict[str, str]
@@ -79,11 +80,11 @@ class WebsocketSource(Model):
     type: Literal["websocket"]
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
-    connect_timeout: Duration = 5.0
+    connect_timeout: PositiveDuration = 5.0
     """Giving up on one connection attempt after this long; the source then backs off and retries."""
-    stale_after: Duration = 30.0
+    stale_after: PositiveDuration = 30.0
     """No message for this long marks the stream stale (it stays connected)."""
-    max_message_bytes: int = 1_048_576
+    max_message_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Larger messages are refused by the client (the connection is then re-established)."""
 
 
@@ -106,11 +107,11 @@ class PostgresSource(Model):
     dsn: str
     """``postgresql://user:pass@host:5432/db``; write ``${SHOP_DSN}`` to keep the password out of the file.
     The password is never shown on screen, in logs or in errors."""
-    interval: Duration = 30.0
+    interval: PositiveDuration = 30.0
     """Time between the end of one round of queries and the start of the next."""
-    connect_timeout: Duration = 5.0
+    connect_timeout: PositiveDuration = 5.0
     """Giving up on one connection attempt after this long; the source then backs off and retries."""
-    statement_timeout: Duration = 5.0
+    statement_timeout: PositiveDuration = 5.0
     """Each query is cancelled by the server after this long (``SET LOCAL statement_timeout``)."""
     pool_size: int = Field(default=2, ge=1, le=3)
     """Connections the source may hold (the pool keeps one open between rounds)."""
@@ -118,6 +119,10 @@ class PostgresSource(Model):
     """Also collect the database health pack (connections, long queries, locks, cache, size, lag)."""
     queries: dict[str, str | PgQuery] = Field(default_factory=dict)
     """Metric (or table) name -> SQL, or ``{sql: ..., table: true, max_rows: 10}``."""
+    allow_privileged_role: bool = False
+    """Connect even when the role is a superuser or may write files / run programs on the server
+    (``pg_write_server_files``, ``pg_execute_server_program``). Off: such a role is refused at connect,
+    because a read-only transaction does not stop ``COPY ... TO PROGRAM`` or ``dblink_exec``."""
 
 
 class ScrapeSource(Model):
@@ -238,34 +243,56 @@ class Kpi(Model):
         return value
 
 
+MAX_POINTS_PER_SERIES = 1_000_000
+"""Points one series may hold (16 bytes each): 48 h at 5 s is 34,560; a 1 ms resolution over days is not."""
+
+
 class StoreSettings(Model):
     """How much history the metric store keeps. Memory is bounded by these numbers."""
 
-    retention: Duration = 48 * 3600.0
+    retention: PositiveDuration = 48 * 3600.0
     """How far back each metric's ring buffer reaches."""
-    resolution: Duration = 5.0
+    resolution: PositiveDuration = 5.0
     """One point per metric per this much time; capacity = retention / resolution (34,560 by default)."""
-    window: Duration = 300.0
-    """The sliding window for error rate, latency percentiles and payment success."""
-    max_series: int = 2000
+    window: Duration = Field(default=300.0, ge=1.0, le=3600.0)
+    """The sliding window for error rate, latency percentiles and payment success (1 s to 1 h)."""
+    max_series: int = Field(default=2000, ge=1, le=100_000)
     """Hard cap on distinct series; samples for new series beyond it are dropped and counted."""
-    event_log: int = 1000
+    event_log: int = Field(default=1000, ge=1, le=100_000)
     """How many recent events (deploys, errors, source changes) the tail keeps."""
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> StoreSettings:
+        # Checked here, so that what validate accepts starts: a series holds retention / resolution points.
+        if self.resolution > self.retention:
+            raise ValueError("store.resolution must not exceed store.retention")
+        points = self.retention / self.resolution
+        if points > MAX_POINTS_PER_SERIES:
+            raise ValueError(
+                f"store.retention / store.resolution is {points:,.0f} points per series; at most "
+                f"{MAX_POINTS_PER_SERIES:,} ({MAX_POINTS_PER_SERIES * 16 // 1_048_576} MiB) fit: "
+                "raise the resolution or shorten the retention"
+            )
+        return self
 
 
 class UiSettings(Model):
     """The console's look and pace."""
 
-    refresh: Duration = 1.0
-    """How often the screen redraws from the core (not per event)."""
+    refresh: Duration = Field(default=1.0, ge=0.1, le=60.0)
+    """How often the screen redraws from the core (not per event): 0.1 s to 60 s."""
     theme: str = "opstui-dark"
     """Theme name; see ``themes/`` and the user config dir. Set here, it wins over the theme last
     chosen with ``t`` (which the console remembers in the user state dir); ``--theme`` wins over both."""
-    chart_window: Duration = 900.0
+    chart_window: PositiveDuration = 900.0
     """Time span of the latency chart."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Your key bindings: binding id -> key(s), e.g. ``{oncall.acknowledge: "A", app.quit: "ctrl+q"}``;
     ``?`` shows every binding's id. An id no binding has is refused at start."""
+
+
+LAUNCH_WITHIN = 366 * 86400.0
+"""Seconds ``launch_at`` may lie before or after now."""
 
 
 class Config(Model):
@@ -298,6 +325,14 @@ class Config(Model):
     """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
     checklist: ChecklistTasks | None = None
     """Recurring tasks (cadence, group, linked metric, ``auto:``); unset: the built-in list from the seeds."""
+
+    @field_validator("launch_at")
+    @classmethod
+    def _launch_within_a_year(cls, launch_at: datetime | None) -> datetime | None:
+        # A launch in 9999 used to crash the checklist; the first 48 hours are near now, by definition.
+        if launch_at is not None and abs(launch_at.timestamp() - time.time()) > LAUNCH_WITHIN:
+            raise ValueError("launch_at must be within a year of now")
+        return launch_at
 
     @field_validator("timezone")
     @classmethod

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import Field, field_validator
 
-from opstui.config.durations import Duration
+from opstui.config.durations import PositiveDuration
 from opstui.config.models import Model
 
 WEEK = 7 * 86400.0
@@ -42,7 +42,7 @@ class Rotation(Model):
     """Engineers in turn order: the first is primary in the first week, the next one secondary."""
     start: datetime
     """When the first shift begins (ISO 8601 with a zone, e.g. ``2026-09-21T09:00:00+00:00``)."""
-    shift: Duration = WEEK
+    shift: PositiveDuration = WEEK
     """How long one shift lasts; the seed's rotation is weekly."""
     manager: str | None = None
     """The engineering manager: the last step of escalation."""

@@ -31,8 +31,18 @@ def demo_config(base_url: str, dsn: str | None = None) -> Config:
     from opstui.demo.database import SHOP_KPIS, SHOP_QUERIES
 
     data["environment"] = "demo (simulated shop + PostgreSQL)"
+    # The demo's own toy database, usually reached as the local superuser that 'opstui demo-db' filled it with:
+    # allowed here on purpose; a real config gets a monitoring role (docs/security.md).
     data["sources"].append(
-        {"name": "shopdb", "type": "postgres", "dsn": dsn, "interval": "10s", "health": True, "queries": SHOP_QUERIES}
+        {
+            "name": "shopdb",
+            "type": "postgres",
+            "dsn": dsn,
+            "interval": "10s",
+            "health": True,
+            "queries": SHOP_QUERIES,
+            "allow_privileged_role": True,
+        }
     )
     for kpi in data["kpis"]:
         if kpi["metric"] == "db_connections":  # the real pool usage, in percent of max_connections

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from opstui.incidents.model import EventKind, Incident, IncidentEvent, Milestone
+from opstui.sanitize import clean
 
 _UNKNOWN_TIME = "--:--"
 
@@ -68,7 +69,8 @@ def render_review(incident: Incident, events: Sequence[IncidentEvent], tz: tzinf
         "| Fix Y bug       | Engineer | YYYY-MM-DD | Open   |",
         "",
     ]
-    return "\n".join(lines)
+    # Titles and notes are written by people and alerts: the review is read in a terminal too.
+    return clean("\n".join(lines), multiline=True)
 
 
 def _timeline(incident: Incident, events: Sequence[IncidentEvent]) -> list[tuple[float | None, str]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 import yaml
 from platformdirs import user_config_dir
 
+from opstui.sanitize import clean
+
 log = logging.getLogger(__name__)
 
 MAX_RUNBOOK_BYTES = 256 * 1024
@@ -112,6 +114,7 @@ class RunbookLibrary:
 
 def parse_runbook(text: str, slug: str, origin: str) -> Runbook:
     """Front matter (``title``, ``aliases``) is optional; the title falls back to the first heading."""
+    text = clean(text, multiline=True)  # a runbook file is text from outside: no control sequence reaches a screen
     meta: dict[str, object] = {}
     body = text
     match = _FRONT_MATTER.match(text)

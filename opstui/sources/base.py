@@ -8,6 +8,8 @@ from enum import Enum
 from typing import Protocol
 
 from opstui.clock import Clock
+from opstui.sanitize import clean
+from opstui.sources.border import Border
 from opstui.sources.events import Event
 
 
@@ -50,6 +52,8 @@ class SourceStatus:
     """Events (websocket) or values (json) received so far."""
     unknown: int = 0
     malformed: int = 0
+    rejected: int = 0
+    """Values refused at the border (implausible timestamps, non-finite or out-of-range numbers)."""
     next_attempt: float | None = None
     """When a failing source will try again (backoff)."""
 
@@ -61,6 +65,9 @@ class SourceStatus:
 
 class Sink(Protocol):
     """Where a source delivers what it reads (the core implements it)."""
+
+    retention: float
+    """Seconds of history the store keeps: the border refuses timestamps older than this."""
 
     def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
         """One sample of one metric."""
@@ -84,7 +91,9 @@ class Source(ABC):
         self.name = name
         self.clock = clock
         self.sink = sink
-        self.status = SourceStatus(name=name, kind=self.kind, target=target)
+        self.border = Border(clock, sink.retention)
+        """Checks every timestamp and number this source reads; what it refuses shows on the source's row."""
+        self.status = SourceStatus(name=name, kind=self.kind, target=clean(target))
 
     @abstractmethod
     async def run(self) -> None:
@@ -98,9 +107,23 @@ class Source(ABC):
         """Release connections (called on shutdown)."""
 
     def _update(self, **changes: object) -> None:
-        """Replace the status, tracking ``since`` across state changes, and tell the sink."""
+        """Replace the status, tracking ``since`` across state changes, and tell the sink.
+
+        The reason is cleaned here (a server's error text can carry escape sequences) and carries the border's
+        note, so every source's row says what was rejected and why.
+        """
+        if isinstance(changes.get("reason"), str):
+            changes["reason"] = _with_note(clean(str(changes["reason"])), self.border.note())
+        changes["rejected"] = self.border.rejected
         new = replace(self.status, **changes)  # type: ignore[arg-type]
         if new.state != self.status.state:
             new = replace(new, since=new.last_check or self.clock.now())
         self.status = new
         self.sink.status_changed(new)
+
+
+def _with_note(reason: str, note: str) -> str:
+    """``reason`` followed by the border's ``note`` (once) when there is one."""
+    if not note or note in reason:
+        return reason
+    return f"{reason}; {note}" if reason else note

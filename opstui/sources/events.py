@@ -9,13 +9,18 @@ defaults to the time of receipt::
     {"type": "deploy", "version": "v1.4.2"}
     {"type": "error", "level": "critical", "message": "..."}
 
-Anything else is counted (unknown type, malformed) and never raised to the caller.
+Anything else is counted (unknown type, malformed) and never raised to the caller. An event is a flat
+object (a field holding an object or a list is malformed), a message holds at most :data:`MAX_EVENTS`
+events, and text is cut and passed through :func:`~opstui.sanitize.clean`. Timestamps and values are then
+checked at the border (:mod:`opstui.sources.border`) by the source that received them.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
+from opstui.sanitize import clean
 
 
 @dataclass(slots=True)
@@ -71,6 +76,8 @@ class ParseResult:
 
 
 MAX_TEXT = 200
+MAX_EVENTS = 10_000
+"""Events one message may carry; the rest of a bigger array is counted malformed."""
 
 
 def parse_message(raw: str | bytes, received_at: float) -> ParseResult:
@@ -80,9 +87,17 @@ def parse_message(raw: str | bytes, received_at: float) -> ParseResult:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         result.malformed += 1
-        result.last_problem = f"not JSON: {exc}"[:MAX_TEXT]
+        result.last_problem = clean(f"not JSON: {exc}"[:MAX_TEXT])
+        return result
+    except RecursionError:
+        result.malformed += 1
+        result.last_problem = "not JSON: nested too deeply"
         return result
     items = doc if isinstance(doc, list) else [doc]
+    if len(items) > MAX_EVENTS:
+        result.malformed += len(items) - MAX_EVENTS
+        result.last_problem = f"more than {MAX_EVENTS:,} events in one message"
+        items = items[:MAX_EVENTS]
     for item in items:
         _parse_one(item, received_at, result)
     return result
@@ -91,10 +106,20 @@ def parse_message(raw: str | bytes, received_at: float) -> ParseResult:
 def _num(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # a 400-digit integer
+        raise TypeError from None
     if f != f or f in (float("inf"), float("-inf")):
         raise TypeError
     return f
+
+
+def _text(value: object, limit: int = MAX_TEXT) -> str:
+    """A text field: a scalar (never an object or list: events are flat), cut to ``limit`` and cleaned."""
+    if isinstance(value, dict | list):
+        raise TypeError
+    return clean(str(value)[:limit])
 
 
 def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
@@ -107,15 +132,15 @@ def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
         ts = _num(item["ts"]) if "ts" in item and item["ts"] is not None else received_at
         if kind == "request":
             status = item["status"]
-            if isinstance(status, bool) or not isinstance(status, int):
+            if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
                 raise TypeError
             result.events.append(
                 RequestEvent(
                     ts,
                     status,
                     _num(item["duration_ms"]),
-                    str(item.get("route", ""))[:MAX_TEXT],
-                    str(item.get("method", ""))[:16],
+                    _text(item.get("route", "")),
+                    _text(item.get("method", ""), 16),
                 )
             )
         elif kind == "payment":
@@ -128,17 +153,17 @@ def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
             name = item["name"]
             if not isinstance(name, str) or not name:
                 raise TypeError
-            result.events.append(MetricEvent(ts, name[:MAX_TEXT], _num(item["value"])))
+            result.events.append(MetricEvent(ts, _text(name), _num(item["value"])))
         elif kind == "deploy":
-            result.events.append(DeployEvent(ts, str(item["version"])[:MAX_TEXT]))
+            result.events.append(DeployEvent(ts, _text(item["version"])))
         elif kind == "error":
             result.events.append(
-                ErrorEvent(ts, str(item.get("level", "error"))[:32], str(item.get("message", ""))[: MAX_TEXT * 2])
+                ErrorEvent(ts, _text(item.get("level", "error"), 32), _text(item.get("message", ""), MAX_TEXT * 2))
             )
         else:
             result.unknown += 1
-            result.last_problem = f"unknown event type {str(kind)[:40]!r}"
+            result.last_problem = f"unknown event type {_text(kind, 40)!r}"
     except (KeyError, TypeError, ValueError) as exc:
         result.malformed += 1
         missing = f"missing {exc.args[0]!r}" if isinstance(exc, KeyError) else "a field has the wrong type"
-        result.last_problem = f"{kind} event: {missing}"[:MAX_TEXT]
+        result.last_problem = _text(f"{kind} event: {missing}")

@@ -58,10 +58,13 @@ def as_number(value: object) -> float | None:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            return None
     elif isinstance(value, str):
         try:
-            number = float(value.strip())
+            number = float(value.strip()[:64])
         except ValueError:
             return None
     else:
@@ -106,6 +109,8 @@ class JsonPoll(PolledSource):
             document = json.loads(body)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
             return self._result(SourceState.DOWN, f"malformed JSON: {exc}", latency_ms=latency_ms)
+        except RecursionError:
+            return self._result(SourceState.DOWN, "malformed JSON: nested too deeply", latency_ms=latency_ms)
         read, problems = self._record_values(document)
         state = SourceState.DEGRADED if problems else SourceState.UP
         return self._result(state, problems, latency_ms=latency_ms, received=self.status.received + read)
@@ -124,6 +129,8 @@ class JsonPoll(PolledSource):
             if value is None:
                 not_numbers.append(path)
                 continue
+            if self.border.number(value, path) is None:
+                continue  # out of range: counted and shown by the border
             self.sink.record(metric, value, ts)
         problems = []
         if missing:

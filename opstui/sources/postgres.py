@@ -11,6 +11,15 @@ Only a lost connection (server restarted, backend terminated, network gone) take
 to unreachable: the pool is dropped and rebuilt with backoff (up to 1 s, 2 s, 4 s ... capped at the
 interval or 30 s, whichever is larger).
 
+Read-only for real. A read-only transaction does not stop a superuser: ``COPY (SELECT 1) TO PROGRAM`` is a
+read, ``dblink_exec`` writes over a connection of its own, ``pg_reload_conf()`` runs. So at connect the
+source asks who it is and refuses (down, with how to make a monitoring role) a role that is a superuser or
+a member of ``pg_write_server_files`` / ``pg_execute_server_program``, unless the config says
+``allow_privileged_role: true``. Every query runs with ``SET LOCAL default_transaction_read_only``, the
+statement and lock timeouts, and is prepared before it runs: a statement that returns no result set (a
+utility statement: ``COPY``, ``SET``, ``DO``, ...) is refused without being executed, never reported as
+"returned no rows".
+
 Secrets. The status's target is :func:`redact_dsn` of the DSN, and every error text is scrubbed of
 the password before it is shown or logged: a driver may echo what it was given.
 
@@ -36,6 +45,7 @@ import asyncpg
 from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import PgQuery, PostgresSource
+from opstui.sanitize import clean
 from opstui.sources import pghealth
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
@@ -46,6 +56,36 @@ MAX_REASON = 200
 MAX_CELL = 200
 """A table cell longer than this is cut (a query text, a product description)."""
 MAX_BACKOFF = 30.0
+
+
+PRIVILEGES_SQL = """
+    SELECT current_user AS role, rolsuper,
+           pg_has_role(current_user, 'pg_write_server_files', 'MEMBER') AS write_files,
+           pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER') AS run_programs
+      FROM pg_roles WHERE rolname = current_user
+"""
+"""What the connected role could do beyond reading (a superuser is a member of every role)."""
+
+MONITORING_ROLE = "CREATE ROLE opstui LOGIN PASSWORD '...' IN ROLE pg_monitor, pg_read_all_data"
+"""The role the source should connect as, as the refusal says (docs/security.md explains it)."""
+
+
+def privileged_reason(row: asyncpg.Record | None) -> str | None:
+    """Why the connected role is refused (None when it only reads)."""
+    if row is None:
+        return None
+    if row["rolsuper"]:
+        what = "is a superuser"
+    elif row["run_programs"]:
+        what = "may run programs on the server (pg_execute_server_program)"
+    elif row["write_files"]:
+        what = "may write files on the server (pg_write_server_files)"
+    else:
+        return None
+    return (
+        f"role {row['role']} {what}; connect as a monitoring role ({MONITORING_ROLE}) "
+        "or set allow_privileged_role: true"
+    )
 
 
 class ConnectionLost(Exception):
@@ -78,7 +118,10 @@ def as_value(raw: object) -> float | None:
     if isinstance(raw, bool):
         return 1.0 if raw else 0.0
     if isinstance(raw, int | float | decimal.Decimal):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # numeric with hundreds of digits
+            return None
     elif isinstance(raw, dt.timedelta):
         value = raw.total_seconds()
     else:
@@ -94,7 +137,7 @@ def as_cell(raw: object) -> object:
         return float(raw)
     if isinstance(raw, dt.datetime | dt.date):
         return raw.isoformat()
-    return str(raw)[:MAX_CELL]
+    return clean(str(raw)[:MAX_CELL])
 
 
 def _one_line(text: str) -> str:
@@ -205,15 +248,23 @@ class PostgresPoll(Source):
             # The server's statement_timeout is the real limit; the client-side one only catches a
             # server (or network) that has stopped answering altogether.
             async with asyncio.timeout(timeout + self.cfg.connect_timeout), conn.transaction(readonly=True):
-                await conn.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+                millis = max(1, int(timeout * 1000))
+                await conn.execute(
+                    "SET LOCAL default_transaction_read_only = on; "
+                    f"SET LOCAL statement_timeout = {millis}; SET LOCAL lock_timeout = {millis}"
+                )
                 if query.name == pghealth.SLOW_STATEMENTS:
                     await self._slow_statements(conn)
                     return
+                statement = await conn.prepare(query.sql)
+                if not statement.get_attributes():
+                    self._fail(query.name, "not run: it returns no result set (only SELECT-like queries are run)")
+                    return
                 if query.table:
-                    cursor = await conn.cursor(query.sql)
+                    cursor = await statement.cursor()
                     rows = await cursor.fetch(query.max_rows)
                 else:
-                    row = await conn.fetchrow(query.sql)
+                    row = await statement.fetchrow()
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
             raise ConnectionLost(self._clean(_one_line(str(exc)) or type(exc).__name__)) from None
         except TimeoutError:
@@ -234,7 +285,7 @@ class PostgresPoll(Source):
             return
         now = self.clock.now()
         if query.table:
-            columns = tuple(rows[0].keys()) if rows else ()
+            columns = tuple(clean(str(c)) for c in rows[0].keys()) if rows else ()  # noqa: SIM118 - a Record
             self._table(query.name, columns, [tuple(as_cell(v) for v in r.values()) for r in rows])
             self._ok(query.name)
             return
@@ -281,7 +332,7 @@ class PostgresPoll(Source):
         self._received += 1
 
     def _fail(self, name: str, why: str) -> None:
-        why = why[:MAX_REASON]
+        why = clean(why[:MAX_REASON])
         self.failing[name] = why
         if self._set_metric_error is not None:
             self._set_metric_error(name, why)
@@ -324,6 +375,17 @@ class PostgresPoll(Source):
             return SourceState.DOWN, self._clean(_one_line(str(exc)))
         except Exception as exc:  # noqa: BLE001 - refused, DNS, timeout, bad DSN: all "cannot connect"
             return SourceState.UNREACHABLE, self._describe_connect(exc)
+        if self.cfg.allow_privileged_role:
+            return None
+        try:
+            async with asyncio.timeout(self.cfg.connect_timeout):
+                refused = privileged_reason(await self.pool.fetchrow(PRIVILEGES_SQL))
+        except Exception as exc:  # noqa: BLE001 - could not ask: treated as a connection failure
+            await self._drop_pool()
+            return SourceState.UNREACHABLE, self._describe_connect(exc)
+        if refused is not None:
+            await self._drop_pool()
+            return SourceState.DOWN, refused
         return None
 
     def _describe_connect(self, exc: BaseException) -> str:

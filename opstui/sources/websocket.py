@@ -129,7 +129,7 @@ class WebsocketStream(Source):
                     result = await asyncio.to_thread(parse_message, raw, now)
                 else:
                     result = parse_message(raw, now)
-                events = result.events
+                events = self.border.events(result.events, now)  # implausible times and values are counted
                 for start in range(0, len(events), INGEST_SLICE):
                     if start:
                         await asyncio.sleep(0)  # a burst is folded in slices: the screen answers in between

@@ -16,11 +16,13 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 
 from opstui.core import Core
+from opstui.sanitize import clean
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
@@ -167,6 +169,21 @@ class OpstuiApp(App[int]):
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
         super().exit(*args, **kwargs)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification of the console (screens and modals call this too) is plain text, cleaned:
+        a message may quote an incident title, a note or a server's error, which must show as written."""
+        super().notify(
+            clean(message, multiline=True), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def tick(self) -> None:
         """One redraw: the active screen's header and body, from one snapshot; rings once per new banner."""

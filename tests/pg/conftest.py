@@ -59,9 +59,30 @@ def _reachable_or_skip(dsn: str) -> None:
         pytest.skip(reason)
 
 
+MONITOR_ROLE = "opstui_test_monitor"
+"""The role postgres sources connect as in the tests, made as docs/security.md says: a superuser is refused."""
+
+_CREATE_MONITOR_ROLE = f"""
+    DO $$ BEGIN
+        CREATE ROLE {MONITOR_ROLE} LOGIN IN ROLE pg_monitor, pg_read_all_data;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;  -- another session made it first
+    END $$
+"""
+
+
+def as_monitor(dsn: str) -> str:
+    """``dsn`` with the monitoring role as its user (any password kept), for a source to connect with."""
+    parts = urlsplit(dsn)
+    user = parts.netloc.rpartition("@")[0]
+    password = user.partition(":")[2]
+    login = f"{MONITOR_ROLE}:{password}" if password else MONITOR_ROLE
+    return urlunsplit((parts.scheme, f"{login}@{parts.netloc.rpartition('@')[2]}", parts.path, parts.query, ""))
+
+
 def _fresh_database(what: str) -> Iterator[str]:
     admin = server_dsn()
     _reachable_or_skip(admin)
+    asyncio.run(_admin(admin, _CREATE_MONITOR_ROLE))
     name = f"opstui_test_{os.getpid()}_{what}_{uuid.uuid4().hex[:6]}"
     asyncio.run(_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
     try:
@@ -217,6 +238,7 @@ def private_server() -> Iterator[PrivateServer]:
             pytest.skip(f"could not start a private PostgreSQL: {(done.stderr or done.stdout).strip()[:200]}")
     try:
         pg_ctl = [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data.parent / "log")]
+        asyncio.run(_admin(f"postgresql://postgres@127.0.0.1:{port}/postgres", _CREATE_MONITOR_ROLE))
         yield PrivateServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", pg_ctl, options)
     finally:
         subprocess.run(

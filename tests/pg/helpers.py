@@ -14,6 +14,9 @@ from tests.sources.conftest import Notifier
 class TableSink(Notifier):
     """Implements the Sink protocol plus the Monitor's ``set_table`` / ``set_metric_error``."""
 
+    retention = 48 * 3600.0
+    """Seconds of history a real store keeps: the sources' border refuses older timestamps."""
+
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, list[float]] = {}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from opstui.check import render_json, run_check
 from opstui.config.models import Config
 from opstui.status import Status
+from tests.pg.conftest import MONITOR_ROLE, as_monitor
 
 
 async def test_check_reports_database_values_without_the_password(pg_dsn: str) -> None:
-    dsn = pg_dsn.replace("://postgres@", "://postgres:s3cret-pw@")
+    dsn = as_monitor(pg_dsn.replace("://postgres@", "://postgres:s3cret-pw@"))
     config = Config.model_validate(
         {
             "sources": [
@@ -30,4 +31,4 @@ async def test_check_reports_database_values_without_the_password(pg_dsn: str) -
     assert report.status is Status.OK
     assert report.metrics["orders_today"] == 12.0
     text = render_json(report)
-    assert "s3cret-pw" not in text and "postgres:***@" in text
+    assert "s3cret-pw" not in text and f"{MONITOR_ROLE}:***@" in text

@@ -14,7 +14,7 @@ from opstui.cli import main
 from opstui.config.models import PostgresSource
 from opstui.demo.database import SHOP_QUERIES, LiveShop
 from opstui.sources.base import SourceState
-from tests.pg.conftest import PINNED_NOW, _fresh_database, filled_shop
+from tests.pg.conftest import PINNED_NOW, _fresh_database, as_monitor, filled_shop
 from tests.pg.test_postgres_source import source
 
 
@@ -147,12 +147,12 @@ async def test_config_example_has_the_shop_queries_and_they_run_clean(demo_dsn: 
     from tests.pg.helpers import TableSink
 
     text = EXAMPLE.read_text(encoding="utf-8")  # noqa: ASYNC240 - a small local file, read once
-    config = load_config_text(text, env={"SHOP_DSN": demo_dsn})
+    config = load_config_text(text, env={"SHOP_DSN": as_monitor(demo_dsn)})  # the monitoring role it asks for
     [shopdb] = [s for s in config.sources if isinstance(s, PostgresSource)]
     as_written = {k: v if isinstance(v, str) else v.model_dump() for k, v in shopdb.queries.items()}
     expected = {k: v if isinstance(v, str) else {"max_rows": 20, **v} for k, v in SHOP_QUERIES.items()}
     assert _normal(as_written) == _normal(expected)
-    assert shopdb.dsn == demo_dsn and shopdb.health
+    assert shopdb.dsn == as_monitor(demo_dsn) and shopdb.health
     sink = TableSink()
     from opstui.clock import FakeClock
 

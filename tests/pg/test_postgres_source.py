@@ -13,13 +13,14 @@ from opstui.clock import FakeClock
 from opstui.config.models import PostgresSource
 from opstui.sources.base import SourceState
 from opstui.sources.postgres import PostgresPoll
-from tests.pg.conftest import PrivateServer, with_database
+from tests.pg.conftest import PrivateServer, as_monitor, with_database
 from tests.pg.helpers import TableSink, until_server
 
 
 def source(dsn: str, queries: dict[str, Any], **options: Any) -> tuple[PostgresPoll, TableSink, FakeClock]:
+    """A source on ``dsn``'s database connecting as the monitoring role (a superuser would be refused)."""
     cfg = PostgresSource.model_validate(
-        {"name": "shopdb", "type": "postgres", "dsn": dsn, "queries": queries, "interval": "10s", **options}
+        {"name": "shopdb", "type": "postgres", "dsn": as_monitor(dsn), "queries": queries, "interval": "10s", **options}
     )
     sink = TableSink()
     clock = FakeClock()

@@ -49,6 +49,9 @@ class Notifier:
 class RecordingSink(Notifier):
     """A :class:`Sink` that keeps everything it is given."""
 
+    retention = 48 * 3600.0
+    """Seconds of history a real store keeps: the sources' border refuses older timestamps."""
+
     def __init__(self) -> None:
         super().__init__()
         self.samples: list[tuple[str, float, float, dict[str, str] | None]] = []

@@ -21,7 +21,7 @@ from opstui.sources.postgres import PostgresPoll
 from opstui.ui.screens.executive import ExecutiveScreen
 from opstui.ui.widgets.executive_table import BusinessTable
 from opstui.ui.widgets.executive_tile import ExecutiveTile, business_number
-from tests.pg.conftest import demo_dsn  # noqa: F401 - the session fixture: a filled demo database
+from tests.pg.conftest import as_monitor, demo_dsn  # noqa: F401 - the session fixture: a filled demo database
 from tests.ui.conftest import QuietCore, make_app
 
 
@@ -75,7 +75,7 @@ async def expected_kpis(dsn: str) -> tuple[dict[str, float], list[tuple[str, Dec
 async def test_executive_values_on_screen_equal_the_sql(demo_dsn: str, tmp_path: Path) -> None:  # noqa: F811
     clock = FakeClock()
     source = PostgresSource.model_validate(
-        {"name": "shopdb", "type": "postgres", "dsn": demo_dsn, "queries": SHOP_QUERIES}
+        {"name": "shopdb", "type": "postgres", "dsn": as_monitor(demo_dsn), "queries": SHOP_QUERIES}
     )
     config = Config.model_validate(
         {

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from opstui.commands.incidents import zone
 from opstui.state.audit import AUDIT_LIMIT, AuditEntry
+from opstui.ui.plain import plain, plain_text
 from opstui.ui.screens.base import ConsoleScreen
 
 MAX_ROWS = 2_000
@@ -142,7 +143,7 @@ class AuditScreen(ConsoleScreen):
         core = self.core
         if core.state is None:
             reason = core.state_error or "the state store is not open yet"
-            self.query_one("#audit-title", Static).update(f"Audit unavailable: {reason}")
+            self.query_one("#audit-title", Static).update(plain(f"Audit unavailable: {reason}"))
             return
         if core.state_version != self._read_version or self.window != self._read_window:
             self._read_version, self._read_window = core.state_version, self.window
@@ -186,18 +187,19 @@ class AuditScreen(ConsoleScreen):
             table.add_row(*self._cells(item, now, tz, widths))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.query_one("#audit-title", Static).update(self._title(len(rows)))
+        self.query_one("#audit-title", Static).update(plain(self._title(len(rows))))
         self.query_one("#audit-title", Static).set_class(self.error is not None, "-error")
 
     @staticmethod
-    def _cells(item: AuditEntry, now: float, tz: tzinfo, widths: Sequence[int]) -> tuple[str, ...]:
+    def _cells(item: AuditEntry, now: float, tz: tzinfo, widths: Sequence[int]) -> tuple[Text, ...]:
+        """Plain text cells: who did what, and their text, as written (never markup, never a control)."""
         who = f"{item.actor}@{item.host}" if item.host else item.actor
         return (
-            when_text(item.at, now, tz),
-            clip(who, widths[1]),
-            clip(item.action, widths[2]),
-            clip(item.subject, widths[3]),
-            clip(item.text, widths[4]),
+            plain_text(when_text(item.at, now, tz)),
+            plain_text(clip(who, widths[1])),
+            plain_text(clip(item.action, widths[2])),
+            plain_text(clip(item.subject, widths[3])),
+            plain_text(clip(item.text, widths[4])),
         )
 
     def _title(self, shown: int) -> str:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from opstui.checklist.board import Checklist
 from opstui.checklist.model import TimelineEntry
+from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.checklist_modals import CHECKLIST_CSS, ChecklistTextModal
 from opstui.ui.widgets.checklist_progress import ChecklistProgress, TimelineLine, timeline_text
@@ -96,7 +97,7 @@ class ChecklistScreen(ConsoleScreen):
         status = self.query_one("#checklist-status", Static)
         if checklist is None:
             reason = self.core.state_error or "the state store is not open yet"
-            status.update(f"Checklist unavailable: {reason}")
+            status.update(plain(f"Checklist unavailable: {reason}"))
             return
         views = checklist.reevaluate()
         self.core.overdue_tasks = checklist.overdue
@@ -112,7 +113,7 @@ class ChecklistScreen(ConsoleScreen):
             notes.append(f"filter '{self.query_text}': {len(rows)} of {len(views)} tasks")
         if checklist.error:
             notes.append(f"not refreshed: {checklist.error}")
-        status.update("  ".join(notes))
+        status.update(plain("  ".join(notes)))
         status.display = bool(notes)  # a line back for the table at 80x24 when there is nothing to say
         status.set_class(bool(checklist.error), "-error")
 

@@ -27,6 +27,7 @@ from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState, Silence
 from opstui.incidents.review import render_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
+from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
@@ -142,7 +143,7 @@ class OnCallScreen(ConsoleScreen):
         self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.events, core.clock.now(), self.tz)
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
-            self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {reason}")
+            self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {reason}"))
             return
         self.reload()
 
@@ -162,7 +163,7 @@ class OnCallScreen(ConsoleScreen):
             incidents = await manager.open_incidents()
         except Exception as exc:  # noqa: BLE001 - a slow or broken store is shown, not raised
             if mine == self._reads:
-                self.query_one("#oncall-status", Static).update(f"Incidents unavailable: {exc}")
+                self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {exc}"))
             return
         if mine == self._reads:
             self._show(incidents, manager)

@@ -14,6 +14,8 @@ from textual.widgets import Static
 
 from opstui.alerts.model import AlertState
 from opstui.alerts.rules import Alert
+from opstui.sanitize import clean
+from opstui.ui.plain import plain
 
 MAX_NAMES = 4
 """Alert names listed per state before ``+N more`` (the tooltip has them all)."""
@@ -26,13 +28,15 @@ def alert_line(alerts: Sequence[Alert], errors: Mapping[str, str]) -> Content:
     parts: list[Content] = []
     for count_of, word, style in ((firing, "firing", "$status-crit"), (pending, "pending", "$status-warn")):
         if count_of:
-            parts.append(Content.assemble((f"{len(count_of)} {word}", f"bold {style}"), f" ({_names(count_of)})"))
+            parts.append(
+                Content.assemble((f"{len(count_of)} {word}", f"bold {style}"), plain(f" ({_names(count_of)})"))
+            )
     if not parts:
         parts.append(Content.styled("none firing or pending", "$text-muted"))
     if errors:
         (rule, why), more = next(iter(errors.items())), len(errors) - 1
         text = f"⚠ rule '{rule}' failed: {why}" + (f" (+{more} more)" if more else "")
-        parts.append(Content.styled(text, "bold $status-warn"))
+        parts.append(Content.styled(clean(text), "bold $status-warn"))
     return Content.assemble(("alerts: ", "bold")).append(Content(" · ").join(parts))
 
 
@@ -59,4 +63,4 @@ class AlertsLine(Static):
         self.set_class(any(state is AlertState.FIRING for _, state in active), "-firing")
         lines = [f"{state.value}: {fp}" for fp, state in active]
         lines += [f"rule '{rule}' failed: {why}" for rule, why in errors.items()]
-        self.tooltip = "\n".join(lines) or None
+        self.tooltip = plain("\n".join(lines), multiline=True) if lines else None

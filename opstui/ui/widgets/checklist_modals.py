@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from opstui.ui.plain import plain
+
 CHECKLIST_CSS = "../styles/checklist.tcss"
 """Relative to this module (and to the screen's), so screen and dialog share one stylesheet."""
 
@@ -27,7 +29,7 @@ class ChecklistTextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(placeholder=self.placeholder, max_length=2000, id="answer")
             yield Label("enter: save   escape: cancel", classes="dialog-hint")
 

@@ -11,6 +11,7 @@ from textual.widgets import Label, ProgressBar, Static
 from textual.widgets._progress_bar import Bar
 
 from opstui.checklist.model import GroupProgress, Outcome, TimelineEntry
+from opstui.ui.plain import plain
 
 
 class GroupBar(Vertical):
@@ -23,7 +24,7 @@ class GroupBar(Vertical):
         """Shown once mounted: a bar is created and filled in the same redraw."""
 
     def compose(self) -> ComposeResult:
-        yield Label(self.group, classes="group-label")
+        yield Label(plain(self.group), classes="group-label")
         yield ProgressBar(total=1, show_eta=False, show_percentage=False)
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from opstui.checklist.model import TaskStatus, TaskView
+from opstui.ui.plain import plain_text
 from opstui.ui.widgets.formatting import age
 
 COLUMNS = (
@@ -239,8 +240,8 @@ class ChecklistTable(DataTable[str | Text]):
             TaskStatus.DONE: variables.get("status-ok", "green"),
             TaskStatus.INACTIVE: variables.get("status-nodata", "grey"),
         }.get(row.status, "")
-        cells: list[str | Text] = list(row.cells(self._layout))
-        cells[0] = Text(cells[0], style=style)  # type: ignore[arg-type]
+        cells: list[str | Text] = [plain_text(cell) for cell in row.cells(self._layout)]  # notes, names: not markup
+        cells[0].stylize(style)  # type: ignore[union-attr]
         if row.status in (TaskStatus.OVERDUE, TaskStatus.DUE):
-            cells[2] = Text(cells[2], style=style)  # type: ignore[arg-type]
+            cells[2].stylize(style)  # type: ignore[union-attr]
         return tuple(cells)

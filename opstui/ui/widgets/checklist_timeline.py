@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from opstui.checklist.evaluate import window_end
 from opstui.checklist.model import Outcome, Task, TimelineEntry
+from opstui.sanitize import clean
 
 SPAN = 48 * 3600.0
 BIN_STEPS = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2400.0, 3600.0, 7200.0, 10800.0, 14400.0)
@@ -205,7 +206,7 @@ def title_content(task: Task, strip: TaskStrip) -> Content:
     ):
         if counts[outcome] or outcome is not Outcome.SKIPPED:
             parts.extend([(f"{GLYPH[mark]}{counts[outcome]}", STYLE[mark]), " "])
-    parts.extend([f"· {task.cadence_text} · ", (task.title, "bold")])
+    parts.extend([clean(f"· {task.cadence_text} · "), (clean(task.title), "bold")])
     return Content.assemble(*parts)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from opstui.monitor import KpiView
+from opstui.ui.plain import plain
 from opstui.ui.widgets.formatting import LEVEL_ICON, number
 from opstui.ui.widgets.kpi_tile import KpiTile
 
@@ -39,11 +40,11 @@ class ExecutiveTile(KpiTile):
         self.show(view)
         self._stale = error
         self.query_one(".kpi-value", Static).update(
-            f"{LEVEL_ICON[view.level]} {business_number(view.value, view.unit)}"
+            plain(f"{LEVEL_ICON[view.level]} {business_number(view.value, view.unit)}")
         )
         self.set_class(error is not None, "-stale")
         if error is not None:
-            self.border_subtitle = f"stale: {error}"[:60]
-            self.tooltip = f"{view.label}: the last read failed: {error}"
+            self.border_subtitle = plain(f"stale: {error}"[:60])
+            self.tooltip = plain(f"{view.label}: the last read failed: {error}")
         elif view.target:
-            self.border_subtitle = f"target {view.target}"
+            self.border_subtitle = plain(f"target {view.target}")

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from opstui.core import Core
 from opstui.monitor import Snapshot
 from opstui.status import Status
+from opstui.ui.plain import plain
 
 STATUS_CLASS = {
     Status.OK: "-ok",
@@ -91,6 +92,8 @@ class ConsoleHeader(Widget):
 
     @staticmethod
     def _set(widget: Static, text: str) -> Static:
-        if str(widget.content) != text:
-            widget.update(text)
+        """Show ``text`` (an environment name, a banner: text from outside) as written, never as markup."""
+        shown = plain(text)
+        if str(widget.content) != shown.plain:
+            widget.update(shown)
         return widget

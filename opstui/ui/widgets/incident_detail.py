@@ -1,6 +1,8 @@
 """One incident in full: what it is, its runbook, its timeline, its metric around the start, the
 deploys just before it. The detail screen gathers a :class:`DetailData` (from the state store, the
 runbook library and the metric store) and this widget only shows it, in tabs so it reads at 80x24.
+Every text from the state store or a runbook goes through :func:`~opstui.sanitize.clean` and into Rich ``Text``
+(never markup): a title or a note may carry whatever its writer typed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from opstui.config.durations import format_duration
 from opstui.incidents.model import EventKind, Incident, IncidentEvent
+from opstui.sanitize import clean
 
 CHART_BEFORE = 30 * 60.0
 """The chart starts this long before the incident opened (the run-up is what explains it)."""
@@ -65,8 +68,8 @@ def event_line(event: IncidentEvent, tz: tzinfo, day_of: float) -> Text:
     line = Text()
     line.append(clock_time(event.at, tz, day_of), style="bold")
     line.append(f"  {kind:<22}", style="bold" if event.kind is not EventKind.NOTE else "italic")
-    line.append(f" {event.text}" if event.text else "")
-    line.append(f"  ({event.actor}@{event.host})", style="dim")
+    line.append(clean(f" {event.text}") if event.text else "")
+    line.append(clean(f"  ({event.actor}@{event.host})"), style="dim")
     return line
 
 
@@ -93,16 +96,16 @@ class IncidentDetail(Vertical):
         incident = data.incident
         summary = Text()
         summary.append(f"#{incident.id} {incident.severity.value} ", style="bold")
-        summary.append(incident.title, style="bold")
+        summary.append(clean(incident.title), style="bold")
         summary.append(f"\n{incident.state.value}, alert {incident.alert_state.value}")
         summary.append(f", opened {clock_time(incident.opened_at, data.tz)}")
         summary.append(f" ({format_duration(max(0.0, data.now - incident.opened_at))} ago), SLA {data.sla}")
         if incident.acknowledged_by:
-            summary.append(f", acknowledged by {incident.acknowledged_by}")
+            summary.append(clean(f", acknowledged by {incident.acknowledged_by}"))
         if incident.summary:
-            summary.append(f"\n{incident.summary}", style="italic")
+            summary.append("\n" + clean(incident.summary), style="italic")
         self.query_one("#detail-summary", Static).update(summary)
-        self.query_one("#detail-runbook", Markdown).update(data.runbook)
+        self.query_one("#detail-runbook", Markdown).update(clean(data.runbook, multiline=True))
         timeline = Text("\n").join(event_line(e, data.tz, incident.opened_at) for e in data.events)
         self.query_one("#detail-timeline", Static).update(timeline or Text("nothing recorded yet"))
         self._show_deploys(data)
@@ -114,7 +117,7 @@ class IncidentDetail(Vertical):
             text = Text(f"no deploys in the {format_duration(DEPLOYS_BEFORE)} before it opened")
         else:
             text = Text("\n").join(
-                Text(f"{clock_time(at, data.tz, start)}  {version}  ({_before(start - at)})")
+                Text(clean(f"{clock_time(at, data.tz, start)}  {version}  ({_before(start - at)})"))
                 for at, version in data.deploys
             )
         self.query_one("#detail-deploys", Static).update(text)
@@ -124,7 +127,7 @@ class IncidentDetail(Vertical):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        metric = data.incident.metric or "(no metric)"
+        metric = clean(data.incident.metric or "(no metric)")
         times, values = downsample(*data.chart)
         if values:
             start = data.incident.opened_at

@@ -21,6 +21,7 @@ from opstui.commands.incidents import zone
 from opstui.config.durations import parse_duration
 from opstui.incidents.manager import AlreadyHandled, IncidentManager
 from opstui.incidents.model import Incident, Milestone
+from opstui.ui.plain import plain
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(plain(self.question), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no", variant="primary")
@@ -82,7 +83,7 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(placeholder=self.placeholder, max_length=2000, id="text")
             yield Label("enter: save   escape: cancel", classes="dialog-hint")
 
@@ -111,7 +112,7 @@ class SnoozeModal(ModalScreen[tuple[float, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Snooze rule '{self.rule}'", classes="dialog-title")
+            yield Label(plain(f"Snooze rule '{self.rule}'"), classes="dialog-title")
             yield Input(value=self.default, placeholder="duration: 30m, 2h, 1d", id="duration")
             yield Input(placeholder="reason (kept with the silence)", max_length=500, id="reason")
             yield Label("enter: snooze   escape: cancel", classes="dialog-hint")

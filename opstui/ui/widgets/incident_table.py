@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 from opstui.config.durations import format_duration
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import AlertPhase, Incident, IncidentState
+from opstui.ui.plain import plain_text
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "#"),
@@ -153,11 +154,12 @@ class IncidentTable(DataTable[str | Text]):
                 self.move_cursor(row=ids.index(selected), animate=False)
 
     def _styled(self, row: IncidentRow) -> tuple[str | Text, ...]:
-        """Severity and a breached SLA coloured with the theme's ``$status-*`` variables (no fixed colours)."""
+        """Every cell plain text (never markup); severity and a breached SLA coloured with the theme's
+        ``$status-*`` variables (no fixed colours)."""
         variables = self.app.get_css_variables()
         crit = variables.get("status-crit", "red")
         warn = variables.get("status-warn", "yellow")
-        cells: list[str | Text] = list(row.cells())
+        cells: list[str | Text] = [plain_text(cell) for cell in row.cells()]  # titles, names: never markup
         severity_style = {0: f"bold {crit}", 1: f"bold {warn}"}.get(row.severity_rank, "")
         cells[1] = Text(row.severity, style=severity_style)
         cells[5] = Text(row.sla, style=f"bold {crit}" if row.breached else "")

@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 
 from opstui.monitor import KpiView
 from opstui.status import KpiLevel
+from opstui.ui.plain import plain
 from opstui.ui.widgets.formatting import LEVEL_ICON, number
 
 LEVEL_CLASSES = tuple(f"-{level.value}" for level in KpiLevel)
@@ -23,7 +24,7 @@ class KpiTile(Widget):
     def __init__(self, view: KpiView) -> None:
         super().__init__(id=f"kpi-{view.metric}", classes="kpi-tile")
         self.metric = view.metric
-        self.border_title = view.label
+        self.border_title = plain(view.label)
         self._shown: KpiView | None = None
 
     def compose(self) -> ComposeResult:
@@ -38,10 +39,10 @@ class KpiTile(Widget):
         level_class = f"-{view.level.value}"
         for cls in LEVEL_CLASSES:
             self.set_class(cls == level_class, cls)
-        self.query_one(".kpi-value", Static).update(f"{LEVEL_ICON[view.level]} {number(view.value, view.unit)}")
+        self.query_one(".kpi-value", Static).update(plain(f"{LEVEL_ICON[view.level]} {number(view.value, view.unit)}"))
         self.query_one(Sparkline).data = list(view.history)
-        self.border_subtitle = f"target {view.target}" if view.target else ""
-        self.tooltip = _thresholds(view)
+        self.border_subtitle = plain(f"target {view.target}") if view.target else ""
+        self.tooltip = plain(_thresholds(view))
 
 
 def _thresholds(view: KpiView) -> str:
