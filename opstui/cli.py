@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from opstui import __version__
 from opstui.commands import COMMANDS
-from opstui.commands.common import EXIT_CONFIG, error, load
+from opstui.commands.common import EXIT_CONFIG, error, load, startable
 from opstui.config import ConfigError
 from opstui.sanitize import clean_output
 
@@ -100,16 +100,10 @@ def _console(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             error(str(exc))
             return EXIT_CONFIG
-        if args.theme is None and (problem := _unknown_theme(config.ui.theme, "ui.theme")):
-            from opstui.ui.theming import theme_line
-
-            message = problem.removeprefix("ui.theme: ")
-            error(str(ConfigError(message, file=str(path), line=theme_line(path), path="ui.theme")))
-            return EXIT_CONFIG
-        from opstui.ui.keymap import check_keys
-
-        if problem_keys := check_keys(config.ui.keys, str(path)):
-            error(str(problem_keys))
+        if args.theme is not None:  # --theme wins over the config's, and was checked above
+            config = config.model_copy(update={"ui": config.ui.model_copy(update={"theme": args.theme})})
+        if problem_start := startable(config, path):  # the very checks 'opstui validate' runs
+            error(str(problem_start))
             return EXIT_CONFIG
     from opstui.ui.app import OpstuiApp
     from opstui.ui.theming import ThemeMemory, ui_state_file

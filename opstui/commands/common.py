@@ -18,6 +18,27 @@ def error(message: str) -> None:
     print(f"opstui: {message}", file=sys.stderr)
 
 
+def startable(config: Config, path: Path) -> ConfigError | None:
+    """What the console checks before it starts, and ``validate`` with it: the theme and key ids exist, and
+    the runtime's own objects (store, windows, KPI thresholds, alert rules, rotation) can be built from the
+    config. Anything ``validate`` accepts therefore starts; anything that cannot start fails here, exit 2."""
+    from opstui.clock import SystemClock
+    from opstui.core import Core
+    from opstui.ui.keymap import check_keys
+    from opstui.ui.theming import theme_line, unknown_theme
+
+    if problem := unknown_theme(config.ui.theme, "ui.theme"):
+        message = problem.removeprefix("ui.theme: ")
+        return ConfigError(message, file=str(path), line=theme_line(path), path="ui.theme")
+    if problem_keys := check_keys(config.ui.keys, str(path)):
+        return problem_keys
+    try:
+        Core(config, SystemClock())
+    except (ValueError, TypeError, KeyError, OverflowError, MemoryError) as exc:
+        return ConfigError(f"cannot start: {exc}", file=str(path))
+    return None
+
+
 def load(explicit: str | None) -> tuple[Config, Path]:
     """Find and load the config; raises :class:`ConfigError` with file, line and key path."""
     path = find_config(explicit)

@@ -1,11 +1,13 @@
-"""``opstui validate``: check a config and exit 0 (valid) or 2 (one message naming file, line, key)."""
+"""``opstui validate``: check a config and exit 0 (valid) or 2 (one message naming file, line, key).
+
+It runs the console's own checks (:func:`~opstui.commands.common.startable`): what it accepts starts."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
+from opstui.commands.common import EXIT_CONFIG, error, load, startable
 from opstui.config import ConfigError
 
 
@@ -24,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
         config, path = load(args.config)
     except ConfigError as exc:
         error(str(exc))
+        return EXIT_CONFIG
+    if problem := startable(config, path):
+        error(str(problem))
         return EXIT_CONFIG
     print(f"{path}: valid ({len(config.sources)} sources, {len(config.kpis)} KPIs)")
     return 0
