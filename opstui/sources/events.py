@@ -76,7 +76,7 @@ class ParseResult:
 
 
 MAX_TEXT = 200
-MAX_EVENTS = 10_000
+MAX_EVENTS = 100_000
 """Events one message may carry; the rest of a bigger array is counted malformed."""
 
 
