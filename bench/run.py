@@ -1,6 +1,6 @@
 """Run every benchmark the same way and print the figures as the Markdown table the README carries.
 
-    python -m bench.run                 # ingest, memory, UI (first frame, idle CPU)
+    python -m bench.run                 # ingest, memory, UI (first frame, idle CPU, keystroke to screen)
     python -m bench.run --quick         # skip the 60-second idle-CPU run
     python -m bench.run --dsn DSN       # also the PostgreSQL metric refresh (needs a database)
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for run in (_ingest, _memory):
         rows += run()
-    for module in ("bench.alerts", "bench.scrape", "bench.ui", "bench.pg_queries"):
+    for module in ("bench.alerts", "bench.scrape", "bench.ui", "bench.keys", "bench.pg_queries"):
         rows += _optional(module, args.quick, args.dsn)
 
     cpu = platform.processor() or platform.machine()
