@@ -66,6 +66,9 @@ def clock() -> FakeClock:
 class Sink:
     """Keeps what a source gives it, including the per-metric errors the Monitor would show."""
 
+    retention = 48 * 3600.0
+    """How far back a sample may be dated (the border check's lower bound), as the Monitor's store keeps."""
+
     def __init__(self) -> None:
         self.samples: list[tuple[str, float, float, dict[str, str] | None]] = []
         self.statuses: list[SourceStatus] = []
