@@ -1,4 +1,4 @@
-"""The simulated food shop: HTTP endpoints and the ``/ops/events`` websocket on one port.
+"""The simulated food shop: HTTP endpoints, ``/metrics`` and the ``/ops/events`` websocket on one port.
 
 One ``websockets`` server does both: ``process_request`` answers plain HTTP GETs itself and lets only
 ``/ops/events`` go on to the websocket handshake. That keeps the demo to one port and one dependency
@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from opstui.clock import Clock, SystemClock
+from opstui.demo.metrics_page import ShopCounters
 from opstui.demo.scenarios import TIMELINE, Phase, Position, Scenario
 from opstui.demo.traffic import Event, Traffic
 
@@ -111,7 +112,10 @@ class DemoShop:
             "/api/health": self._health,
             "/api/payments/health": self._payments_health,
             "/api/metrics": self._metrics,
+            "/metrics": self._exposition,
         }
+        self.counters = ShopCounters()
+        """The stream's requests and payments, counted for ``/metrics``."""
 
     @property
     def base_url(self) -> str:
@@ -176,8 +180,10 @@ class DemoShop:
             now = self.clock.now()
             position = self.scenario.at(now)
             events = self._enter(position, now)
-            if self._clients:  # nobody listening: nothing to generate
-                events += self.traffic.events(position, max(last, now - MAX_SPAN), now)
+            # Traffic happens whether or not anyone listens: /metrics counts it for scrapers too.
+            events += self.traffic.events(position, max(last, now - MAX_SPAN), now)
+            self.counters.observe(events)
+            if self._clients:
                 message = json.dumps(events, separators=(",", ":"))
                 for client in self._clients:
                     client.push(message)
@@ -277,6 +283,12 @@ class DemoShop:
             },
         )
 
+    async def _exposition(self, connection: ServerConnection, position: Position) -> Response:
+        """The stream's figures in the Prometheus format (``prometheus_client`` renders them)."""
+        accept = connection.request.headers.get("Accept", "") if connection.request is not None else ""
+        body, content_type = self.counters.render(accept, self.traffic.gauges(position), position.version)
+        return _respond(connection, 200, body.decode("utf-8"), content_type)
+
 
 def _respond(connection: ServerConnection, status: int, body: str, content_type: str) -> Response:
     response = connection.respond(status, body)
@@ -299,7 +311,9 @@ async def run_demo_server(
     """Serve the demo shop until cancelled (``opstui demo-server``)."""
     shop = DemoShop(port=port, host=host, clock=clock, seed=seed)
     await shop.start()
-    print(f"opstui demo shop on {shop.base_url} (events: {shop.events_url})", flush=True)
+    print(
+        f"opstui demo shop on {shop.base_url} (events: {shop.events_url}, metrics: {shop.base_url}/metrics)", flush=True
+    )
     try:
         await asyncio.Future()  # until cancelled (Ctrl-C)
     finally:

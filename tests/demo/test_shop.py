@@ -179,3 +179,38 @@ async def test_run_demo_server_prints_its_address_and_serves_until_cancelled(
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient(timeout=WAIT) as client:
             await client.get(base_url + "/api/health")
+
+
+async def test_metrics_page_counts_what_the_stream_carries(shop: DemoShop, clock: FakeClock) -> None:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+    from prometheus_client.parser import text_string_to_metric_families as text
+
+    async with connect(shop.events_url) as ws:
+        await until(lambda: shop.clients == 1, "the client is subscribed")
+        await receive(ws)
+        events = await collect(clock, ws, 10)
+    codes: dict[str, int] = {}
+    for event in events:
+        if event["type"] == "request":
+            codes[str(event["status"])] = codes.get(str(event["status"]), 0) + 1
+    page = await get(shop, "/metrics")
+    assert page.headers["content-type"].startswith("text/plain")
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text(page.text) for s in f.samples}
+    counted: dict[str, float] = {}
+    for (name, labels), value in samples.items():
+        if name == "http_requests_total":
+            code = dict(labels)["code"]
+            counted[code] = counted.get(code, 0.0) + value
+    assert counted == {code: float(n) for code, n in codes.items()}
+    requests = sum(codes.values())
+    assert samples[("http_request_duration_seconds_count", ())] == requests
+    assert samples[("payments_total", (("status", "succeeded"),))] + samples[
+        ("payments_total", (("status", "failed"),))
+    ] == sum(1 for e in events if e["type"] == "payment")
+    assert samples[("shop_build_info", (("version", "v1.4.2"),))] == 1.0
+    assert 0 <= samples[("jobs_pending", ())] < 50
+    # OpenMetrics for a client that asks for it, as Prometheus does.
+    async with httpx.AsyncClient(timeout=WAIT) as client:
+        om = await client.get(shop.base_url + "/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert om.headers["content-type"].startswith("application/openmetrics-text")
+    assert {f.name for f in openmetrics(om.text)} >= {"http_requests", "http_request_duration_seconds", "payments"}
