@@ -16,7 +16,8 @@ the alert's labels except ``alertname`` (which is the incident's rule), so the e
 again from the incident alone (the ``ack`` command can silence without polling) and is checked against the
 fingerprint before anything is silenced.
 
-Labels and annotations are text from outside: control characters are dropped and lengths capped here.
+Labels and annotations are text from outside: they pass the one sanitiser (:func:`opstui.sanitize.clean`) and
+are capped in length here, before anything stores or shows them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import Clock
 from opstui.config.models import AlertmanagerSource
 from opstui.incidents.model import Incident
+from opstui.sanitize import clean
 from opstui.sources.base import Sink, SourceState
 from opstui.sources.http import PolledSource, describe_network_error, read_capped
 from opstui.sources.prometheus import request_headers
@@ -59,10 +61,9 @@ class AlertmanagerError(Exception):
         self.unreachable = unreachable
 
 
-def clean(text: object, limit: int) -> str:
-    """Text from Alertmanager without control characters (newlines become spaces), at most ``limit`` long."""
-    out = "".join(" " if c in "\n\r\t" else c for c in str(text) if c.isprintable() or c in "\n\r\t")
-    return out[:limit]
+def bounded(text: object, limit: int) -> str:
+    """Text from Alertmanager through the one sanitiser (controls made visible), at most ``limit`` long."""
+    return clean(str(text)[:limit])
 
 
 def am_fingerprint(labels: dict[str, str]) -> str:
@@ -112,7 +113,7 @@ class AlertmanagerApi:
         if too_big:
             raise AlertmanagerError(f"answer larger than {MAX_RESPONSE_BYTES // 1_048_576} MiB")
         if not response.is_success:
-            detail = clean(body.decode("utf-8", "replace").strip(), 200)
+            detail = bounded(body.decode("utf-8", "replace").strip(), 200)
             raise AlertmanagerError(f"HTTP {response.status_code}" + (f": {detail}" if detail else ""))
         if not body.strip():
             return None
@@ -232,21 +233,24 @@ class AlertmanagerPoll(PolledSource):
         raw = alert.get("labels")
         if not isinstance(raw, dict) or not raw:
             return None
-        labels = {clean(k, MAX_LABEL): clean(v, MAX_LABEL) for k, v in raw.items()}
+        labels = {bounded(k, MAX_LABEL): bounded(v, MAX_LABEL) for k, v in raw.items()}
         annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
         assert isinstance(annotations, dict)
         rule = labels.pop("alertname", "") or UNNAMED
         full = {**labels, "alertname": rule} if rule != UNNAMED else labels
+        # Alertmanager's identity of the alert, from its labels as sent; a label the sanitiser or the cap had to
+        # change no longer gives it back, so such an alert is shown but never silenced by mistake.
+        fingerprint = am_fingerprint({str(k): str(v) for k, v in raw.items()})
         summary = annotations.get("summary") or annotations.get("description") or ""
         runbook = annotations.get("runbook_url") or annotations.get("runbook")
         return AlertTransition(
             rule=rule,
-            fingerprint=self.prefix + am_fingerprint(full),
+            fingerprint=self.prefix + fingerprint,
             state=AlertState.FIRING,
             severity=severity_of(full, self.cfg),
             at=now,
-            summary=clean(summary, MAX_TEXT),
-            runbook=clean(runbook, MAX_LABEL) if runbook else None,
+            summary=bounded(summary, MAX_TEXT),
+            runbook=bounded(runbook, MAX_LABEL) if runbook else None,
             labels=tuple(sorted(labels.items())),
         )
 

@@ -25,6 +25,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from opstui.sanitize import clean
+
+MAX_LABEL = 200
+"""Longest label name or value kept on a recorded series (longer ones are cut)."""
 Labels = tuple[tuple[str, str], ...]
 """A series' labels, sorted: hashable, and the same series always gives the same tuple."""
 
@@ -250,6 +254,11 @@ def bucket_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> float:
     return start + (end - start) * (rank / count)
 
 
+def _shown(labels: Labels) -> dict[str, str]:
+    """A series' labels as they become part of its name on screen: sanitised and capped (text from outside)."""
+    return {clean(k[:MAX_LABEL]): clean(v[:MAX_LABEL]) for k, v in labels}
+
+
 def increase(previous: float | None, current: float) -> float:
     """A counter's increase between two reads: a drop is a reset, so the new value is all increase."""
     if previous is None:
@@ -287,7 +296,7 @@ class Folder:
         if expr.kind == "gauge":
             selector = expr.selectors[0]
             matched = [
-                (dict(labels), v) for labels, v in found[selector.name].items() if selector.matches(dict(labels))
+                (_shown(labels), v) for labels, v in found[selector.name].items() if selector.matches(dict(labels))
             ]
             if len(matched) == 1:
                 return [(None, matched[0][1])], None

@@ -27,6 +27,7 @@ import httpx
 
 from opstui.clock import Clock
 from opstui.config.models import BasicAuth, PrometheusSource
+from opstui.sanitize import clean
 from opstui.sources.base import Sink, SourceState
 from opstui.sources.http import PolledSource, describe_network_error, read_capped
 
@@ -34,6 +35,8 @@ MAX_RESPONSE_BYTES = 16 * 1_048_576
 """A larger answer is refused: a query for a dashboard has no business returning that much."""
 MAX_BACKFILL_POINTS = 1000
 """Points per series a backfill asks for at most (the step grows with the chart window)."""
+MAX_LABEL = 200
+"""Longest label name or value kept (longer ones are cut)."""
 QUERY_ERRORS = frozenset({"bad_data", "execution", "timeout", "canceled"})
 """Prometheus error types that are about one query, not about the server."""
 
@@ -74,7 +77,8 @@ def _number(raw: object) -> float | None:
 def _labels(metric: object) -> dict[str, str]:
     if not isinstance(metric, dict):
         return {}
-    return {str(k): str(v) for k, v in metric.items() if k != "__name__"}
+    # Label text from outside becomes part of a series' name on screen: sanitised and capped, as every text is.
+    return {clean(str(k)[:MAX_LABEL]): clean(str(v)[:MAX_LABEL]) for k, v in metric.items() if k != "__name__"}
 
 
 class PrometheusQuery(PolledSource):
@@ -141,8 +145,9 @@ class PrometheusQuery(PolledSource):
         if kind == "scalar" and isinstance(result, list) and len(result) == 2:
             value = _number(result[1])
             if value is None:
-                raise QueryFailure(f"not a finite number: {result[1]!r}")
-            self.sink.record(metric, value, ts)
+                raise QueryFailure(f"not a finite number: {str(result[1])[:40]!r}")
+            if (checked := self.border.number(value, metric)) is not None:
+                self.sink.record(metric, checked, ts)
             return
         if kind != "vector" or not isinstance(result, list):
             raise QueryFailure(f"a {kind} is not a value; write an instant vector or scalar query")
@@ -151,7 +156,7 @@ class PrometheusQuery(PolledSource):
         for element in result:
             pair = element.get("value") if isinstance(element, dict) else None
             value = _number(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
-            if value is None:
+            if value is None or (value := self.border.number(value, metric)) is None:
                 continue
             labels = _labels(element.get("metric")) if len(result) > 1 else None
             self.sink.record(metric, value, ts, labels)
@@ -177,8 +182,11 @@ class PrometheusQuery(PolledSource):
             for pair in series["values"]:
                 value = _number(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
                 when = _number(pair[0]) if isinstance(pair, list) and len(pair) == 2 else None
-                if value is not None and when is not None:
-                    self.sink.record(metric, value, when, labels)
+                if value is None or when is None:
+                    continue
+                checked, at = self.border.number(value, metric), self.border.timestamp(when, end)
+                if checked is not None and at is not None:
+                    self.sink.record(metric, checked, at, labels)
 
     async def _run_query(self, metric: str, promql: str) -> None:
         """One query (its backfill first, when due); a query error is kept per metric, a server one raised."""

@@ -83,8 +83,9 @@ class Scrape(PolledSource):
             values, problem = folder.fold(page, ts)
             if problem:
                 problems.append(f"{metric}: {problem}")
-            for labels, value in values:
-                if math.isfinite(value):
+            for labels, raw in values:
+                value = self.border.number(raw, metric) if not math.isnan(raw) else None  # NaN: no observation
+                if value is not None:
                     self.sink.record(metric, value, ts, labels)
                     recorded += 1
         state = SourceState.DEGRADED if problems else SourceState.UP

@@ -127,7 +127,7 @@ async def test_an_alert_becomes_an_incident_and_a_acknowledges_it_in_alertmanage
     incident = await incident_of(core, "DiskFull")
     assert incident.state is IncidentState.TRIGGERED
     assert incident.severity is Severity.P1
-    assert incident.summary == "Disk 97% full on db1[31m"  # the escape character is gone at the border
+    assert incident.summary == "Disk 97% full on db1\u241b[31m"  # the escape made visible, harmless, at the border
     assert incident.runbook == "https://runbooks/disk-full"
     assert dict(incident.labels) == {"severity": "critical", "instance": "db1", "test": tag}
     assert core.unacknowledged == 1

@@ -129,3 +129,21 @@ def test_auth_headers_come_from_the_config() -> None:
     assert request_headers({}, None, "t0k") == {"Authorization": "Bearer t0k"}
     basic = request_headers({"X-Scope-OrgID": "shop"}, BasicAuth(username="ops", password="pw"), None)
     assert basic == {"X-Scope-OrgID": "shop", "Authorization": "Basic b3BzOnB3"}
+
+
+async def test_values_and_labels_from_prometheus_pass_the_border(
+    prometheus: Prometheus, promql: Callable[..., PrometheusQuery], clock: FakeClock, sink: Sink
+) -> None:
+    source = promql(
+        {
+            "huge": "vector(1e300)",
+            "marked": 'label_replace(vector(1), "x", "\\x1b[2J", "", "") or label_replace(vector(2), "x", "b", "", "")',
+        }
+    )
+    status_before = source.status.rejected
+    await run(source, clock)
+    assert [name for name, *_ in sink.samples] == ["marked", "marked"]  # 1e300 is no measurement: refused
+    assert source.status.rejected == status_before + 1
+    assert source.status.reason == "1 rejected (last: huge 1e+300 is out of range)"
+    shown = sorted((str(labels), value) for _, value, _, labels in sink.samples)
+    assert shown == [("{'x': 'b'}", 2.0), ("{'x': '\u241b[2J'}", 1.0)]  # the escape made visible, harmless

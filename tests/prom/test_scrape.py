@@ -212,3 +212,11 @@ def test_without_timestamps_a_rate_is_over_the_clocks_time_between_scrapes() -> 
     assert folder.fold(parse_page(page.format(100), False, {"jobs_total"}), 1000.0) == ([], None)
     assert folder.fold(parse_page(page.format(160), False, {"jobs_total"}), 1004.0) == ([(None, 15.0)], None)
     assert folder.fold(parse_page(page.format(20), False, {"jobs_total"}), 1006.0) == ([(None, 10.0)], None)  # reset
+
+
+def test_labels_from_a_page_are_sanitised_before_they_name_a_series() -> None:
+    folder = Folder(parse_expression("temperature"))
+    page = '# TYPE temperature gauge\ntemperature{room="a\x1b[2J"} 20\ntemperature{room="b"} 21\n'
+    values, problem = folder.fold(parse_page(page, False, {"temperature"}), 1000.0)
+    assert problem is None
+    assert sorted(str(labels) for labels, _ in values) == ["{'room': 'a\u241b[2J'}", "{'room': 'b'}"]
