@@ -311,9 +311,7 @@ async def run_demo_server(
     """Serve the demo shop until cancelled (``opstui demo-server``)."""
     shop = DemoShop(port=port, host=host, clock=clock, seed=seed)
     await shop.start()
-    print(
-        f"opstui demo shop on {shop.base_url} (events: {shop.events_url}, metrics: {shop.base_url}/metrics)", flush=True
-    )
+    print(f"opstui demo shop on {shop.base_url} (events: {shop.events_url})", flush=True)
     try:
         await asyncio.Future()  # until cancelled (Ctrl-C)
     finally:
