@@ -28,12 +28,19 @@ from opstui.incidents.manager import IncidentManager
 from opstui.monitor import Monitor
 from opstui.sources.base import SourceState
 from opstui.sources.factory import build_owners
-from opstui.state import StateError, StateStore, open_state
+from opstui.state import Notification, StateError, StateStore, open_state
+from opstui.state.outbox_sql import is_trouble
 
 log = logging.getLogger(__name__)
 
 CHECKLIST_REFRESH = 5.0
 """Seconds between checklist refreshes: ticks from another console show within this; due times are minutes."""
+PAGES_REFRESH = 5.0
+"""Seconds between readings of the outbox for the header's ``N pages failing``."""
+PAGE_TROUBLE_KEPT = 86400.0
+"""A page given up on stays counted in the header for this long after its last attempt."""
+PAGE_TROUBLE_SHOWN = 5
+PAGE_TROUBLE_SCAN = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,10 @@ class Core:
         """Checklist tasks past due; kept current by the checklist loop."""
         self.banner: str | None = None
         """Set by the alert loop when a P0/P1 opens; cleared when it is acknowledged."""
+        self.notifications_failing = 0
+        """Pages that could not be delivered (kept current from the outbox): a WARNING in the header."""
+        self.page_trouble: tuple[Notification, ...] = ()
+        """The newest pages failing or given up on (at most :data:`PAGE_TROUBLE_SHOWN`), for the On-call screen."""
         self.on_call: str | None = None
         """Set by the rotation, when one is configured."""
         self.rotation_now: OnCall | None = None
@@ -125,6 +136,7 @@ class Core:
         self.spawn(self._alert_loop(), "alerts")
         if self.state is not None:
             self.spawn(self._notify_loop(self.state), "notify")
+            self.spawn(self._pages_loop(self.state), "pages")
 
     async def stop(self) -> None:
         pending = set(self._tasks)
@@ -203,6 +215,24 @@ class Core:
             await dispatcher.run()
         finally:
             await dispatcher.aclose()
+
+    async def refresh_pages(self) -> None:
+        """Read the outbox for the header and the On-call screen: how many pages are failing, and which."""
+        state = self.state
+        if state is None:
+            return
+        self.notifications_failing = await state.failing_count(self.clock.now() - PAGE_TROUBLE_KEPT)
+        recent = await state.notifications(PAGE_TROUBLE_SCAN)
+        self.page_trouble = tuple(item for item in recent if is_trouble(item))[:PAGE_TROUBLE_SHOWN]
+
+    async def _pages_loop(self, state: StateStore) -> None:
+        while True:
+            try:
+                await self.refresh_pages()
+            except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
+                log.warning("outbox not read: %s: %s", type(exc).__name__, exc)
+            _raise_if_cancelling()
+            await self.clock.sleep(PAGES_REFRESH)
 
     def refresh_on_call(self) -> None:
         """Read the rotation at the clock's now: who is primary goes in every header."""

@@ -35,4 +35,5 @@ def test_sources_and_the_dispatcher_use_the_same_formula() -> None:
     assert not hasattr(base, "Backoff")  # one definition, in opstui.backoff
     rng_a, rng_b = random.Random(9), random.Random(9)
     dispatcher = NotificationDispatcher(MemoryOutbox(FakeClock()), {}, FakeClock(), rng=rng_a)
-    assert [dispatcher.backoff(n) for n in range(1, 8)] == [full_jitter(n, 5.0, 900.0, rng_b) for n in range(1, 8)]
+    expected = [full_jitter(n, dispatcher.base_delay, dispatcher.max_delay, rng_b) for n in range(1, 8)]
+    assert [dispatcher.backoff(n) for n in range(1, 8)] == expected

@@ -20,5 +20,6 @@ COMMANDS: tuple[str, ...] = (
     "state",
     "audit",
     "rules",
+    "notifications",
 )
 """Module names under ``opstui.commands``, in the order ``opstui --help`` lists them."""

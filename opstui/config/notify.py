@@ -53,10 +53,17 @@ def _non_empty(severities: list[Severity]) -> list[Severity]:
 
 HttpUrl = Annotated[SecretStr, AfterValidator(_http_url)]
 Severities = Annotated[list[Severity], AfterValidator(_non_empty)]
+PageEvent = Literal["triggered", "escalated", "acknowledged", "resolved", "reopened"]
+PAGE_EVENTS: tuple[PageEvent, ...] = ("triggered", "escalated", "acknowledged", "resolved", "reopened")
+"""What happens to an incident that a notifier can be told about (the payload's ``event``)."""
 
 
 def _all_severities() -> list[Severity]:
     return list(Severity)
+
+
+def _all_events() -> list[PageEvent]:
+    return list(PAGE_EVENTS)
 
 
 class WebhookNotifier(Model):
@@ -73,6 +80,9 @@ class WebhookNotifier(Model):
     """One delivery attempt slower than this fails with 'timed out' and is retried later."""
     severities: Severities = Field(default_factory=_all_severities)
     """Which incident severities this notifier receives (default: all)."""
+    events: list[PageEvent] = Field(default_factory=_all_events)
+    """Which incident events this notifier receives (default: all of triggered, escalated, acknowledged,
+    resolved, reopened). Leave out acknowledged and resolved for a pager that should only ring."""
 
     def describe(self) -> str:
         """The redacted target, e.g. ``webhook https://pager.example/…``."""
@@ -90,6 +100,7 @@ class SlackNotifier(Model):
     """Override the webhook's default channel (``#ops``), where the workspace allows it."""
     timeout: Timeout = 5.0
     severities: Severities = Field(default_factory=_all_severities)
+    events: list[PageEvent] = Field(default_factory=_all_events)
 
     def describe(self) -> str:
         """The redacted target, e.g. ``slack hooks.slack.com/… #ops``."""
@@ -120,6 +131,7 @@ class EmailNotifier(Model):
     timeout: Timeout = 10.0
     """Budget for the whole SMTP session (connect, TLS, login, send)."""
     severities: Severities = Field(default_factory=_all_severities)
+    events: list[PageEvent] = Field(default_factory=_all_events)
 
     @field_validator("sender")
     @classmethod

@@ -30,6 +30,7 @@ from opstui.incidents.model import (
     Silence,
 )
 from opstui.incidents.owners import AlertOwner
+from opstui.state.outbox_sql import INCIDENT_CHANNEL
 from opstui.state.protocol import ConflictError, Notification, StateStore
 
 __all__ = ["SYSTEM_ACTOR", "AlreadyHandled", "IncidentError", "IncidentManager"]
@@ -37,7 +38,7 @@ __all__ = ["SYSTEM_ACTOR", "AlreadyHandled", "IncidentError", "IncidentManager"]
 
 SYSTEM_ACTOR = "opstui"
 """The actor of what nobody did by hand: alerts firing and clearing, escalation, auto-resolve."""
-NOTIFY_CHANNEL = "incident"
+NOTIFY_CHANNEL = INCIDENT_CHANNEL
 _ATTEMPTS = 3
 
 
@@ -206,7 +207,12 @@ class IncidentManager:
             changed = replace(incident, state=IncidentState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor)
             text = f"acknowledged after {format_duration(now - incident.triggered_at)}"
             acted.append(True)
-            return _Change(changed, [self._event(incident.id, EventKind.ACKNOWLEDGED, now, text, actor)])
+            return _Change(
+                changed,
+                [self._event(incident.id, EventKind.ACKNOWLEDGED, now, text, actor)],
+                # Told to whoever was paged (each notifier's ``events`` decides), so nobody keeps looking for it.
+                [self._notification(changed, EventKind.ACKNOWLEDGED, f"{text} by {actor}", now)],
+            )
 
         incident = await self._change(incident_id, ack)
         if acted:

@@ -23,31 +23,36 @@ from opstui.alerts.model import Severity
 from opstui.backoff import full_jitter
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
-from opstui.config.notify import EmailNotifier, NotifierConfig, SlackNotifier, WebhookNotifier
+from opstui.config.notify import PAGE_EVENTS, EmailNotifier, NotifierConfig, SlackNotifier, WebhookNotifier
 from opstui.notify.base import Channel, DeliveryError, one_line
 from opstui.notify.email import EmailChannel
+from opstui.notify.freshness import Verdict, is_superseded, judge
 from opstui.notify.outbox import Outbox, OutboxItem
 from opstui.notify.slack import SlackChannel
 from opstui.notify.webhook import WebhookChannel
 
 log = logging.getLogger(__name__)
 
-_GRACE = 1.0
+GRACE = 1.0
 """Added to a channel's own timeout, so that its own, more precise, reason is normally the one recorded."""
 
 
 def fan_out(payload: Mapping[str, Any], notifiers: Sequence[NotifierConfig]) -> list[tuple[str, dict[str, Any]]]:
-    """``(notifier name, payload)`` for every notifier that wants this severity: one outbox row each.
+    """``(notifier name, payload)`` for every notifier that wants this severity and event: one outbox row each.
 
-    A payload whose severity is not P0..P3 goes to every notifier: a malformed page is better
-    delivered twice than not at all.
+    A payload whose severity is not P0..P3, or whose event is not one a notifier can choose, goes to every
+    notifier: a malformed page is better delivered twice than not at all.
     """
     try:
         severity: Severity | None = Severity(str(payload.get("severity")))
     except ValueError:
         severity = None
+    event = str(payload.get("event"))
+    known = event in PAGE_EVENTS
     return [
-        (notifier.name, dict(payload)) for notifier in notifiers if severity is None or severity in notifier.severities
+        (notifier.name, dict(payload))
+        for notifier in notifiers
+        if (severity is None or severity in notifier.severities) and (not known or event in notifier.events)
     ]
 
 
@@ -70,11 +75,14 @@ def build_channels(notifiers: Sequence[NotifierConfig]) -> dict[str, Channel]:
 class NotificationDispatcher:
     """Takes due items from an :class:`Outbox` and delivers each through its :class:`Channel`.
 
-    A failed attempt is retried after a random wait of up to ``base_delay * 2 ** (attempts - 1)`` (capped at
-    ``max_delay``; full jitter, so that many items failing together do not retry together); after
-    ``max_attempts``, or at once when the channel says retrying cannot help, the item is marked failed
-    and stays in the outbox with its reason. The dispatcher owns the channels it is given
-    (:meth:`aclose` closes them).
+    Retries: after the ``attempts``-th failure an item waits :func:`~opstui.backoff.full_jitter` (``base_delay``
+    doubling up to ``max_delay``) for its first ``fast_attempts`` attempts, then ``slow_interval`` (5 min)
+    between attempts; never less than its channel's timeout, so a slow receiver that is still working on an
+    attempt does not get the next one on top of it. An item still failing when older than ``max_age``
+    (24 h), or rejected for good (HTTP 404, SMTP 550), is marked failed and stays listed with its reason.
+    The first success on a channel makes the channel's other waiting items due at once, and every delivery
+    wakes the loop, so a receiver that comes back gets its backlog within one poll interval, each incident's
+    pages in order. The dispatcher owns the channels it is given (:meth:`aclose` closes them).
     """
 
     def __init__(
@@ -83,9 +91,11 @@ class NotificationDispatcher:
         channels: Mapping[str, Channel],
         clock: Clock,
         *,
-        max_attempts: int = 10,
+        fast_attempts: int = 10,
         base_delay: float = 5.0,
-        max_delay: float = 900.0,
+        max_delay: float = 300.0,
+        slow_interval: float = 300.0,
+        max_age: float = 86400.0,
         concurrency: int = 4,
         batch: int = 100,
         poll_interval: float = 1.0,
@@ -94,22 +104,37 @@ class NotificationDispatcher:
         self._outbox = outbox
         self._channels = dict(channels)
         self._clock = clock
-        self.max_attempts = max_attempts
+        self.fast_attempts = fast_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.slow_interval = slow_interval
+        self.max_age = max_age
         self._concurrency = concurrency
         self._batch = batch
-        self._poll_interval = poll_interval
+        self.poll_interval = poll_interval
         self._rng = rng or random.Random()
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._in_flight: dict[int, asyncio.Task[bool]] = {}
         """Items being sent, so that a pass never starts a second send of the same item."""
-        self._unrecorded: dict[int, float] = {}
-        """Items sent whose delivery the outbox failed to record, and when: recorded again, never re-sent."""
+        self._unrecorded: dict[int, tuple[float, bool]] = {}
+        """Items sent whose delivery the outbox failed to record, when and whether superseded: recorded
+        again, never re-sent."""
+        self._wake = asyncio.Event()
+        """Set by a delivery: the next item of that incident (or that channel's backlog) is due now."""
+
+    @property
+    def idle(self) -> bool:
+        """Nothing being sent and no pass pending: what a test waits for before moving its clock."""
+        return not self._in_flight and not self._wake.is_set()
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failure (:func:`~opstui.backoff.full_jitter`)."""
         return full_jitter(attempts, self.base_delay, self.max_delay, self._rng)
+
+    def retry_delay(self, attempts: int, timeout: float) -> float:
+        """The wait before the next attempt: fast (backoff) at first, then slow, never under ``timeout``."""
+        delay = self.backoff(attempts) if attempts < self.fast_attempts else self.slow_interval
+        return max(delay, timeout)
 
     async def run(self) -> None:
         """Deliver forever, looking for due items every ``poll_interval`` of the clock; cancel to stop."""
@@ -119,7 +144,7 @@ class NotificationDispatcher:
                     await self._start_due()
                 except Exception as exc:  # a locked or restarting database is waited out, not a crash
                     log.warning("notification outbox unavailable: %s: %s", type(exc).__name__, one_line(str(exc)))
-                await self._clock.sleep(self._poll_interval)
+                await self._pause()
         finally:
             tasks = list(self._in_flight.values())
             for task in tasks:
@@ -136,14 +161,26 @@ class NotificationDispatcher:
         for channel in self._channels.values():
             await channel.aclose()
 
+    async def _pause(self) -> None:
+        """Sleep one poll interval of the clock, or less if a delivery made more items due."""
+        sleep = asyncio.ensure_future(self._clock.sleep(self.poll_interval))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleep, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleep.cancel()
+            woken.cancel()
+            self._wake.clear()
+
     async def _start_due(self) -> list[asyncio.Task[bool]]:
-        items = await self._outbox.due(self._clock.now(), self._batch)
+        items = await self._outbox.due(self._clock.now(), self._batch, self._concurrency)
         started: list[asyncio.Task[bool]] = []
         for item in items:
             if item.id in self._in_flight:
                 continue
             if item.id in self._unrecorded:
-                await self._outbox.mark_delivered(item.id, self._unrecorded[item.id])
+                at, superseded = self._unrecorded[item.id]
+                await self._outbox.mark_delivered(item.id, at, superseded)
                 del self._unrecorded[item.id]
                 continue
             task = asyncio.create_task(self._deliver(item), name=f"notify-{item.channel}-{item.id}")
@@ -157,34 +194,52 @@ class NotificationDispatcher:
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.warning("notification %d: the outbox failed: %s: %s", item_id, type(exc).__name__, one_line(str(exc)))
 
+    async def _verdict(self, item: OutboxItem) -> Verdict:
+        """Render the item from its incident's state now (see :mod:`opstui.notify.freshness`)."""
+        payload = {**item.payload, "idempotency_key": item.key}
+        if item.incident_id is None:
+            return Verdict(payload, superseded=False)
+        current = await self._outbox.incident_state(item.incident_id)
+        later = await self._outbox.later_events(item) if is_superseded(payload, current) else []
+        return judge(payload, current, later)
+
     async def _deliver(self, item: OutboxItem) -> bool:
         channel = self._channels.get(item.channel)
         if channel is None:
             error = f"no notifier named {item.channel!r} in the config"
             await self._outbox.mark_failed(item.id, error, None, permanent=True)
             return False
+        verdict = await self._verdict(item)
+        if verdict.payload is None:
+            await self._outbox.mark_superseded(item.id, self._clock.now())
+            self._wake.set()  # the incident's next page may go now
+            return False
         limit = self._limits.setdefault(item.channel, asyncio.Semaphore(self._concurrency))
         permanent = False
         async with limit:
             try:
-                async with asyncio.timeout(channel.timeout + _GRACE):
-                    await channel.send(item.payload)
+                async with asyncio.timeout(channel.timeout + GRACE):
+                    await channel.send(verdict.payload)
             except DeliveryError as exc:
                 error, permanent = str(exc), exc.permanent
             except TimeoutError:
-                error = f"timed out after {format_duration(channel.timeout + _GRACE)}"
+                error = f"timed out after {format_duration(channel.timeout + GRACE)}"
             except Exception as exc:  # a bug in one channel must not stop the deliveries
                 # Only the type: an unexpected exception's text may quote a URL or a header.
                 error = f"internal error in the {item.channel!r} channel: {type(exc).__name__}"
             else:
                 delivered_at = self._clock.now()
                 # Remembered first: if recording fails, the next pass records it instead of sending again.
-                self._unrecorded[item.id] = delivered_at
-                await self._outbox.mark_delivered(item.id, delivered_at)
+                self._unrecorded[item.id] = (delivered_at, verdict.superseded)
+                await self._outbox.mark_delivered(item.id, delivered_at, verdict.superseded)
                 del self._unrecorded[item.id]
+                self._wake.set()
                 return True
         attempts = item.attempts + 1
-        permanent = permanent or attempts >= self.max_attempts
-        next_attempt = None if permanent else self._clock.now() + self.backoff(attempts)
+        now = self._clock.now()
+        if not permanent and now - item.created_at >= self.max_age:
+            permanent = True
+            error = f"{error} (given up: still failing after {format_duration(now - item.created_at)})"
+        next_attempt = None if permanent else now + self.retry_delay(attempts, channel.timeout)
         await self._outbox.mark_failed(item.id, error, next_attempt, permanent)
         return False

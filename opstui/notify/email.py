@@ -47,8 +47,15 @@ class EmailChannel:
         message["To"] = ", ".join(config.to)
         at = notification.get("at")
         message["Date"] = formatdate(float(at) if at is not None else None, usegmt=True)
-        # An explicit domain: make_msgid() would otherwise ask DNS for this machine's name.
-        message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2])
+        domain = config.sender.rpartition("@")[2]
+        key = notification.get("idempotency_key")
+        if key:
+            # One Message-ID per outbox item, the same on every attempt: mail systems drop the duplicate.
+            message["Message-ID"] = f"<{key}@{domain}>"
+            message["Idempotency-Key"] = str(key)
+        else:
+            # An explicit domain: make_msgid() would otherwise ask DNS for this machine's name.
+            message["Message-ID"] = make_msgid(domain=domain)
         # RFC 3834: vacation auto-replies must not answer a page.
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body(notification))

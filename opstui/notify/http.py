@@ -15,6 +15,9 @@ from opstui.notify.base import DeliveryError, one_line, scrub
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 """Client errors that say 'later', not 'never'."""
 _BODY_HINT = 80
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+"""The header every page carries its outbox item's key in (the IETF httpapi draft's name): equal on every
+attempt of one item, so a receiver that sees a key twice can drop the second."""
 
 
 class JsonPoster:
@@ -27,15 +30,17 @@ class JsonPoster:
         self._secrets = tuple(secrets)
         self._client: httpx.AsyncClient | None = None
 
-    async def post(self, payload: Any) -> None:
-        """POST ``payload`` as JSON; return on 2xx, raise :class:`DeliveryError` otherwise."""
+    async def post(self, payload: Any, key: str | None = None) -> None:
+        """POST ``payload`` as JSON (with ``key`` as its ``Idempotency-Key`` header); return on 2xx, raise
+        :class:`DeliveryError` otherwise."""
         if self._client is None:
             # Redirects are not followed: a 3xx to another host would carry our headers (tokens) with it.
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
         try:
             # httpx's timeout is per operation; this bounds the whole request.
             async with asyncio.timeout(self._timeout):
-                response = await self._client.post(self._url, json=payload, headers=self._headers)
+                headers = {**self._headers, IDEMPOTENCY_HEADER: key} if key else self._headers
+                response = await self._client.post(self._url, json=payload, headers=headers)
         except (TimeoutError, httpx.TimeoutException):
             raise DeliveryError(f"timed out after {format_duration(self._timeout)}") from None
         except httpx.ConnectError as exc:

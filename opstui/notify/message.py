@@ -71,6 +71,8 @@ def body(notification: Notification) -> str:
     lines = [headline(notification), ""]
     if notification.get("text"):
         lines += [str(notification["text"]), ""]
+    if notification.get("idempotency_key"):
+        facts.append(("Key", notification["idempotency_key"]))
     lines += [f"{label + ':':<10}{value}" for label, value in facts]
     lines += ["", "-- ", "sent by opstui"]
     return "\n".join(lines) + "\n"

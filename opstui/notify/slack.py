@@ -12,12 +12,15 @@ from opstui.notify.message import headline
 
 
 def slack_payload(notification: Notification, channel: str | None = None) -> dict[str, Any]:
-    """The webhook body: ``{"text": headline}`` (plus ``channel`` when configured)."""
+    """The webhook body: ``{"text": headline}`` (plus ``channel`` when configured, and the outbox item's
+    ``idempotency_key``, which Slack ignores and a Slack-compatible bridge may use)."""
     # Slack reads &, < and > as markup (links, mentions); a title must not turn into an @channel.
     text = headline(notification).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     payload: dict[str, Any] = {"text": text}
     if channel:
         payload["channel"] = channel
+    if notification.get("idempotency_key"):
+        payload["idempotency_key"] = str(notification["idempotency_key"])
     return payload
 
 
@@ -38,7 +41,8 @@ class SlackChannel:
 
     async def send(self, notification: Notification) -> None:
         """Post one line; Slack answers 200 ``ok`` or an error code such as 404 ``no_service``."""
-        await self._poster.post(slack_payload(notification, self._config.channel))
+        key = notification.get("idempotency_key")
+        await self._poster.post(slack_payload(notification, self._config.channel), str(key) if key else None)
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

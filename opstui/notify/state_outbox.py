@@ -14,34 +14,45 @@ from typing import Any
 
 from opstui.clock import Clock
 from opstui.config.notify import NotifierConfig
-from opstui.notify.dispatcher import fan_out
+from opstui.notify.dispatcher import GRACE, fan_out
 from opstui.notify.outbox import OutboxItem
+from opstui.state.outbox_sql import INCIDENT_CHANNEL
 from opstui.state.protocol import Notification, StateStore
 
-INCIDENT_CHANNEL = "incident"
-"""The channel :class:`~opstui.incidents.manager.IncidentManager` writes to (``NOTIFY_CHANNEL``)."""
+MIN_LEASE = 120.0
+
+
+def lease_for(notifiers: Sequence[NotifierConfig]) -> float:
+    """How long a claim lasts: longer than an item can wait for its channel's slot and then be sent.
+
+    The dispatcher claims at most its concurrency per channel beyond what is in flight, so a claimed item
+    waits at most one attempt for a slot and then takes at most one more: two attempts with their grace,
+    plus one for the database. A claim that ran out mid-send would let another console send it again.
+    """
+    longest = max((notifier.timeout for notifier in notifiers), default=0.0)
+    return max(MIN_LEASE, 3 * (longest + GRACE))
 
 
 class StateOutbox:
     """An :class:`~opstui.notify.outbox.Outbox` over a :class:`StateStore`, with the incident fan-out."""
 
     def __init__(
-        self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock, lease: float = 120.0
+        self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock, lease: float | None = None
     ) -> None:
         self._state = state
         self._notifiers = list(notifiers)
         self._clock = clock
-        self.lease = lease
+        self.lease = lease if lease is not None else lease_for(self._notifiers)
         """How long a claimed row stays this console's to send (longer than any send with its timeout)."""
 
     async def enqueue(self, channel: str, payload: Mapping[str, Any]) -> int:
         await self._state.enqueue([Notification(channel, dict(payload), self._clock.now())])
         return 0  # the store does not hand back ids; nothing in the dispatcher needs it
 
-    async def due(self, now: float, limit: int) -> list[OutboxItem]:
+    async def due(self, now: float, limit: int, per_channel: int | None = None) -> list[OutboxItem]:
         # Claimed, not just read: consoles sharing a store each run a dispatcher, and one row must be
         # sent by one of them only. A console that dies mid-send leaves its rows due again after the lease.
-        rows = await self._state.claim_notifications(now, self.lease, limit)
+        rows = await self._state.claim_notifications(now, self.lease, limit, per_channel)
         incident_rows = [row for row in rows if row.channel == INCIDENT_CHANNEL]
         if incident_rows:
             for row in incident_rows:
@@ -49,7 +60,7 @@ class StateOutbox:
                 if copies:
                     await self._state.enqueue([Notification(name, payload, row.created_at) for name, payload in copies])
                 await self._state.mark_delivered(row.id, now)
-            rows += await self._state.claim_notifications(now, self.lease, limit)
+            rows += await self._state.claim_notifications(now, self.lease, limit, per_channel)
         return [
             OutboxItem(
                 id=row.id,
@@ -60,13 +71,27 @@ class StateOutbox:
                 next_attempt_at=row.next_attempt_at,
                 delivered_at=row.delivered_at,
                 last_error=row.last_error,
+                key=row.key,
+                incident_id=row.incident_id,
+                state=row.state,
+                last_attempt_at=row.last_attempt_at,
             )
             for row in rows
             if row.channel != INCIDENT_CHANNEL
         ]
 
-    async def mark_delivered(self, item_id: int, at: float) -> None:
-        await self._state.mark_delivered(item_id, at)
+    async def incident_state(self, incident_id: int) -> str | None:
+        incident = await self._state.get_incident(incident_id)
+        return None if incident is None else incident.state.value
+
+    async def later_events(self, item: OutboxItem) -> list[str]:
+        return await self._state.later_events(item.id)
+
+    async def mark_delivered(self, item_id: int, at: float, superseded: bool = False) -> None:
+        await self._state.mark_delivered(item_id, at, superseded)
+
+    async def mark_superseded(self, item_id: int, at: float) -> None:
+        await self._state.mark_superseded(item_id, at)
 
     async def mark_failed(self, item_id: int, error: str, next_attempt_at: float | None, permanent: bool) -> None:
         await self._state.mark_failed(item_id, error, None if permanent else next_attempt_at)

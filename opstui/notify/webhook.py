@@ -34,8 +34,9 @@ class WebhookChannel:
         return self._config.describe()
 
     async def send(self, notification: Notification) -> None:
-        """POST the payload as is."""
-        await self._poster.post(dict(notification))
+        """POST the payload as is (its ``idempotency_key`` also goes in the ``Idempotency-Key`` header)."""
+        key = notification.get("idempotency_key")
+        await self._poster.post(dict(notification), str(key) if key else None)
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

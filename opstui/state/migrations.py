@@ -133,6 +133,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(
+        3,
+        "notification outbox: idempotency key, incident, delivery state, claim, last attempt",
+        (
+            "ALTER TABLE notifications ADD COLUMN key TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE notifications ADD COLUMN incident_id INTEGER",
+            "ALTER TABLE notifications ADD COLUMN state TEXT NOT NULL DEFAULT 'pending' "
+            "CHECK (state IN ('pending', 'delivered', 'failed', 'superseded'))",
+            "ALTER TABLE notifications ADD COLUMN claimed_until REAL",
+            "ALTER TABLE notifications ADD COLUMN last_attempt_at REAL",
+            "UPDATE notifications SET key = lower(hex(randomblob(16))), "
+            "incident_id = CAST(json_extract(payload, '$.incident_id') AS INTEGER), "
+            "state = CASE WHEN delivered_at IS NOT NULL THEN 'delivered' "
+            "WHEN next_attempt_at IS NULL THEN 'failed' ELSE 'pending' END",
+            # The claim's "oldest pending row of its incident" looks here.
+            "CREATE INDEX notifications_queue ON notifications (channel, incident_id, id) WHERE state = 'pending'",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

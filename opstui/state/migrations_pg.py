@@ -138,9 +138,24 @@ _V2 = (
     ),
 )
 
+_V3 = (
+    "ALTER TABLE notifications ADD COLUMN key TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE notifications ADD COLUMN incident_id BIGINT",
+    "ALTER TABLE notifications ADD COLUMN state TEXT NOT NULL DEFAULT 'pending' "
+    "CHECK (state IN ('pending', 'delivered', 'failed', 'superseded'))",
+    "ALTER TABLE notifications ADD COLUMN claimed_until DOUBLE PRECISION",
+    "ALTER TABLE notifications ADD COLUMN last_attempt_at DOUBLE PRECISION",
+    "UPDATE notifications SET key = md5(random()::text || id::text), "
+    "incident_id = CASE WHEN payload::jsonb ->> 'incident_id' ~ '^[0-9]{1,18}$' "
+    "THEN (payload::jsonb ->> 'incident_id')::bigint END, "
+    "state = CASE WHEN delivered_at IS NOT NULL THEN 'delivered' "
+    "WHEN next_attempt_at IS NULL THEN 'failed' ELSE 'pending' END",
+    "CREATE INDEX notifications_queue ON notifications (channel, incident_id, id) WHERE state = 'pending'",
+)
+
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(sqlite.version, sqlite.description, statements)
-    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2), strict=True)
+    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3), strict=True)
 )
 """Same numbers and descriptions as SQLite's: adding a SQLite migration without its PostgreSQL twin fails here."""
 

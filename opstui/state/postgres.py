@@ -7,7 +7,7 @@ errors) and adds what a team needs:
   consoles acknowledging at once the second matches no row and gets :class:`ConflictError`, re-reads, and
   finds it already acknowledged (by whom, and when). One open incident per alert fingerprint is a partial
   unique index, so two consoles evaluating the same rule open one incident; its notification is inserted in
-  the same transaction, so it exists once. Delivery claims outbox rows with ``FOR UPDATE SKIP LOCKED`` (see
+  the same transaction, so it exists once. Delivery claims outbox rows with an UPDATE that re-checks the claim (see
   :meth:`PostgresState.claim_notifications`), so one console sends it.
 - **Live across consoles.** Every write is announced with NOTIFY and numbered in ``changes`` (see
   ``changes.py``); :meth:`PostgresState.changes` follows it and catches up after a dropped connection.
@@ -20,7 +20,6 @@ the DSN's password. Durability is PostgreSQL's: a call returns after COMMIT.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -36,7 +35,30 @@ from opstui.state import migrations_pg
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, ListenWakeup, follow
 from opstui.state.migrations import NewerSchemaError
-from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind, TickTaken
+from opstui.state.outbox_sql import (
+    CLAIMABLE,
+    FAILING,
+    LATER_PENDING,
+    MARK_DELIVERED,
+    MARK_FAILED,
+    MARK_SUPERSEDED,
+    OUTBOX_COLUMNS,
+    PRUNE_FINISHED,
+    RETRY_CHANNEL_NOW,
+    events,
+    notification,
+    numbered,
+    outbox_values,
+)
+from opstui.state.protocol import (
+    ConflictError,
+    DeliveryState,
+    Notification,
+    StateError,
+    Tick,
+    TickKind,
+    TickTaken,
+)
 from opstui.state.sqlite import (
     _CLOSING_KINDS,
     _EFFECTIVE_TICK,
@@ -359,11 +381,8 @@ class PostgresState:
             if incident_id is not None:
                 payload["incident_id"] = incident_id
             await conn.execute(
-                "INSERT INTO notifications (channel, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4)",
-                item.channel,
-                json.dumps(payload, sort_keys=True),
-                item.created_at,
-                item.next_attempt_at if item.next_attempt_at is not None else item.created_at,
+                f"INSERT INTO notifications ({OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)",
+                *outbox_values(item, payload),
             )
         undelivered = await conn.fetchval("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL")
         excess = int(undelivered) - self._outbox_cap
@@ -379,62 +398,76 @@ class PostgresState:
                 excess,
             )
             log.warning("notification outbox full (%d undelivered): dropped the %d oldest", self._outbox_cap, excess)
-        await conn.execute(
-            "DELETE FROM notifications WHERE delivered_at IS NOT NULL AND delivered_at < $1",
-            self._clock.now() - DELIVERED_RETENTION,
-        )
+        await conn.execute(numbered(PRUNE_FINISHED), self._clock.now() - DELIVERED_RETENTION)
 
     async def pending_notifications(self, now: float, limit: int = 100) -> list[Notification]:
         return await self._rows(
-            _notification,
+            notification,
             "read the outbox",
-            "SELECT * FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= $1 "
+            "SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= $1 "
             "ORDER BY next_attempt_at, id LIMIT $2",
             now,
             limit,
         )
 
-    async def claim_notifications(self, now: float, lease: float, limit: int = 100) -> list[Notification]:
-        """Take the due notifications for delivery by this console only: they are not due again for anyone
-        until ``now + lease`` (then another console retries, if this one died before marking them)."""
+    async def claim_notifications(
+        self, now: float, lease: float, limit: int = 100, per_channel: int | None = None
+    ) -> list[Notification]:
+        """Take the due notifications for delivery by this console only: they are not claimable for anyone
+        until ``now + lease`` (then another console retries, if this one died before marking them).
+
+        Two consoles claiming at once may pick the same candidates; the UPDATE re-checks the claim on each
+        locked row once the other's transaction commits, so each row is taken by one of them only."""
+        statement = numbered(
+            "UPDATE notifications AS n SET claimed_until = ? "
+            f"FROM ({CLAIMABLE}) AS due WHERE n.id = due.id AND n.state = 'pending' "
+            "AND (n.claimed_until IS NULL OR n.claimed_until <= ?) RETURNING n.*"
+        )
 
         async def work(conn: Any) -> list[Notification]:
-            rows = await conn.fetch(
-                "UPDATE notifications AS n SET next_attempt_at = $2 FROM ("
-                "  SELECT id, next_attempt_at FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= $1"
-                "  ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
-                ") AS due WHERE n.id = due.id RETURNING n.*, due.next_attempt_at AS due_at",
-                now,
-                now + lease,
-                limit,
-            )
-            claimed = [replace(_notification(row), next_attempt_at=row["due_at"]) for row in rows]
-            return sorted(claimed, key=lambda n: (n.next_attempt_at or 0.0, n.id))
+            rows = await conn.fetch(statement, now + lease, now, now, per_channel or limit, limit, now)
+            return sorted(map(notification, rows), key=lambda n: (n.next_attempt_at or 0.0, n.id))
 
         return await self._run(work, "claim notifications", write=True)
 
-    async def mark_delivered(self, notification_id: int, at: float) -> None:
-        await self._count(
-            "mark the notification delivered",
-            "UPDATE notifications SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2",
-            at,
-            notification_id,
-        )
+    async def mark_delivered(self, notification_id: int, at: float, superseded: bool = False) -> None:
+        state = DeliveryState.SUPERSEDED if superseded else DeliveryState.DELIVERED
+
+        async def work(conn: Any) -> None:  # one transaction (``write``): the delivery and the channel's reset
+            await conn.execute(numbered(MARK_DELIVERED), state.value, at, at, notification_id)
+            await conn.execute(numbered(RETRY_CHANNEL_NOW), at, notification_id, at)
+
+        await self._run(work, "mark the notification delivered", write=True)
+
+    async def mark_superseded(self, notification_id: int, at: float) -> None:
+        await self._count("mark the notification superseded", numbered(MARK_SUPERSEDED), at, notification_id)
 
     async def mark_failed(self, notification_id: int, error: str, retry_at: float | None) -> None:
+        state = DeliveryState.FAILED if retry_at is None else DeliveryState.PENDING
         await self._count(
             "record the failed delivery",
-            "UPDATE notifications SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+            numbered(MARK_FAILED),
             error,
             retry_at,
+            state.value,
+            self._clock.now(),
             notification_id,
         )
 
-    async def pending_count(self) -> int:
-        return await self._value(
-            "read the outbox",
-            "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL",
+    async def later_events(self, notification_id: int) -> list[str]:
+        rows = await self._rows(lambda row: str(row[0]), "read the outbox", numbered(LATER_PENDING), notification_id)
+        return events(rows)
+
+    async def notifications(self, limit: int = 500) -> list[Notification]:
+        return await self._rows(
+            notification, "read the outbox", "SELECT * FROM notifications ORDER BY id DESC LIMIT $1", limit
         )
+
+    async def failing_count(self, since: float) -> int:
+        return await self._value("read the outbox", numbered(FAILING), since)
+
+    async def pending_count(self) -> int:
+        return await self._value("read the outbox", "SELECT COUNT(*) FROM notifications WHERE state = 'pending'")
 
     async def outbox_dropped(self) -> int:
         return await self._value(
@@ -543,12 +576,6 @@ class PostgresState:
 
     async def audit(self, since: float) -> list[AuditEntry]:
         return await self._rows(entry, "read the audit trail", audit_sql("$1"), since)
-
-
-def _notification(row: Any) -> Notification:
-    values = dict(row)
-    values.pop("due_at", None)
-    return Notification(**{**values, "payload": json.loads(values["payload"])})
 
 
 def _reason(error: BaseException) -> str:

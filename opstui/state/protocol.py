@@ -65,6 +65,19 @@ class TickTaken(ConflictError):
         super().__init__(f"{first.task_id} was already {done} by {first.actor} at {when}")
 
 
+class DeliveryState(StrEnum):
+    """Where one outbox row stands."""
+
+    PENDING = "pending"
+    """Still to send (due now, waiting for a retry, or being sent)."""
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """Given up on: rejected for good, or still failing when older than the outbox's maximum age."""
+    SUPERSEDED = "superseded"
+    """A trigger or escalation page whose incident was acknowledged or resolved before it could be sent:
+    either sent once with the incident's current state (``delivered_at`` set) or dropped (it is not)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Notification:
     """A row of the outbox that notifier workers deliver (bell, webhook, Slack, email)."""
@@ -74,11 +87,20 @@ class Notification:
     """JSON-serialisable; for incidents: id, title, severity, state, event, text, target."""
     created_at: float
     next_attempt_at: float | None = None
-    """When to try (next); on enqueue None means at ``created_at``; stored None means given up on."""
+    """When to try (next); on enqueue None means at ``created_at``; stored None means never again."""
     attempts: int = 0
     delivered_at: float | None = None
     last_error: str | None = None
     id: int = 0
+    key: str = ""
+    """The idempotency key, one per row, made at enqueue: every attempt of this row carries it, so a receiver
+    can drop a page it already has (a timed-out attempt may still have arrived)."""
+    incident_id: int | None = None
+    """The incident the row is about (from the payload): rows of one incident go out in order."""
+    state: DeliveryState = DeliveryState.PENDING
+    claimed_until: float | None = None
+    """A console is sending the row until then; nobody else may claim it before (team mode: exactly once)."""
+    last_attempt_at: float | None = None
 
 
 class StateStore(Protocol):
@@ -159,10 +181,31 @@ class StateStore(Protocol):
         """Undelivered notifications due for an attempt, oldest first."""
         ...
 
-    async def mark_delivered(self, notification_id: int, at: float) -> None: ...
+    async def mark_delivered(self, notification_id: int, at: float, superseded: bool = False) -> None:
+        """The channel accepted the row (``superseded``: sent with the incident's current state instead).
+
+        A delivery proves the channel is back: its other pending rows waiting on a backoff are due at ``at``.
+        """
+        ...
+
+    async def mark_superseded(self, notification_id: int, at: float) -> None:
+        """The row is out of date and was not sent (a later row of its incident says what is current)."""
+        ...
 
     async def mark_failed(self, notification_id: int, error: str, retry_at: float | None) -> None:
         """Count a failed attempt; due again at ``retry_at``, or never (kept, with its error) if None."""
+        ...
+
+    async def later_events(self, notification_id: int) -> list[str]:
+        """The ``event`` of every pending row for the same channel and incident queued after this one."""
+        ...
+
+    async def notifications(self, limit: int = 500) -> list[Notification]:
+        """The outbox, newest first: pending, failed and recently finished rows (``opstui notifications``)."""
+        ...
+
+    async def failing_count(self, since: float) -> int:
+        """Pages in trouble: pending rows that failed at least once, and rows given up on at or after ``since``."""
         ...
 
     async def pending_count(self) -> int:
@@ -214,7 +257,13 @@ class StateStore(Protocol):
         """Every action at or after ``since``: who, when, from which host, what, oldest first."""
         ...
 
-    async def claim_notifications(self, now: float, lease: float, limit: int = 100) -> list[Notification]:
+    async def claim_notifications(
+        self, now: float, lease: float, limit: int = 100, per_channel: int | None = None
+    ) -> list[Notification]:
         """Take due notifications for delivery by this console alone; due again for anyone at ``now + lease``
-        unless marked delivered or failed first (so a console that dies mid-send does not lose them)."""
+        unless marked delivered or failed first (so a console that dies mid-send does not lose them).
+
+        Only the oldest pending row of each (channel, incident) is due, so an incident's pages go out in order;
+        at most ``per_channel`` rows of one channel are taken, so none waits long enough to outlive its lease.
+        """
         ...

@@ -15,7 +15,7 @@ made from a stale snapshot fails with :class:`ConflictError` instead of overwrit
 
 Bounds: the outbox keeps at most ``outbox_cap`` (10,000) undelivered notifications; beyond that the
 oldest are dropped, counted (see :meth:`SqliteState.outbox_dropped`) and logged as a warning.
-Delivered notifications are deleted after 7 days.
+Delivered, superseded and failed notifications are deleted after 7 days.
 """
 
 from __future__ import annotations
@@ -47,7 +47,29 @@ from opstui.incidents.model import (
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, PollWakeup, follow
 from opstui.state.migrations import NewerSchemaError, migrate
-from opstui.state.protocol import ConflictError, Notification, StateError, Tick, TickKind, TickTaken
+from opstui.state.outbox_sql import (
+    CLAIMABLE,
+    FAILING,
+    LATER_PENDING,
+    MARK_DELIVERED,
+    MARK_FAILED,
+    MARK_SUPERSEDED,
+    OUTBOX_COLUMNS,
+    PRUNE_FINISHED,
+    RETRY_CHANNEL_NOW,
+    events,
+    notification,
+    outbox_values,
+)
+from opstui.state.protocol import (
+    ConflictError,
+    DeliveryState,
+    Notification,
+    StateError,
+    Tick,
+    TickKind,
+    TickTaken,
+)
 
 log = logging.getLogger(__name__)
 
@@ -364,13 +386,7 @@ class SqliteState:
             if incident_id is not None:
                 payload["incident_id"] = incident_id  # a new incident's id is only known here
             conn.execute(
-                "INSERT INTO notifications (channel, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
-                (
-                    item.channel,
-                    json.dumps(payload, sort_keys=True),
-                    item.created_at,
-                    item.next_attempt_at if item.next_attempt_at is not None else item.created_at,
-                ),
+                f"INSERT INTO notifications ({OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", outbox_values(item, payload)
             )
         (undelivered,) = conn.execute("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL").fetchone()
         excess = undelivered - self._outbox_cap
@@ -386,48 +402,66 @@ class SqliteState:
                 (excess,),
             )
             log.warning("notification outbox full (%d undelivered): dropped the %d oldest", self._outbox_cap, excess)
-        conn.execute(
-            "DELETE FROM notifications WHERE delivered_at IS NOT NULL AND delivered_at < ?",
-            (self._clock.now() - DELIVERED_RETENTION,),
-        )
+        conn.execute(PRUNE_FINISHED, (self._clock.now() - DELIVERED_RETENTION,))
 
     async def pending_notifications(self, now: float, limit: int = 100) -> list[Notification]:
         def work() -> list[Notification]:
             rows = self._db.execute(
-                "SELECT * FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+                "SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= ? "
                 "ORDER BY next_attempt_at, id LIMIT ?",
                 (now, limit),
             )
-            return [Notification(**{**dict(row), "payload": json.loads(row["payload"])}) for row in rows]
+            return [notification(row) for row in rows]
 
         return await self._call(work, "read the outbox")
 
-    async def mark_delivered(self, notification_id: int, at: float) -> None:
+    async def mark_delivered(self, notification_id: int, at: float, superseded: bool = False) -> None:
+        state = DeliveryState.SUPERSEDED if superseded else DeliveryState.DELIVERED
+
         def work() -> None:
             with self._transaction() as conn:
-                conn.execute(
-                    "UPDATE notifications SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
-                    (at, notification_id),
-                )
+                conn.execute(MARK_DELIVERED, (state.value, at, at, notification_id))
+                conn.execute(RETRY_CHANNEL_NOW, (at, notification_id, at))
 
         await self._call(work, "mark the notification delivered")
+
+    async def mark_superseded(self, notification_id: int, at: float) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                conn.execute(MARK_SUPERSEDED, (at, notification_id))
+
+        await self._call(work, "mark the notification superseded")
 
     async def mark_failed(self, notification_id: int, error: str, retry_at: float | None) -> None:
         def work() -> None:
             with self._transaction() as conn:
-                conn.execute(
-                    "UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-                    "WHERE id = ?",
-                    (error, retry_at, notification_id),
-                )
+                state = DeliveryState.FAILED if retry_at is None else DeliveryState.PENDING
+                conn.execute(MARK_FAILED, (error, retry_at, state.value, self._clock.now(), notification_id))
 
         await self._call(work, "record the failed delivery")
 
+    async def later_events(self, notification_id: int) -> list[str]:
+        def work() -> list[str]:
+            return events([row[0] for row in self._db.execute(LATER_PENDING, (notification_id,))])
+
+        return await self._call(work, "read the outbox")
+
+    async def notifications(self, limit: int = 500) -> list[Notification]:
+        def work() -> list[Notification]:
+            rows = self._db.execute("SELECT * FROM notifications ORDER BY id DESC LIMIT ?", (limit,))
+            return [notification(row) for row in rows]
+
+        return await self._call(work, "read the outbox")
+
+    async def failing_count(self, since: float) -> int:
+        def work() -> int:
+            return int(self._db.execute(FAILING, (since,)).fetchone()[0])
+
+        return await self._call(work, "read the outbox")
+
     async def pending_count(self) -> int:
         def work() -> int:
-            (count,) = self._db.execute(
-                "SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND next_attempt_at IS NOT NULL"
-            ).fetchone()
+            (count,) = self._db.execute("SELECT COUNT(*) FROM notifications WHERE state = 'pending'").fetchone()
             return int(count)
 
         return await self._call(work, "read the outbox")
@@ -532,21 +566,20 @@ class SqliteState:
 
         return await self._call(work, "read the audit trail")
 
-    async def claim_notifications(self, now: float, lease: float, limit: int = 100) -> list[Notification]:
-        """Take due notifications for delivery: not due again for anyone until ``now + lease``."""
+    async def claim_notifications(
+        self, now: float, lease: float, limit: int = 100, per_channel: int | None = None
+    ) -> list[Notification]:
+        """Take due notifications for delivery: nobody else's until ``now + lease`` (the write lock makes the
+        read and the claim one step)."""
 
         def work() -> list[Notification]:
             with self._transaction() as conn:
-                rows = conn.execute(
-                    "SELECT * FROM notifications WHERE delivered_at IS NULL AND next_attempt_at <= ? "
-                    "ORDER BY next_attempt_at, id LIMIT ?",
-                    (now, limit),
-                ).fetchall()
+                rows = conn.execute(CLAIMABLE, (now, now, per_channel or limit, limit)).fetchall()
                 conn.executemany(
-                    "UPDATE notifications SET next_attempt_at = ? WHERE id = ?",
+                    "UPDATE notifications SET claimed_until = ? WHERE id = ?",
                     [(now + lease, row["id"]) for row in rows],
                 )
-            return [Notification(**{**dict(row), "payload": json.loads(row["payload"])}) for row in rows]
+            return [replace(notification(row), claimed_until=now + lease) for row in rows]
 
         return await self._call(work, "claim notifications")
 

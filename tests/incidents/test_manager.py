@@ -308,7 +308,7 @@ async def test_unsnooze_ends_the_silence_and_snooze_is_on_open_timelines(
 # Notifications -----------------------------------------------------------------------------------
 
 
-async def test_outbox_rows_on_open_escalation_and_resolve(
+async def test_outbox_rows_on_open_escalation_acknowledge_and_resolve(
     manager: IncidentManager, state: SqliteState, clock: FakeClock
 ) -> None:
     incident = await open_one(manager, rule="Payment System Down", severity=Severity.P0)
@@ -320,8 +320,10 @@ async def test_outbox_rows_on_open_escalation_and_resolve(
     assert [(r.channel, r.payload["event"], r.payload["target"]) for r in rows] == [
         ("incident", "triggered", "primary"),
         ("incident", "escalated", "secondary"),
+        ("incident", "acknowledged", "secondary"),
         ("incident", "resolved", "secondary"),
     ]
+    assert rows[2].payload["state"] == "acknowledged" and rows[2].payload["text"].endswith(f"by {manager.operator}")
     first = rows[0].payload
     assert first["incident_id"] == incident.id
     assert (first["title"], first["severity"], first["state"]) == ("Payment System Down", "P0", "triggered")

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-Mode = Literal["ok", "503", "404", "hang", "flaky", "echo"]
+Mode = Literal["ok", "503", "500", "404", "hang", "flaky", "echo", "slow"]
 
 
 class Changes:
@@ -36,9 +36,12 @@ class Changes:
 class HookServer:
     """An HTTP server that answers each POST according to :attr:`mode`.
 
-    ``ok`` answers 200 and keeps the JSON body; ``503`` and ``404`` answer that status; ``hang`` never
+    ``ok`` answers 200 and keeps the JSON body; ``503``, ``500`` and ``404`` answer that status; ``hang`` never
     answers; ``flaky`` alternates 200 (kept) and 503; ``echo`` answers 500 with the request's credentials
-    in its body (a server that leaks what it was sent). :meth:`stop` makes connections refused until :meth:`start`.
+    in its body (a server that leaks what it was sent); ``slow`` takes :attr:`delay` real seconds, then keeps
+    the body and answers 200 -- unless the client hung up meanwhile (then it drops the request). Every
+    request, whatever the answer, is in :attr:`attempts`, stamped with :attr:`clock`'s time if one is set.
+    :meth:`stop` makes connections refused until :meth:`start`.
     """
 
     def __init__(self) -> None:
@@ -47,6 +50,14 @@ class HookServer:
         self.received: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
+        self.attempts: list[tuple[dict[str, str], dict[str, Any]]] = []
+        """Every request's headers and JSON body, answered or not, in arrival order."""
+        self.arrivals: list[float] = []
+        """When each kept body arrived (``received``'s times), on :attr:`clock`."""
+        self.clock: Any = None
+        self.delay = 0.0
+        self.abandoned = 0
+        """``slow`` requests dropped because the client hung up before the answer."""
         self.port = 0
         self._server: asyncio.Server | None = None
         self._release = asyncio.Event()
@@ -82,9 +93,16 @@ class HookServer:
             headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
             raw_body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests += 1
+            self.attempts.append((headers, json.loads(raw_body) if raw_body else {}))
             if self.mode == "hang":
                 await self._release.wait()
                 return
+            if self.mode == "slow":
+                await asyncio.sleep(self.delay)
+                if reader.at_eof():  # the client gave up: nothing is kept
+                    self.abandoned += 1
+                    self.changes.touch()
+                    return
             status, answer = self._answer(raw_body, lines[0].split(" ")[1], headers)
             reason = {200: "OK", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}[status]
             writer.write(
@@ -105,6 +123,8 @@ class HookServer:
             return 503, b"try later"
         if self.mode == "404":
             return 404, b"no_service"
+        if self.mode == "500":
+            return 500, b"boom"
         if self.mode == "echo":
             leaked = [headers.get("x-api-key", ""), headers.get("authorization", ""), path]
             return 500, " ".join(leaked).encode()
@@ -113,6 +133,8 @@ class HookServer:
             if not self._flip:
                 return 503, b"try later"
         self.received.append(json.loads(raw_body))
+        if self.clock is not None:
+            self.arrivals.append(self.clock.now())
         self.paths.append(path)
         self.headers.append(headers)
         return 200, b"ok"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -28,7 +29,9 @@ def notification(incident_id: int) -> dict[str, object]:
 async def test_every_notification_arrives_exactly_once_through_503_refusal_and_timeout(hook: HookServer) -> None:
     clock = FakeClock()
     outbox = MemoryOutbox(clock)
-    dispatcher = NotificationDispatcher(outbox, {"pager": pager(hook, timeout=0.3)}, clock, rng=random.Random(7))
+    dispatcher = NotificationDispatcher(
+        outbox, {"pager": pager(hook, timeout=0.3)}, clock, rng=random.Random(7), concurrency=6
+    )  # a pass takes at most ``concurrency`` items of a channel: here all six
     for incident_id in range(1, 7):
         await outbox.enqueue("pager", notification(incident_id))
 
@@ -62,18 +65,31 @@ async def test_every_notification_arrives_exactly_once_through_503_refusal_and_t
     assert all(item.delivered_at is not None and item.attempts >= 3 for item in outbox.items())
 
 
-async def test_after_max_attempts_an_item_is_given_up_and_stays_visible(hook: HookServer) -> None:
+async def test_after_the_fast_retries_an_item_retries_every_5_minutes_until_a_day_old_then_fails_visibly(
+    hook: HookServer,
+) -> None:
+    # Was: given up after max_attempts (10) and never retried again -- the silent drop issue 10 names.
     clock = FakeClock()
     outbox = MemoryOutbox(clock)
-    dispatcher = NotificationDispatcher(outbox, {"pager": pager(hook)}, clock, max_attempts=3)
+    dispatcher = NotificationDispatcher(outbox, {"pager": pager(hook)}, clock, fast_attempts=3, max_age=3600.0)
     await outbox.enqueue("pager", notification(1))
     hook.mode = "503"
-    for _ in range(5):
+    waits = []
+    while True:
         await dispatcher.run_once()
-        clock.advance(dispatcher.max_delay)
-    [item] = outbox.items()
-    assert (item.failed, item.attempts, hook.requests) == (True, 3, 3)
-    assert item.last_error == "HTTP 503 Service Unavailable: try later"
+        [item] = outbox.items()
+        if item.next_attempt_at is None:
+            break
+        waits.append(item.next_attempt_at - clock.now())
+        clock.set(item.next_attempt_at)
+    assert all(wait <= 10.0 for wait in waits[:2])  # fast: full jitter over 5 s, then 10 s
+    assert set(waits[2:]) == {300.0}  # then slow, every 5 minutes
+    assert (item.failed, item.attempts, hook.requests) == (True, len(waits) + 1, len(waits) + 1)
+    assert 3600.0 <= clock.now() - item.created_at < 3600.0 + 300.0
+    assert item.last_error is not None
+    assert re.fullmatch(
+        r"HTTP 503 Service Unavailable: try later \(given up: still failing after 1h0\dm\)", item.last_error
+    )
     assert await outbox.pending_count() == 0
 
 
@@ -82,11 +98,11 @@ class ForgetfulOutbox(MemoryOutbox):
 
     failures = 1
 
-    async def mark_delivered(self, item_id: int, at: float) -> None:
+    async def mark_delivered(self, item_id: int, at: float, superseded: bool = False) -> None:
         if self.failures:
             self.failures -= 1
             raise OSError("database is locked")
-        await super().mark_delivered(item_id, at)
+        await super().mark_delivered(item_id, at, superseded)
 
 
 async def test_a_sent_item_whose_delivery_was_not_recorded_is_recorded_not_resent(hook: HookServer) -> None:
@@ -127,7 +143,7 @@ async def test_a_row_for_a_notifier_no_longer_configured_is_given_up_with_a_reas
 
 async def test_backoff_doubles_with_full_jitter_up_to_the_cap() -> None:
     dispatcher = NotificationDispatcher(MemoryOutbox(FakeClock()), {}, FakeClock(), rng=random.Random(1))
-    for attempts, full in [(1, 5.0), (2, 10.0), (5, 80.0), (9, 900.0), (20, 900.0)]:
+    for attempts, full in [(1, 5.0), (2, 10.0), (5, 80.0), (7, 300.0), (20, 300.0)]:
         delays = [dispatcher.backoff(attempts) for _ in range(200)]
         assert 0 <= min(delays) < full / 4 and full * 3 / 4 < max(delays) <= full
 

@@ -18,7 +18,7 @@ from tests.incidents.test_manager import (  # noqa: F401 - collected here agains
     test_missed_ticks_still_record_every_step,
     test_open_acknowledge_note_resolve_records_who_where_and_when,
     test_open_incidents_are_sorted_by_urgency,
-    test_outbox_rows_on_open_escalation_and_resolve,
+    test_outbox_rows_on_open_escalation_acknowledge_and_resolve,
     test_silences_suppress_and_expire,
     test_unsnooze_ends_the_silence_and_snooze_is_on_open_timelines,
 )

@@ -40,10 +40,15 @@ def data_age(seconds: float | None) -> str:
     return f"{seconds // 3600:.0f}h"
 
 
+def pages_failing(count: int) -> str:
+    """``1 page failing``, ``2 pages failing``: pages the outbox could not deliver (shown only when > 0)."""
+    return f"{count} page{'' if count == 1 else 's'} failing"
+
+
 class ConsoleHeader(Widget):
     """One line of status and counts, plus a banner line and a state-error line when there is one."""
 
-    FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-oncall")
+    FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-pages", "hdr-oncall")
     """The one-line fields after the status (and the DEMO badge), left to right."""
 
     def __init__(self, demo: bool = False) -> None:
@@ -84,6 +89,9 @@ class ConsoleHeader(Widget):
         unacked.set_class(counts.unacknowledged > 0, "-alert")
         overdue = self._set(self._fields["hdr-overdue"], f"{counts.overdue_tasks} overdue")
         overdue.set_class(counts.overdue_tasks > 0, "-alert")
+        failing = core.notifications_failing
+        pages = self._set(self._fields["hdr-pages"], pages_failing(failing))
+        pages.display = failing > 0
         self._set(self._fields["hdr-oncall"], f"on-call {counts.on_call}" if counts.on_call else "")
         banner = self._set(self._banner, f"⚠ {counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
