@@ -1,7 +1,9 @@
 """The audit trail: every action on the shared state, who did it, when and from which host.
 
 Nothing new is recorded for it: incident timeline events, checklist ticks (undo rows included) and silences
-already carry actor, time and host, and are never deleted, so the audit is a read over them. The same query
+already carry actor, time and host, and are never deleted, so the audit is a read over them. Pages that
+failed, are failing, were superseded or needed more than one attempt come from the outbox (kept 7 days once
+finished), under the actor ``opstui``. The same query
 serves SQLite and PostgreSQL; only the placeholder differs.
 """
 
@@ -48,6 +50,18 @@ def audit_sql(param: str) -> str:
             UNION ALL
             SELECT ended_at, ended_by, '', 'unsnooze', matcher, '', id
               FROM silences WHERE end_reason = 'cancelled' AND ended_at >= {param}
+            UNION ALL
+            SELECT COALESCE(last_attempt_at, created_at), 'opstui', '',
+                   'page ' || CASE WHEN state = 'pending' THEN 'failing' ELSE state END,
+                   COALESCE('incident #' || incident_id, 'no incident'),
+                   channel || ', ' || attempts || ' attempts'
+                   || CASE WHEN state != 'superseded' THEN ''
+                           WHEN delivered_at IS NULL THEN ', not sent' ELSE ', sent as current' END
+                   || COALESCE(': ' || last_error, ''), id
+              FROM notifications
+             WHERE channel != 'incident' AND COALESCE(last_attempt_at, created_at) >= {param}
+               AND (state IN ('failed', 'superseded') OR (state = 'pending' AND attempts > 0)
+                    OR (state = 'delivered' AND attempts > 1))
             ORDER BY at DESC, id DESC LIMIT {AUDIT_LIMIT}
         ) AS recent ORDER BY at, id
     """

@@ -22,6 +22,7 @@ from opstui.incidents.manager import IncidentManager
 from opstui.notify.dispatcher import NotificationDispatcher, build_channels
 from opstui.notify.state_outbox import StateOutbox
 from opstui.state import SqliteState
+from opstui.state.protocol import Notification
 from tests.incidents.conftest import START, alert
 from tests.notify.servers import HookServer
 
@@ -172,3 +173,28 @@ async def test_pages_through_down_slow_500_and_up_arrive_once_in_order_and_curre
     assert (ack["state"], ack["last_error"]) == ("delivered", "HTTP 500 Internal Server Error: boom")
     assert all(row["created_at"] >= START and row["key"] for row in listed["items"])
     assert acknowledged_at < recovered
+
+
+async def test_failing_failed_and_superseded_pages_are_in_the_audit(tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    async with SqliteState(tmp_path / "state.db", clock) as state:
+        manager = IncidentManager(state, clock, IncidentSettings(), operator="alice", host="box")
+        await manager.on_transitions([alert(AlertState.FIRING, clock.now(), "Payment System Down", Severity.P0)])
+        [incident] = await manager.open_incidents()
+        config = Config.model_validate(
+            {"notifiers": [{"type": "webhook", "name": "pager", "url": "http://127.0.0.1:9/x", "timeout": "1s"}]}
+        )
+        outbox = StateOutbox(state, config.notifiers, clock)
+        [trigger] = await outbox.due(clock.now(), 10, 4)
+        await outbox.mark_failed(trigger.id, "connection refused", clock.now() + 60, permanent=False)
+        await state.enqueue([Notification("pager", {"incident_id": incident.id, "event": "resolved"}, clock.now())])
+        clock.advance(60)
+        await outbox.mark_superseded(trigger.id, clock.now())
+        [resolved] = await outbox.due(clock.now(), 10, 4)
+        await outbox.mark_failed(resolved.id, "HTTP 404 Not Found", None, permanent=True)
+        pages = [entry for entry in await state.audit(START) if entry.action.startswith("page ")]
+    assert [(p.action, p.subject, p.text) for p in pages] == [
+        ("page superseded", f"incident #{incident.id}", "pager, 1 attempts, not sent: connection refused"),
+        ("page failed", f"incident #{incident.id}", "pager, 1 attempts: HTTP 404 Not Found"),
+    ]
+    assert {p.actor for p in pages} == {"opstui"}
