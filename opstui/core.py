@@ -221,9 +221,10 @@ class Core:
         state = self.state
         if state is None:
             return
-        self.notifications_failing = await state.failing_count(self.clock.now() - PAGE_TROUBLE_KEPT)
+        since = self.clock.now() - PAGE_TROUBLE_KEPT
+        self.notifications_failing = await state.failing_count(since)
         recent = await state.notifications(PAGE_TROUBLE_SCAN)
-        self.page_trouble = tuple(item for item in recent if is_trouble(item))[:PAGE_TROUBLE_SHOWN]
+        self.page_trouble = tuple(item for item in recent if is_trouble(item, since))[:PAGE_TROUBLE_SHOWN]
 
     async def _pages_loop(self, state: StateStore) -> None:
         while True:

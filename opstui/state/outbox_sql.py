@@ -97,11 +97,14 @@ def events(payloads: Sequence[str]) -> list[str]:
     return [str(json.loads(payload).get("event") or "") for payload in payloads]
 
 
-def is_trouble(item: Notification) -> bool:
-    """A page in trouble (what :data:`FAILING` counts, without its time limit): failing or given up on."""
-    return item.channel != INCIDENT_CHANNEL and (
-        item.state is DeliveryState.FAILED or (item.state is DeliveryState.PENDING and item.attempts > 0)
-    )
+def is_trouble(item: Notification, since: float) -> bool:
+    """A page :data:`FAILING` counts: failing now, or given up on at or after ``since``."""
+    if item.channel == INCIDENT_CHANNEL:
+        return False
+    if item.state is DeliveryState.PENDING:
+        return item.attempts > 0
+    given_up = item.last_attempt_at if item.last_attempt_at is not None else item.created_at
+    return item.state is DeliveryState.FAILED and given_up >= since
 
 
 def notification(row: Mapping[str, Any]) -> Notification:

@@ -46,6 +46,7 @@ from opstui.ui.widgets.incident_modals import (
     run_action,
 )
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
+from opstui.ui.widgets.page_trouble import PageTrouble
 
 if TYPE_CHECKING:
     pass
@@ -62,7 +63,8 @@ left to respond (the **SLA** column turns red once the response time is missed).
 - `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
   `p` there writes the post-incident review.
 
-Every action is saved in the state store before the screen shows it.
+Every action is saved in the state store before the screen shows it. Pages that could not be
+delivered show under the incident count (`opstui notifications` lists every page).
 """
 
 
@@ -112,6 +114,7 @@ class OnCallScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
+        yield PageTrouble("", id="oncall-pages")
         yield IncidentTable(id="incidents")
         yield IncidentFeed(id="oncall-feed")
 
@@ -141,6 +144,7 @@ class OnCallScreen(ConsoleScreen):
     def refresh_from_core(self) -> None:
         core = self.core
         self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.events, core.clock.now(), self.tz)
+        self.query_one(PageTrouble).show(core.page_trouble, core.notifications_failing, self.tz)
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
             self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {reason}"))
