@@ -18,7 +18,7 @@ from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import IncidentFeed, attention
 from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
-from opstui.alerts.seeds import default_rules
+from opstui.alerts.seeds import builtin_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock
 from opstui.config.incidents import operator_name
@@ -94,8 +94,7 @@ class Core:
         self._tasks: list[asyncio.Task[None]] = []
         self.checklist: Checklist | None = None
         """The checklist (config's or built-in tasks); built in :meth:`start` once the state store is open."""
-        rules = default_rules() if config.alerts is None else config.alerts
-        self.alerts = RuleEngine(rules, self.monitor.store, clock, config.alerting)
+        self.alerts = RuleEngine(builtin_rules(config), self.monitor.store, clock, config.alerting)
         """The alert rules' states (pending / firing / resolved); fed to the incidents by the alert loop."""
         self._feed: IncidentFeed | None = None
         self._evaluating = asyncio.Lock()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from opstui.config.alerting import AlertRule
+from opstui.config.models import Config
 
 SEED_RULES: tuple[dict[str, Any], ...] = (
     # Critical Alerts (SMS + Email): page the on-call engineer.
@@ -91,6 +92,36 @@ SEED_RULES: tuple[dict[str, Any], ...] = (
 """As config dicts, so they read exactly like (and are checked exactly as) an ``alerts:`` section."""
 
 
+BACKUP_RULES: tuple[dict[str, Any], ...] = (
+    # The second seed's backup strategy (daily backups, point-in-time recovery), watched by ``backup`` sources.
+    {
+        "name": "Backup Overdue",
+        "expr": "backup_overdue == 1",
+        "severity": "P2",
+        "runbook": "backup-overdue",
+        "summary": "{{ labels.source }}: no backup newer than its max_age",
+    },
+    {
+        "name": "WAL Archiving Failing",
+        "expr": "wal_archive_failing == 1",
+        "severity": "P1",
+        "runbook": "wal-archiving-failing",
+        "summary": "{{ labels.source }}: WAL archiving failing; recovery stops at the last archived segment",
+    },
+)
+"""Added to the seed rules when the config has a ``backup`` source (and no ``alerts:`` of its own)."""
+
+
 def default_rules() -> list[AlertRule]:
     """The seed rules as validated config models."""
     return [AlertRule.model_validate(rule) for rule in SEED_RULES]
+
+
+def builtin_rules(config: Config) -> list[AlertRule]:
+    """The rules a config runs: its own ``alerts:``, else the seed rules plus the backup rules if it watches backups."""
+    if config.alerts is not None:
+        return list(config.alerts)
+    rules = default_rules()
+    if any(source.type == "backup" for source in config.sources):
+        rules += [AlertRule.model_validate(rule) for rule in BACKUP_RULES]
+    return rules

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 AUTO_ACTOR = "opstui (auto)"
 """Who an automatic tick is recorded as, so the record says the console did it, not a person."""
 TIMELINE_SPAN = 48 * 3600.0
+BACKUP_FRESH = 3600.0
+"""A backup source's result older than this is not fresh: ``backups verified`` does not hold on it."""
 _TICK_STATES = (TaskStatus.DUE, TaskStatus.OVERDUE)
 """Auto ticks only close a period that has come due: a condition true early proves nothing yet."""
 
@@ -268,6 +270,14 @@ class MonitorValues:
     def source_state(self, name: str) -> str | None:
         status = self.monitor.statuses.get(name)
         return None if status is None else str(status.state.value)
+
+    def backups(self) -> list[tuple[str, str, str]]:
+        now = self.clock.now()
+        return [
+            (status.name, status.state.value, status.seen)
+            for status in self.monitor.statuses.values()
+            if status.kind == "backup" and status.last_check is not None and now - status.last_check <= BACKUP_FRESH
+        ]
 
     def metric_value(self, name: str) -> float | None:
         point = self.monitor.store.latest(name)

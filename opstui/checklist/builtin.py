@@ -13,7 +13,8 @@ Titles are the seeds' words (markdown removed) so that a test can match them tas
 Some tasks overlap between the seeds (both review error logs, both update dependencies); they are
 kept, because each is a promise one of the two practices makes. Links to metrics use the names the
 monitor derives (``error_rate``, ``latency_p95``, ...) and the demo's source names (``api``); a link
-to a metric or source a config does not have shows "no data" and never auto-ticks.
+to a metric or source a config does not have shows "no data" and never auto-ticks; the backup tasks tick
+themselves (``backups verified``) only where ``backup`` sources are configured and every one is up.
 """
 
 from __future__ import annotations
@@ -69,12 +70,12 @@ _WEEKLY = [
     {"title": "Identify drop-off points in checkout"},
     # Infrastructure health
     {"title": "Check disk space utilization"},
-    {"title": "Review database backup logs"},
+    {"title": "Review database backup logs", "auto": "backups verified"},
     {"title": "Verify SSL certificate expiration dates"},
     {"title": "Test rollback procedure (staging)"},
     # Second seed: weekly maintenance
     {"title": "Review performance metrics", "metric": "latency_p95"},
-    {"title": "Check backup status"},
+    {"title": "Check backup status", "auto": "backups verified"},
     {"title": "Review security logs"},
     {"title": "Update dependencies (if needed)"},
 ]

@@ -40,14 +40,14 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opstui.alerts.export import export_rules, promql_queries
-    from opstui.alerts.seeds import default_rules
+    from opstui.alerts.seeds import builtin_rules
 
     try:
         config, _ = load(args.config)
     except ConfigError as exc:
         error(str(exc))
         return EXIT_CONFIG
-    rules = default_rules() if config.alerts is None else list(config.alerts)
+    rules = builtin_rules(config)
     result = export_rules(rules, promql_queries(config))
     for refusal in result.refused:
         error(f"rule {refusal}")

@@ -23,6 +23,7 @@ class Model(BaseModel):
 
 # Imported after Model because these settings subclass it (opstui.config imports this module first).
 from opstui.config.alerting import AlertingSettings, AlertRules  # noqa: E402
+from opstui.config.backup import BackupSource  # noqa: E402
 from opstui.config.checklist import ChecklistTasks  # noqa: E402
 from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
@@ -212,7 +213,14 @@ class AlertmanagerSource(Model):
 
 
 Source = Annotated[
-    HttpSource | JsonSource | WebsocketSource | PostgresSource | ScrapeSource | PrometheusSource | AlertmanagerSource,
+    HttpSource
+    | JsonSource
+    | WebsocketSource
+    | PostgresSource
+    | ScrapeSource
+    | PrometheusSource
+    | AlertmanagerSource
+    | BackupSource,
     Field(discriminator="type"),
 ]
 

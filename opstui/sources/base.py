@@ -56,6 +56,9 @@ class SourceStatus:
     """Values refused at the border (implausible timestamps, non-finite or out-of-range numbers)."""
     next_attempt: float | None = None
     """When a failing source will try again (backoff)."""
+    seen: str = ""
+    """What the last check found, one line (a backup source: the newest backup, its age and size), recorded
+    with the checklist ticks it makes."""
 
     @property
     def uptime_pct(self) -> float | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from opstui.clock import Clock
+from opstui.config.backup import BackupSource
 from opstui.config.models import (
     AlertmanagerSource,
     Config,
@@ -188,6 +189,10 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
             from opstui.sources.postgres import PostgresPoll  # asyncpg only when a database is configured
 
             sources.append(PostgresPoll(cfg, clock, sink))
+        elif isinstance(cfg, BackupSource):
+            from opstui.sources.backup.source import BackupCheck
+
+            sources.append(BackupCheck(cfg, clock, sink, limiter))
     return SourceSet(sources, limiter, list(clients.values()))
 
 

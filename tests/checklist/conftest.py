@@ -25,6 +25,10 @@ class Live:
 
     states: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    backup_results: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def backups(self) -> list[tuple[str, str, str]]:
+        return self.backup_results
 
     def source_state(self, name: str) -> str | None:
         return self.states.get(name)
