@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opstui.alerts.external import reconcile, source_prefix
-from opstui.alerts.feed import IncidentFeed, attention
+from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
 from opstui.alerts.seeds import builtin_rules
@@ -25,11 +25,12 @@ from opstui.config.incidents import operator_name
 from opstui.config.models import Config
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
-from opstui.monitor import Monitor
+from opstui.monitor import Monitor, Snapshot
 from opstui.sources.base import SourceState
 from opstui.sources.factory import build_owners
 from opstui.state import Notification, StateError, StateStore, open_state
 from opstui.state.outbox_sql import is_trouble
+from opstui.status import KpiLevel, Status
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,23 @@ class HeaderCounts:
     """Who is on call now (the rotation's primary), when a rotation is configured."""
 
 
+@dataclass(frozen=True, slots=True)
+class OverallStatus:
+    """The header's status, and the terms that made it what it is (worst first), so it can say why."""
+
+    status: Status
+    causes: tuple[str, ...] = ()
+
+
+SOURCE_TERM = {
+    SourceState.DOWN: Status.CRITICAL,
+    SourceState.UNREACHABLE: Status.UNKNOWN,
+    SourceState.STALE: Status.UNKNOWN,
+    SourceState.DEGRADED: Status.WARNING,
+}
+"""What a source's state adds to the header's status (up and not-yet-checked add nothing)."""
+
+
 class Core:
     """Everything the console shows and changes, without a screen."""
 
@@ -77,6 +95,10 @@ class Core:
         """Checklist tasks past due; kept current by the checklist loop."""
         self.banner: str | None = None
         """Set by the alert loop when a P0/P1 opens; cleared when it is acknowledged."""
+        self.banner_incident: int | None = None
+        """The id of the banner's incident: what the banner key acknowledges."""
+        self.incident_status = Status.OK
+        """The firing incidents' term of the header's status (a firing P0/P1 is CRITICAL)."""
         self.notifications_failing = 0
         """Pages that could not be delivered (kept current from the outbox): a WARNING in the header."""
         self.page_trouble: tuple[Notification, ...] = ()
@@ -175,7 +197,7 @@ class Core:
             if self._feed is None:
                 self._feed = IncidentFeed(self.alerts, self.incidents)
             transitions += await self._external_turn(self.incidents)
-            self.unacknowledged, self.banner = attention(await self._feed.turn(transitions))
+            self._attend(attention(await self._feed.turn(transitions)))
 
     async def _external_turn(self, incidents: IncidentManager) -> list[AlertTransition]:
         """Apply the Alertmanager sources' newest alert sets: resolve what they no longer report, and return
@@ -295,11 +317,19 @@ class Core:
             await self.checklist.refresh()
             self.overdue_tasks = self.checklist.overdue
 
+    def _attend(self, now: Attention) -> None:
+        self.unacknowledged, self.banner, self.banner_incident = now.unacknowledged, now.banner, now.banner_incident
+        self.incident_status = now.status
+
+    async def refresh_attention(self) -> None:
+        """Re-read the open incidents for the header now (after this console acknowledged one)."""
+        await self._refresh_attention_quietly()
+
     async def _refresh_attention_quietly(self) -> None:
         if self.incidents is None:
             return
         try:
-            self.unacknowledged, self.banner = attention(await self.incidents.open_incidents())
+            self._attend(attention(await self.incidents.open_incidents()))
         except Exception as exc:  # noqa: BLE001 - the alert loop's next turn sets them anyway
             log.warning("header counts not refreshed: %s: %s", type(exc).__name__, exc)
 
@@ -331,6 +361,31 @@ class Core:
             banner=self.banner,
             on_call=self.on_call,
         )
+
+    def overall_status(self, snapshot: Snapshot | None = None) -> OverallStatus:
+        """The header's status: the worst of the KPI levels, the firing incidents (a firing P0/P1 is
+        CRITICAL whatever the KPIs say), the sources down or stale, the state store and failing notifiers.
+
+        Never calm while broken: each term can only make the status worse, and each one that does is named.
+        """
+        snap = snapshot or self.monitor.snapshot()
+        terms: list[tuple[Status, str]] = []
+        if self.incident_status is not Status.OK:
+            terms.append((self.incident_status, "incidents firing"))
+        for kpi in snap.kpis:
+            if kpi.level is not KpiLevel.NO_DATA and kpi.level.status is not Status.OK:
+                terms.append((kpi.level.status, f"{kpi.label} {kpi.level.value}"))
+        for source in snap.sources:
+            if source.state in SOURCE_TERM:
+                terms.append((SOURCE_TERM[source.state], f"{source.name} {source.state.value}"))
+        if self.state_error is not None:
+            terms.append((Status.CRITICAL, "state store unavailable"))
+        if self.notifications_failing > 0:
+            terms.append((Status.WARNING, "notifications failing"))
+        status = Status.worst([term for term, _ in terms])
+        order = [Status.CRITICAL, Status.UNKNOWN, Status.WARNING, Status.OK]
+        causes = tuple(cause for _, cause in sorted(terms, key=lambda t: order.index(t[0])))
+        return OverallStatus(status, causes)
 
 
 def _raise_if_cancelling() -> None:

@@ -23,7 +23,7 @@ from opstui.metrics.windows import EventWindows
 from opstui.sanitize import clean
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.sources.events import DeployEvent, ErrorEvent, Event, MetricEvent
-from opstui.status import KpiLevel, Status
+from opstui.status import KpiLevel
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,6 @@ class Snapshot:
     kpis: tuple[KpiView, ...]
     events: tuple[LogEntry, ...]
     deploys: tuple[tuple[float, str], ...]
-    status: Status
     data_age: float | None
     """Seconds since the newest sample or event from any source; None before the first."""
     stream_problems: int = 0
@@ -273,17 +272,6 @@ class Monitor:
             )
         return views
 
-    def overall(self, kpis: list[KpiView], sources: list[SourceStatus]) -> Status:
-        statuses = [k.level.status for k in kpis if k.level is not KpiLevel.NO_DATA]
-        for source in sources:
-            if source.state is SourceState.DOWN:
-                statuses.append(Status.CRITICAL)
-            elif source.state in (SourceState.UNREACHABLE, SourceState.STALE):
-                statuses.append(Status.UNKNOWN)
-            elif source.state is SourceState.DEGRADED:
-                statuses.append(Status.WARNING)
-        return Status.worst(statuses)
-
     def snapshot(self) -> Snapshot:
         now = self.clock.now()
         kpis = self.kpi_views()
@@ -297,7 +285,6 @@ class Monitor:
             kpis=tuple(kpis),
             events=tuple(self.events),
             deploys=tuple(self.deploys),
-            status=self.overall(kpis, sources),
             data_age=None if self.last_data is None else max(0.0, now - self.last_data),
             stream_problems=problems,
             tables=dict(self.tables),

@@ -8,10 +8,13 @@ again on the first turn no silence matches them, if they are still firing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.alerts.rules import RuleEngine
 from opstui.incidents.manager import IncidentManager
-from opstui.incidents.model import Incident, IncidentState
+from opstui.incidents.model import AlertPhase, Incident, IncidentState
+from opstui.status import Status
 
 
 class IncidentFeed:
@@ -51,18 +54,34 @@ class IncidentFeed:
         return out
 
 
-def attention(open_incidents: list[Incident]) -> tuple[int, str | None]:
-    """How many open incidents nobody has acknowledged, and the one-line banner for the most urgent
-    unacknowledged P0/P1 (None when there is none, which clears the banner)."""
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """What the open incidents ask of a human now: the header's count, banner and status term."""
+
+    unacknowledged: int = 0
+    banner: str | None = None
+    """The one-line banner for the most urgent unacknowledged P0/P1 (None clears it)."""
+    banner_incident: int | None = None
+    """The id of the banner's incident: what the banner key (``A``) acknowledges, and nothing else."""
+    status: Status = Status.OK
+    """Firing incidents by severity: a firing P0/P1 is CRITICAL, a firing P2/P3 a WARNING. An acknowledged
+    incident still counts while its alert fires: someone owns the fire, but it still burns."""
+
+
+def attention(open_incidents: list[Incident]) -> Attention:
+    """How many open incidents nobody has acknowledged, the banner for the most urgent unacknowledged P0/P1,
+    and what the firing ones make of the header's status."""
     waiting = [i for i in open_incidents if i.state is IncidentState.TRIGGERED]
+    firing = [i for i in open_incidents if i.alert_state is not AlertPhase.CLEARED]
+    status = Status.worst([Status.CRITICAL if i.severity.rank <= 1 else Status.WARNING for i in firing])
     urgent = sorted(
         (i for i in waiting if i.severity in (Severity.P0, Severity.P1)),
         key=lambda i: (i.severity.rank, i.triggered_at, i.id),
     )
     if not urgent:
-        return len(waiting), None
+        return Attention(len(waiting), None, None, status)
     first = urgent[0]
     banner = f"{first.severity.value} #{first.id} {first.title}" + (f": {first.summary}" if first.summary else "")
     if len(urgent) > 1:
         banner += f" (+{len(urgent) - 1} more P0/P1 unacknowledged)"
-    return len(waiting), banner
+    return Attention(len(waiting), banner, first.id, status)

@@ -264,6 +264,17 @@ class IncidentManager:
         with contextlib.suppress(AlreadyHandled):  # a person resolved it at the same moment: theirs stands
             await self.resolve(incident.id, by=SYSTEM_ACTOR, note=f"the alert was resolved in {source}")
 
+    @staticmethod
+    def still_firing(incident: Incident) -> str | None:
+        """Why resolving ``incident`` now would leave its alert firing with no incident, or None.
+
+        The screen asks for a confirmation and ``opstui resolve`` wants ``--force``; resolved anyway, the
+        alert opens (or reopens) an incident at the next evaluation, so the two never disagree for long.
+        """
+        if incident.is_open and incident.alert_state is AlertPhase.FIRING:
+            return f"its alert {incident.rule!r} is still firing; it will reopen at the next evaluation"
+        return None
+
     def _resolution(self, incident: Incident, actor: str, note: str | None) -> _Change | None:
         if incident.state is IncidentState.RESOLVED:
             return None

@@ -14,6 +14,7 @@ from importlib import import_module
 from pathlib import PurePath
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -109,6 +110,13 @@ class OpstuiApp(App[int]):
             group=SCREENS_GROUP,
             tooltip="Every action: who, when, from which host, what",
         ),
+        Binding(
+            "A",
+            "acknowledge_banner",
+            "Ack banner",
+            id="app.acknowledge_banner",
+            tooltip="Acknowledge the incident the banner names (shown while there is one)",
+        ),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
@@ -192,10 +200,31 @@ class OpstuiApp(App[int]):
         banner = self.core.banner
         if banner and banner != self._last_banner:
             self.bell()
+        if banner != self._last_banner:
+            self.refresh_bindings()  # the banner key shows exactly while there is a banner
         self._last_banner = banner
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
             screen.draw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The banner key is hidden while no P0/P1 waits: it never acknowledges anything else."""
+        if action == "acknowledge_banner":
+            return self.core.banner_incident is not None
+        return True
+
+    def action_acknowledge_banner(self) -> None:
+        if (incident_id := self.core.banner_incident) is not None:
+            self._acknowledge_banner(incident_id)
+
+    @work(group="banner-ack", exclusive=True, exit_on_error=False)
+    async def _acknowledge_banner(self, incident_id: int) -> None:
+        """Acknowledge the banner's incident by its id (not whatever a list's cursor is on) and say which."""
+        from opstui.ui.widgets.incident_actions import acknowledge  # the dialogs are not needed for the first frame
+
+        await acknowledge(self.screen, incident_id)
+        self.core.note_change()  # the lists and the detail re-read now, not at the change feed's next poll
+        self.tick()
 
     def _remember_theme(self, theme: Theme) -> None:
         """Persist a theme the user chose (``t`` or the palette), not the one the app started with."""

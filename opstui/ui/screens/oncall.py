@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,11 +24,12 @@ from textual.widgets import DataTable, Static
 from opstui.commands.incidents import zone
 from opstui.commands.report import review_path, write_review
 from opstui.incidents.manager import IncidentManager
-from opstui.incidents.model import Incident, IncidentState, Silence
+from opstui.incidents.model import Incident, IncidentState
 from opstui.incidents.review import render_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
     CHART_BEFORE,
@@ -37,19 +38,9 @@ from opstui.ui.widgets.incident_detail import (
     IncidentDetail,
 )
 from opstui.ui.widgets.incident_feed import IncidentFeed
-from opstui.ui.widgets.incident_modals import (
-    ONCALL_CSS,
-    ConfirmModal,
-    SnoozeModal,
-    ask_milestone,
-    ask_note,
-    run_action,
-)
+from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_note
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.page_trouble import PageTrouble
-
-if TYPE_CHECKING:
-    pass
 
 HELP = """\
 ## On-call
@@ -57,9 +48,14 @@ HELP = """\
 The open incidents, most urgent first: unacknowledged, then by severity, then by the least time
 left to respond (the **SLA** column turns red once the response time is missed).
 
-- `a` acknowledge: you take it; escalation stops. Recorded with your name and host.
-- `r` resolve (asks first). `n` add a note. `m` mark a milestone (root cause identified, fix
-  deployed, service restored). `s` snooze the incident's rule for a while, with a reason.
+When a new incident arrived since you last looked, `2` puts the cursor on the most urgent
+unacknowledged one; it never moves while you are on the screen. `home` / `end` go to the first / last.
+
+- `a` acknowledge: you take it; escalation stops. Recorded with your name and host; the notice names
+  the incident (`#7 P0 Payment System Down acknowledged`). `A` (any screen) acknowledges the banner's.
+- `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
+  a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
+  rule for a while, with a reason.
 - `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
   `p` there writes the post-incident review.
 
@@ -89,6 +85,13 @@ class OnCallScreen(ConsoleScreen):
         self._incidents: dict[int, Incident] = {}
         self._reads = 0
         self._follower: asyncio.Task[None] | None = None
+        self._known: set[int] = set()
+        """The incidents listed when the screen was last left: one not among them is new."""
+        self._place = True
+        """Set when the screen is shown; the first list read after it places the cursor (once)."""
+        self._fresh = asyncio.Event()
+        """Set once the list read after the screen was shown is on screen: a key pressed right after
+        ``2`` waits for it, so it acts on the incident the cursor was placed on, never on the old row."""
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -98,6 +101,14 @@ class OnCallScreen(ConsoleScreen):
     def on_unmount(self) -> None:
         if self._follower is not None:
             self._follower.cancel()
+
+    def on_screen_resume(self) -> None:
+        self._place = True
+        self._fresh.clear()
+        super().on_screen_resume()
+
+    def on_screen_suspend(self) -> None:
+        self._known = set(self._incidents)
 
     async def _follow_changes(self) -> None:
         """Reload as soon as the shared state changes (another console's acknowledgement arrives through the
@@ -148,6 +159,7 @@ class OnCallScreen(ConsoleScreen):
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
             self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {reason}"))
+            self._fresh.set()
             return
         self.reload()
 
@@ -168,9 +180,15 @@ class OnCallScreen(ConsoleScreen):
         except Exception as exc:  # noqa: BLE001 - a slow or broken store is shown, not raised
             if mine == self._reads:
                 self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {exc}"))
+                self._fresh.set()  # a waiting key then acts on what is shown, and its own call fails clearly
             return
         if mine == self._reads:
             self._show(incidents, manager)
+            if self._place and self.is_current:
+                self._place = False
+                if set(self._incidents) - self._known:
+                    self.table.first_unacknowledged()
+            self._fresh.set()
 
     def _show(self, incidents: list[Incident], manager: IncidentManager) -> None:
         self._incidents = {i.id: i for i in incidents}
@@ -196,15 +214,17 @@ class OnCallScreen(ConsoleScreen):
     # Keys -----------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Incident keys are dimmed (shown, not usable) when no incident is selected."""
+        """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
+        while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
+        says so rather than doing nothing)."""
         if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
+            if action == "acknowledge" and not self._fresh.is_set():
+                return True
             try:
                 incident = self.selected() if self.core.incidents is not None else None
             except NoMatches:  # asked before the table is composed
                 incident = None
             if incident is None:
-                return None
-            if action == "acknowledge" and incident.state is not IncidentState.TRIGGERED:
                 return None
         return True
 
@@ -217,39 +237,25 @@ class OnCallScreen(ConsoleScreen):
         self.action_detail()
 
     def action_acknowledge(self) -> None:
-        if (incident := self.selected()) is not None:
-            self._acknowledge(incident.id)
+        self._acknowledge()
 
     @work(group="oncall-action", exit_on_error=False)
-    async def _acknowledge(self, incident_id: int) -> None:
-        manager = self.core.incidents
-        if manager is None:
+    async def _acknowledge(self) -> None:
+        await self._fresh.wait()  # `2 a`: the fresh list, with the cursor placed, not the row it had before
+        incident = self.selected()
+        if incident is None:
             return
-        stored = await run_action(
-            self, manager.acknowledge(incident_id), lambda i: f"#{i.id} acknowledged by {i.acknowledged_by}"
-        )
+        stored = await acknowledge(self, incident.id)
         if stored is not None:
             self._stored(stored)
         else:
             self.reload()  # lost a race or failed: show what the store holds now (the winner's name)
 
     def action_resolve(self) -> None:
-        incident = self.selected()
-        if incident is None:
-            return
+        if (incident := self.selected()) is not None:
+            ask_resolve(self, incident, self._resolved)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._resolve(incident.id)
-
-        self.app.push_screen(ConfirmModal(f"Resolve #{incident.id} {incident.title}?"), answered)
-
-    @work(group="oncall-action", exit_on_error=False)
-    async def _resolve(self, incident_id: int) -> None:
-        manager = self.core.incidents
-        if manager is None:
-            return
-        stored = await run_action(self, manager.resolve(incident_id), lambda i: f"#{i.id} resolved by {i.resolved_by}")
+    def _resolved(self, stored: Incident | None) -> None:
         if stored is not None:
             self._stored(stored)
         else:
@@ -264,34 +270,12 @@ class OnCallScreen(ConsoleScreen):
             ask_milestone(self, incident)
 
     def action_snooze(self) -> None:
-        incident = self.selected()
-        if incident is None:
-            return
-
-        def answered(answer: tuple[float, str] | None) -> None:
-            if answer is not None:
-                self._snooze(incident.rule, *answer)
-
-        self.app.push_screen(SnoozeModal(incident.rule), answered)
-
-    @work(group="oncall-action", exit_on_error=False)
-    async def _snooze(self, rule: str, duration: float, reason: str) -> None:
-        manager = self.core.incidents
-        if manager is None:
-            return
-
-        def done(silence: Silence) -> str:
-            return f"'{silence.matcher}' snoozed until {clock_time(silence.until, self.tz)}"
-
-        await run_action(self, manager.snooze(rule, duration, reason), done)
+        if (incident := self.selected()) is not None:
+            ask_snooze(self, incident)
 
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
-
-
-def clock_time(at: float, tz: tzinfo) -> str:
-    return datetime.fromtimestamp(at, tz).strftime("%H:%M")
 
 
 class IncidentDetailScreen(ConsoleScreen):
@@ -304,14 +288,18 @@ class IncidentDetailScreen(ConsoleScreen):
     HELP = (
         "## Incident\n\nThe incident's runbook, its timeline (who did what, when, from which host), its "
         "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
-        "post-incident review beside the state database; `escape` goes back to the list."
+        "post-incident review beside the state database; `escape` goes back to the list. `a` acknowledges, "
+        "`r` resolves, `n` notes, `m` marks a milestone and `s` snoozes this incident, as on the list."
     )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
-        Binding("p", "report", "Review report", id="detail.report", tooltip="Write the post-incident review"),
+        Binding("a", "acknowledge", "Ack", id="detail.acknowledge", tooltip="Acknowledge this incident"),
+        Binding("r", "resolve", "Resolve", id="detail.resolve", tooltip="Resolve this incident"),
         Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline"),
         Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone"),
+        Binding("s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while"),
+        Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review"),
     ]
 
     def __init__(self, incident_id: int, runbooks: RunbookLibrary) -> None:
@@ -373,6 +361,22 @@ class IncidentDetailScreen(ConsoleScreen):
             deploys=deploys,
         )
         self.query_one(IncidentDetail).show(self.data)
+
+    def action_acknowledge(self) -> None:
+        self._acknowledge()
+
+    @work(group="detail-action", exit_on_error=False)
+    async def _acknowledge(self) -> None:
+        await acknowledge(self, self.incident_id)
+        self.load()
+
+    def action_resolve(self) -> None:
+        if self.data is not None:
+            ask_resolve(self, self.data.incident, lambda _: self.load())
+
+    def action_snooze(self) -> None:
+        if self.data is not None:
+            ask_snooze(self, self.data.incident)
 
     def action_note(self) -> None:
         if self.data is not None:

@@ -60,6 +60,8 @@ class ConsoleHeader(Widget):
         self._fields = {name: Static("", id=name) for name in self.FIELDS}
         self._banner = Static("", id="hdr-banner")
         self._state_error = Static("", id="hdr-state-error")
+        self._why = ""
+        """What the status tooltip says: the terms that made the status what it is."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-line"):
@@ -76,12 +78,16 @@ class ConsoleHeader(Widget):
             return  # torn down at exit, or not mounted yet: the next tick draws it
         snap = snapshot or core.monitor.snapshot()
         counts = core.header_counts()
+        overall = core.overall_status(snap)
         status = self._status
-        text = f"{STATUS_ICON[snap.status]} {snap.status.label}"
+        text = f"{STATUS_ICON[overall.status]} {overall.status.label}"
         if str(status.content) != text:
             status.update(text)
+        why = "; ".join(overall.causes) or "nothing is wrong"
+        if why != self._why:  # compared here: setting a tooltip re-renders it even when unchanged
+            self._why = status.tooltip = why
         for cls in STATUS_CLASS.values():
-            status.set_class(cls == STATUS_CLASS[snap.status], cls)
+            status.set_class(cls == STATUS_CLASS[overall.status], cls)
         self._set(self._fields["hdr-env"], snap.environment)
         self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch))
         self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from opstui.config.durations import format_duration
@@ -43,6 +45,8 @@ class IncidentRow:
     sla: str
     breached: bool
     acknowledged_by: str
+    waiting: bool = False
+    """Nobody has acknowledged it yet."""
 
     def cells(self) -> tuple[str, ...]:
         return (
@@ -99,6 +103,7 @@ def incident_rows(
                 sla=sla_text(remaining, incident.acknowledged_at is not None),
                 breached=manager.breached(incident, now),
                 acknowledged_by=incident.acknowledged_by or "-",
+                waiting=incident.state is IncidentState.TRIGGERED,
             )
         )
     return rows
@@ -106,6 +111,11 @@ def incident_rows(
 
 class IncidentTable(DataTable[str | Text]):
     """The incidents, one row each, keyed by incident id; colours come from the theme's status variables."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first_row", "First", show=False, id="incidents.first", tooltip="The first incident"),
+        Binding("end", "last_row", "Last", show=False, id="incidents.last", tooltip="The last incident"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -128,6 +138,18 @@ class IncidentTable(DataTable[str | Text]):
 
     def row_for(self, incident_id: int) -> IncidentRow | None:
         return next((row for row in self._shown if row.incident_id == incident_id), None)
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=max(0, len(self._shown) - 1), animate=False)
+
+    def first_unacknowledged(self) -> None:
+        """Put the cursor on the most urgent incident nobody has acknowledged (rows are in urgency order)."""
+        index = next((i for i, row in enumerate(self._shown) if row.waiting), None)
+        if index is not None:
+            self.move_cursor(row=index, animate=False)
 
     def show(self, rows: list[IncidentRow]) -> None:
         """Make the table show ``rows``: cells that changed in place, a rebuild when the order changed."""
