@@ -1,9 +1,15 @@
 """One turn of alerts into incidents, and what the header makes of the result.
 
-The engine announces a firing alert once. If a silence swallowed that announcement, the alert would
-stay firing with no incident after the silence ends; Alertmanager re-sends firing alerts for this
-reason. The feed does the same, once: it remembers the firings that opened no incident and offers them
-again on the first turn no silence matches them, if they are still firing.
+Incident and alert state agree, always. The engine announces a firing alert once; two things can leave
+it firing with no open incident: a silence swallowed the announcement, or someone resolved the incident
+while the alert still fired (``r`` confirmed, ``opstui resolve --force``). Alertmanager re-sends firing
+alerts for this reason, and the feed does the same: on every turn, a firing alert with no open incident
+and no silence is announced again, which opens a new incident or reopens the resolved one.
+
+The other way round, an incident opened by an earlier run (or another console) whose alert cleared while
+this console was down would say "alert firing" forever: no engine here will ever announce its end. So
+each open incident is reconciled once with the engine's verdict, as soon as the engine can judge (its
+metric has data): quiet means the alert is marked cleared now, and auto-resolve runs from there.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
-from opstui.alerts.rules import RuleEngine
+from opstui.alerts.rules import RuleEngine, Verdict
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import AlertPhase, Incident, IncidentState
 from opstui.status import Status
@@ -23,35 +29,57 @@ class IncidentFeed:
     def __init__(self, engine: RuleEngine, incidents: IncidentManager) -> None:
         self._engine = engine
         self._incidents = incidents
-        self._held: set[str] = set()
-        """Fingerprints whose firing opened no incident (silenced); bounded by the engine's alerts."""
+        self._reconciled: set[int] = set()
+        """Open incidents already checked against the engine (bounded: pruned to the open ones each turn)."""
 
     async def turn(self, transitions: list[AlertTransition]) -> list[Incident]:
         """Apply ``transitions`` and the time that passed; return the open incidents, most urgent first."""
-        transitions = transitions + await self._released()
         await self._incidents.on_transitions(transitions)
         await self._incidents.tick()
         open_incidents = await self._incidents.open_incidents()
-        handled = {incident.fingerprint for incident in open_incidents}
-        for transition in transitions:
-            if transition.state is AlertState.FIRING and transition.fingerprint not in handled:
-                self._held.add(transition.fingerprint)
+        announced = {t.fingerprint for t in transitions if t.state is AlertState.FIRING}
+        again = await self._unhandled(open_incidents, announced)
+        cleared = await self._reconcile(open_incidents)
+        if again or cleared:
+            await self._incidents.on_transitions(again)
+            open_incidents = await self._incidents.open_incidents()
         return open_incidents
 
-    async def _released(self) -> list[AlertTransition]:
-        """Firing alerts held back by a silence that no longer applies, announced again now."""
-        if not self._held:
+    async def _unhandled(self, open_incidents: list[Incident], announced: set[str]) -> list[AlertTransition]:
+        """Firing alerts with no open incident and no silence (those announced this turn had their chance)."""
+        handled = {incident.fingerprint for incident in open_incidents} | announced
+        waiting = [a for a in self._engine.alerts() if a.state is AlertState.FIRING and a.fingerprint not in handled]
+        if not waiting:
             return []
         silences = await self._incidents.silences()
         out: list[AlertTransition] = []
-        for fingerprint in list(self._held):
-            transition = self._engine.firing_transition(fingerprint)
-            if transition is None:
-                self._held.discard(fingerprint)  # it stopped firing while silenced: nothing to open
-            elif not any(s.matcher in (transition.rule, fingerprint) for s in silences):
-                self._held.discard(fingerprint)
+        for alert in waiting:
+            if any(s.matcher in (alert.rule, alert.fingerprint) for s in silences):
+                continue
+            if (transition := self._engine.firing_transition(alert.fingerprint)) is not None:
                 out.append(transition)
         return out
+
+    async def _reconcile(self, open_incidents: list[Incident]) -> bool:
+        """Mark cleared the open incidents whose alert the engine finds quiet; True when one was."""
+        self._reconciled &= {incident.id for incident in open_incidents}
+        changed = False
+        for incident in open_incidents:
+            if incident.id in self._reconciled:
+                continue
+            if incident.alert_state is AlertPhase.CLEARED:
+                self._reconciled.add(incident.id)
+                continue
+            verdict = self._engine.verdict(incident.rule, incident.fingerprint)
+            if verdict is Verdict.FIRING:
+                self._reconciled.add(incident.id)  # the engine follows it from here (its end is a transition)
+            elif verdict is Verdict.QUIET:
+                at = self._engine.evaluated_at
+                assert at is not None  # a verdict other than UNKNOWN needs an evaluation
+                await self._incidents.mark_cleared(incident.id, at, f"{incident.rule} is not firing (found on start)")
+                self._reconciled.add(incident.id)
+                changed = True
+        return changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from opstui.alerts.evaluate import Context, Vector, evaluate
-from opstui.alerts.expr import Node, main_metric, parse
+from opstui.alerts.expr import Node, Selector, main_metric, parse
 from opstui.alerts.model import AlertState, AlertTransition
 from opstui.clock import Clock
 from opstui.config.alerting import AlertingSettings, AlertRule, render_summary
@@ -47,6 +48,18 @@ class Alert:
     value: float
     fired_at: float | None = None
     resolved_at: float | None = None
+
+
+class Verdict(StrEnum):
+    """What the engine says now of an alert that has an open incident (see :meth:`RuleEngine.verdict`)."""
+
+    FIRING = "firing"
+    PENDING = "pending"
+    """Holding again, ``for`` not yet elapsed: wait and see."""
+    QUIET = "quiet"
+    """Not holding, on data the engine can see (or the rule is gone): the alert has cleared."""
+    UNKNOWN = "unknown"
+    """No data to judge by yet (just started, or the metric is absent): say nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,8 @@ class RuleEngine:
         self.errors: dict[str, str] = {}
         """Rules whose last evaluation failed, with why (shown, logged; the others still run)."""
         self.evaluated_at: float | None = None
+        self._seen: set[str] = set()
+        """Rules whose main metric had data at the last evaluation: only they can call an alert quiet."""
 
     @property
     def rules(self) -> list[AlertRule]:
@@ -98,6 +113,22 @@ class RuleEngine:
                 return self._transition(compiled, alert, AlertState.FIRING, self._clock.now())
         return None
 
+    def verdict(self, rule: str, fingerprint: str) -> Verdict:
+        """Whether the alert behind an incident (opened by an earlier run or another console) fires now.
+
+        Used at start to reconcile open incidents with the rules: an alert that cleared while the console
+        was down is QUIET once the rule's metric has fresh data, and the incident is then marked cleared.
+        """
+        if self.evaluated_at is None:
+            return Verdict.UNKNOWN
+        compiled = next((c for c in self._rules if c.rule.name == rule), None)
+        if compiled is None:
+            return Verdict.QUIET  # the rule is no longer configured: nothing will ever clear it otherwise
+        alert = self._alerts[rule].get(fingerprint)
+        if alert is not None and alert.state in (AlertState.FIRING, AlertState.PENDING):
+            return Verdict(alert.state.value)
+        return Verdict.QUIET if rule in self._seen else Verdict.UNKNOWN
+
     def evaluate(self) -> list[AlertTransition]:
         """Evaluate every rule at the clock's now; return the state changes, in rule order."""
         now = self._clock.now()
@@ -115,6 +146,10 @@ class RuleEngine:
                 continue
             self.errors.pop(compiled.rule.name, None)
             transitions += self._step(compiled, result, now)
+            if compiled.metric is None or evaluate(Selector(compiled.metric, (), 0), ctx):
+                self._seen.add(compiled.rule.name)
+            else:
+                self._seen.discard(compiled.rule.name)
         return transitions
 
     def _step(self, compiled: _Compiled, result: Vector, now: float) -> list[AlertTransition]:

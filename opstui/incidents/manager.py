@@ -167,15 +167,18 @@ class IncidentManager:
         latest = await self._state.latest_incident(alert.fingerprint)
         if latest is None or not latest.is_open:
             return
+        await self.mark_cleared(latest.id, alert.at, f"{alert.rule} cleared")
+
+    async def mark_cleared(self, incident_id: int, at: float, text: str) -> Incident:
+        """Record that the incident's alert stopped firing at ``at``; auto-resolve counts from then."""
 
         def clear(incident: Incident) -> _Change | None:
             if not incident.is_open or incident.alert_state is AlertPhase.CLEARED:
                 return None
-            changed = replace(incident, alert_state=AlertPhase.CLEARED, alert_cleared_at=alert.at)
-            event = self._event(incident.id, EventKind.ALERT_CLEARED, alert.at, f"{alert.rule} cleared", SYSTEM_ACTOR)
-            return _Change(changed, [event])
+            changed = replace(incident, alert_state=AlertPhase.CLEARED, alert_cleared_at=at)
+            return _Change(changed, [self._event(incident.id, EventKind.ALERT_CLEARED, at, text, SYSTEM_ACTOR)])
 
-        await self._change(latest.id, clear)
+        return await self._change(incident_id, clear)
 
     async def _silence_for(self, alert: AlertTransition, now: float) -> Silence | None:
         for silence in await self._state.active_silences(now):

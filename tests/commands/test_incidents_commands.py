@@ -82,7 +82,7 @@ def test_incidents_lists_open_ones_with_who_acknowledged(
 
 def test_incidents_json_and_all(db: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = fire(db)
-    assert main(["resolve", str(first), "--config", str(config), "--state", str(db)]) == 0
+    assert main(["resolve", str(first), "--force", "--config", str(config), "--state", str(db)]) == 0
     capsys.readouterr()
     assert main(["incidents", "--json", "--config", str(config), "--state", str(db)]) == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -141,7 +141,7 @@ def test_no_such_incident_exits_1_with_one_line(
 def test_resolve_then_ack_or_resolve_again_exits_1(db: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     incident_id = fire(db)
     argv = ["--config", str(config), "--state", str(db)]
-    assert main(["resolve", str(incident_id), "--note", "rolled back v2.3", *argv]) == 0
+    assert main(["resolve", str(incident_id), "--note", "rolled back v2.3", "--force", *argv]) == 0
     incident, events = stored(db, incident_id)
     assert incident.resolved_by == "dana"
     assert any(e.kind is EventKind.RESOLVED and e.text == "rolled back v2.3" for e in events)
@@ -150,6 +150,22 @@ def test_resolve_then_ack_or_resolve_again_exits_1(db: Path, config: Path, capsy
     assert capsys.readouterr().err == f"opstui: incident #{incident_id} is already resolved (by dana)\n"
     assert main(["ack", str(incident_id), *argv]) == 1
     assert "already resolved" in capsys.readouterr().err
+
+
+def test_resolve_while_the_alert_fires_is_refused_without_force(
+    db: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id = fire(db)
+    argv = ["--config", str(config), "--state", str(db)]
+    assert main(["resolve", str(incident_id), *argv]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"opstui: incident #{incident_id} is not over: its alert 'High Error Rate' is still firing; it will reopen "
+        "at the next evaluation; resolve it anyway with --force\n"
+    )
+    assert stored(db, incident_id)[0].state is IncidentState.TRIGGERED
+    assert main(["resolve", str(incident_id), "--force", *argv]) == 0
+    assert stored(db, incident_id)[0].state is IncidentState.RESOLVED
 
 
 @pytest.mark.parametrize("command", [["incidents"], ["ack", "1"], ["resolve", "1"], ["report", "1"]])
@@ -177,7 +193,7 @@ def test_report_fills_the_review_template(
     incident_id = fire(db)
     argv = ["--config", str(config), "--state", str(db)]
     assert main(["ack", str(incident_id), "--note", "bad deploy v2.3 doubled the error rate", *argv]) == 0
-    assert main(["resolve", str(incident_id), "--note", "rolled back to v2.2", *argv]) == 0
+    assert main(["resolve", str(incident_id), "--note", "rolled back to v2.2", "--force", *argv]) == 0
     out = tmp_path / "review.md"
     capsys.readouterr()
     assert main(["report", str(incident_id), "-o", str(out), *argv]) == 0

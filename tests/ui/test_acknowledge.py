@@ -135,3 +135,28 @@ async def test_detail_view_acknowledges_and_resolves(core: Core, clock: FakeCloc
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, OnCallScreen)
+
+
+async def test_resolve_while_the_alert_fires_asks_with_a_warning(core: Core, clock: FakeClock) -> None:
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        firing = await fire(core)
+        await show_oncall(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        assert "High Error Rate' is still firing; it will reopen at the next evaluation" in modal.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert await state_of(core, firing) is IncidentState.RESOLVED
+        # An incident whose alert has cleared is resolved with the plain question.
+        quiet = await fire(core, "Disk Filling", Severity.P3)
+        assert core.incidents is not None
+        await core.incidents.mark_cleared(quiet, clock.now(), "Disk Filling cleared")
+        app.tick()
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal) and modal.question == f"Resolve #{quiet} P3 Disk Filling?"
