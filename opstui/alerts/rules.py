@@ -57,9 +57,9 @@ class Verdict(StrEnum):
     PENDING = "pending"
     """Holding again, ``for`` not yet elapsed: wait and see."""
     QUIET = "quiet"
-    """Not holding, on data the engine can see (or the rule is gone): the alert has cleared."""
+    """Not holding, on data the engine can see: the alert has cleared."""
     UNKNOWN = "unknown"
-    """No data to judge by yet (just started, or the metric is absent): say nothing."""
+    """No data to judge by yet (just started, the metric absent), or not a rule of this engine: say nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +121,8 @@ class RuleEngine:
         """
         if self.evaluated_at is None:
             return Verdict.UNKNOWN
-        compiled = next((c for c in self._rules if c.rule.name == rule), None)
-        if compiled is None:
-            return Verdict.QUIET  # the rule is no longer configured: nothing will ever clear it otherwise
+        if not any(c.rule.name == rule for c in self._rules):
+            return Verdict.UNKNOWN  # not this engine's alert (Alertmanager's, or a rule since removed)
         alert = self._alerts[rule].get(fingerprint)
         if alert is not None and alert.state in (AlertState.FIRING, AlertState.PENDING):
             return Verdict(alert.state.value)

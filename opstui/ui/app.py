@@ -115,7 +115,8 @@ class OpstuiApp(App[int]):
             "acknowledge_banner",
             "Ack banner",
             id="app.acknowledge_banner",
-            tooltip="Acknowledge the incident the banner names (shown while there is one)",
+            tooltip="Acknowledge the incident the banner names (the banner shows this key)",
+            show=False,  # the banner line shows it, where it applies; the footer keeps its room at 80 columns
         ),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),

@@ -112,5 +112,6 @@ def test_state_flag_is_a_sqlite_file_even_with_a_postgres_config(
     db = tmp_path / "laptop.db"
     incident_id = fire(db)
     argv = [command] if command == "incidents" else [command, str(incident_id)]
+    argv += ["--force"] if command == "resolve" else []  # its alert still fires: resolving it must be forced
     assert main([*argv, "--config", str(config), "--state", str(db)]) == 0, capsys.readouterr().err
     assert "High Error Rate" in capsys.readouterr().out

@@ -75,6 +75,8 @@ async def test_banner_key_acknowledges_the_banners_incident_from_any_screen(core
         assert isinstance(app.screen, EngineeringScreen)
         assert core.banner is not None and f"#{p0}" in core.banner
         assert app.check_action("acknowledge_banner", ()) is True
+        banner = str(app.screen.query_one("#hdr-banner").render())
+        assert banner.startswith(f"⚠ (A to ack) P0 #{p0} Payment System Down"), "the banner shows its key"
         await pilot.press("A")
         await settle(app, pilot)
         assert await state_of(core, p0) is IncidentState.ACKNOWLEDGED

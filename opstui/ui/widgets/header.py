@@ -99,7 +99,9 @@ class ConsoleHeader(Widget):
         pages = self._set(self._fields["hdr-pages"], pages_failing(failing))
         pages.display = failing > 0
         self._set(self._fields["hdr-oncall"], f"on-call {counts.on_call}" if counts.on_call else "")
-        banner = self._set(self._banner, f"⚠ {counts.banner}" if counts.banner else "")
+        # The banner names the key that acknowledges it (rebindable with ui.keys), first so 80 columns keep it.
+        key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
+        banner = self._set(self._banner, f"⚠ ({key} to ack) {counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
         error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
         error.display = bool(core.state_error)
