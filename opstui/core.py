@@ -26,6 +26,7 @@ from opstui.config.models import Config
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
 from opstui.monitor import Monitor, Snapshot
+from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
 from opstui.sources.factory import build_owners
 from opstui.state import Notification, StateError, StateStore, open_state
@@ -127,7 +128,8 @@ class Core:
         try:
             self.state = await open_state(self.state_settings, self.clock)
         except Exception as exc:  # noqa: BLE001 - shown in the header; live metrics still work
-            self.state_error = f"state store unavailable: {exc}"
+            secrets = dsn_secrets(self.state_settings.dsn or "")
+            self.state_error = redact(f"state store unavailable: {exc}", secrets)
             log.warning(self.state_error)
         if self.state is not None:
             self.incidents = IncidentManager(

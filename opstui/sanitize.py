@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from opstui.redact import redact
+
 REPLACEMENT = "\ufffd"
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -54,17 +56,18 @@ def is_clean(text: str, *, multiline: bool = False) -> bool:
 
 
 class CleanStream:
-    """A text stream that passes everything written through :func:`clean` (newlines and tabs kept).
+    """A text stream that passes everything written through :func:`clean` (newlines and tabs kept) and
+    :func:`~opstui.redact.redact`.
 
-    The command line writes every text output through one of these, so no command (today's or a new one)
-    can print raw control sequences from a note, an event or a config to the operator's terminal.
+    The command line writes every output through one of these, so no command (today's or a new one) can print
+    raw control sequences from a note, an event or a config to the operator's terminal, or a DSN's password.
     """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(clean(text, multiline=True))
+        self._stream.write(clean(redact(text), multiline=True))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from opstui.config import Config, ConfigError, find_config, load_config
+from opstui.redact import redact
 
 EXIT_CONFIG = 2
 """A bad config or bad arguments for the console and ``validate``."""
@@ -14,8 +15,9 @@ EXIT_UNKNOWN = 3
 
 
 def error(message: str) -> None:
-    """Print one line on stderr: the only way a user error is reported, never a traceback."""
-    print(f"opstui: {message}", file=sys.stderr)
+    """Print one line on stderr: the only way a user error is reported, never a traceback (and never a
+    password: the message is redacted, whatever error text it quotes)."""
+    print(f"opstui: {redact(message)}", file=sys.stderr)
 
 
 def startable(config: Config, path: Path) -> ConfigError | None:

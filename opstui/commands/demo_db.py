@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
+    from opstui.redact import dsn_secrets, redact, redact_dsn
 
     if not args.dsn:
         error("demo-db needs --dsn postgresql://user@host:5432/dbname (or $OPSTUI_DEMO_DSN)")
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, ConnectionRefusedError):
             text = "connection refused"
-        error(f"demo database {redact_dsn(args.dsn)}: {scrub(text, dsn_secrets(args.dsn))}")
+        error(f"demo database {redact_dsn(args.dsn)}: {redact(text, dsn_secrets(args.dsn))}")
         return EXIT_DB
     return 0
 
@@ -64,7 +64,7 @@ async def _main(args: argparse.Namespace) -> None:
     import asyncpg
 
     from opstui.demo.database import LiveShop, create_schema, drop_schema, fill, order_count
-    from opstui.sources.redact import redact_dsn
+    from opstui.redact import redact_dsn
 
     where = redact_dsn(args.dsn)
     conn = await asyncpg.connect(args.dsn, timeout=10, server_settings={"application_name": "opstui-demo"})

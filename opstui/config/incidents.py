@@ -44,6 +44,13 @@ class StateSettings(Model):
     timeout: PositiveDuration = 5.0
     """A state call slower than this fails with a clear error instead of freezing the console."""
 
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_works(cls, dsn: str | None) -> str | None:
+        from opstui.config.dsn import postgres_url
+
+        return None if dsn is None else postgres_url(dsn)
+
     @model_validator(mode="after")
     def _postgres_needs_a_dsn(self) -> StateSettings:
         if self.backend == "postgres" and not self.dsn:

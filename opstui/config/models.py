@@ -125,6 +125,13 @@ class PostgresSource(Model):
     (``pg_write_server_files``, ``pg_execute_server_program``). Off: such a role is refused at connect,
     because a read-only transaction does not stop ``COPY ... TO PROGRAM`` or ``dblink_exec``."""
 
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_works(cls, dsn: str) -> str:
+        from opstui.config.dsn import postgres_url
+
+        return postgres_url(dsn)
+
 
 class ScrapeSource(Model):
     """Scrapes a service's own ``/metrics`` (Prometheus text or OpenMetrics) with no Prometheus in between."""

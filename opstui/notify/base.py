@@ -2,12 +2,12 @@
 
 A delivery error ends up in the outbox's ``last_error`` and on screen, so its text is one short line
 and never carries a secret: channels build it from fixed phrases and pass any text that came from the
-server through :func:`scrub`.
+server through :func:`opstui.redact.redact`, the one redaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 Notification = Mapping[str, Any]
@@ -15,8 +15,6 @@ Notification = Mapping[str, Any]
 ``target``, ``at`` (see :mod:`opstui.notify.message`)."""
 
 _MAX_REASON = 200
-_MIN_SECRET = 4
-"""Shorter strings are not scrubbed: replacing every ``/`` or ``a`` would make the text unreadable."""
 
 
 class DeliveryError(Exception):
@@ -56,10 +54,3 @@ def one_line(text: str, limit: int = _MAX_REASON) -> str:
     """Collapse whitespace and cut to ``limit`` characters, so a reason fits one row of a table."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret in ``text`` (longest first) with ``…``."""
-    for secret in sorted((s for s in secrets if len(s) >= _MIN_SECRET), key=len, reverse=True):
-        text = text.replace(secret, "…")
-    return text

@@ -17,8 +17,9 @@ from email.utils import formatdate, make_msgid
 
 from opstui.config.durations import format_duration
 from opstui.config.notify import EmailNotifier
-from opstui.notify.base import DeliveryError, Notification, scrub
+from opstui.notify.base import DeliveryError, Notification
 from opstui.notify.message import body, subject
+from opstui.redact import redact
 
 _QUIT_BUDGET = 1.0
 """Seconds to wait for the answer to QUIT; the message is already sent, so it is not worth more."""
@@ -136,7 +137,7 @@ class EmailChannel:
             reason = f"cannot connect: {exc.strerror or type(exc).__name__}"
         else:
             reason = type(exc).__name__
-        return DeliveryError(scrub(f"{step}: {reason}", self._secrets), permanent=permanent)
+        return DeliveryError(redact(f"{step}: {reason}", self._secrets), permanent=permanent)
 
 
 def _arm(smtp: smtplib.SMTP, seconds: float) -> None:

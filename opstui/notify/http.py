@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 
 from opstui.config.durations import format_duration
-from opstui.notify.base import DeliveryError, one_line, scrub
+from opstui.notify.base import DeliveryError, one_line
+from opstui.redact import redact
 
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 """Client errors that say 'later', not 'never'."""
@@ -55,11 +56,11 @@ class JsonPoster:
         status = response.status_code
         reason = f"HTTP {status} {response.reason_phrase}".rstrip()
         # Scrub before cutting: a cut could leave the first half of a secret that no longer matches.
-        hint = one_line(scrub(response.text, self._secrets), _BODY_HINT)
+        hint = one_line(redact(response.text, self._secrets), _BODY_HINT)
         if hint:
             reason += f": {hint}"
         permanent = 400 <= status < 500 and status not in _RETRYABLE_4XX
-        raise DeliveryError(scrub(reason, self._secrets), permanent=permanent)
+        raise DeliveryError(redact(reason, self._secrets), permanent=permanent)
 
     async def aclose(self) -> None:
         """Close the client's connections."""

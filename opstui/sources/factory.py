@@ -38,8 +38,8 @@ from opstui.config.models import (
     WebsocketSource,
 )
 from opstui.incidents.owners import AlertOwner
+from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source
-from opstui.sources.redact import redact_url
 
 if TYPE_CHECKING:
     import httpx

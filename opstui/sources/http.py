@@ -29,8 +29,8 @@ import httpx
 from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import HttpSource
+from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
-from opstui.sources.redact import redact_url
 
 log = logging.getLogger(__name__)
 

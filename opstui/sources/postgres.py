@@ -20,7 +20,7 @@ statement and lock timeouts, and is prepared before it runs: a statement that re
 utility statement: ``COPY``, ``SET``, ``DO``, ...) is refused without being executed, never reported as
 "returned no rows".
 
-Secrets. The status's target is :func:`redact_dsn` of the DSN, and every error text is scrubbed of
+Secrets. The status's target is :func:`redact_dsn` of the DSN, and every error text is redacted of
 the password before it is shown or logged: a driver may echo what it was given.
 
 The pool holds 1..``pool_size`` (at most 3) connections: a monitoring console must not be the thing
@@ -45,10 +45,10 @@ import asyncpg
 from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import PgQuery, PostgresSource
+from opstui.redact import dsn_secrets, redact, redact_dsn
 from opstui.sanitize import clean
 from opstui.sources import pghealth
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
-from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +355,7 @@ class PostgresPoll(Source):
         }
 
     def _clean(self, text: str) -> str:
-        return scrub(text, self.secrets)
+        return redact(text, self.secrets)
 
     # -- the pool ---------------------------------------------------------------------------------
     async def _connect(self) -> tuple[SourceState, str] | None:

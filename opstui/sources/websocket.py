@@ -22,10 +22,10 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, W
 from opstui.backoff import Backoff
 from opstui.clock import Clock
 from opstui.config.models import WebsocketSource
+from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 from opstui.sources.events import parse_message
 from opstui.sources.http import describe_network_error
-from opstui.sources.redact import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -50,9 +50,10 @@ class Endpoint:
         if kind == "sqlite" and rest:
             return cls("sqlite", rest, schema)
         if kind in ("postgres", "postgresql") and rest:
-            # Accept both ``postgres:postgresql://...`` and a bare ``postgresql://...``.
-            dsn = rest if "://" in rest else text
-            return cls("postgres", dsn, schema)
+            # Accept ``postgres:postgresql://...``, a bare ``postgresql://...`` and ``postgres:host=... dbname=...``.
+            from opstui.config.dsn import postgres_url
+
+            return cls("postgres", postgres_url(text if rest.startswith("//") else rest), schema)
         raise ValueError(f"{text.split('@')[-1]!r}: expected sqlite:PATH or postgres:DSN")
 
     def describe(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opstui.sources.redact import dsn_secrets, redact_dsn, scrub
+from opstui.redact import dsn_secrets, redact, redact_dsn
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_the_password_is_masked(dsn: str, shown: str) -> None:
     assert redact_dsn(dsn) == shown
 
 
-def test_error_text_is_scrubbed_of_raw_and_decoded_passwords() -> None:
+def test_error_text_is_redacted_of_raw_and_decoded_passwords() -> None:
     dsn = "postgresql://shop:s3cr%40t@db:5432/shop"
     assert set(dsn_secrets(dsn)) == {"s3cr%40t", "s3cr@t"}
-    assert scrub("auth failed for s3cr@t and s3cr%40t", dsn_secrets(dsn)) == "auth failed for *** and ***"
+    assert redact("auth failed for s3cr@t and s3cr%40t", dsn_secrets(dsn)) == "auth failed for *** and ***"
