@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     clock = SystemClock()
 
     async def read() -> list[Any]:
-        state = await open_state(config.state, clock)
+        state = await open_state(config.state, clock, read_only=True)
         try:
             return list(await state.audit(clock.now() - since))
         finally:

@@ -67,7 +67,7 @@ async def _export(config: Any, state_path: str | None, fmt: str) -> str:
     settings = config.state
     if state_path is not None:
         settings = settings.model_copy(update={"path": state_path, "backend": "sqlite"})  # --state: a file
-    state = await open_state(settings, clock)
+    state = await open_state(settings, clock, read_only=True)
     try:
         checklist = Checklist.from_config(config, clock=clock, state=state, operator=operator_name(config.operator))
         return await export(checklist, fmt)

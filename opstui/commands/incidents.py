@@ -100,11 +100,11 @@ def state_settings(config: Config, state_path: str | None) -> StateSettings:
 
 
 @asynccontextmanager
-async def session(config: Config, state_path: str | None) -> AsyncIterator[Session]:
+async def session(config: Config, state_path: str | None, *, read_only: bool = False) -> AsyncIterator[Session]:
     """The state store and a manager recording the config's operator (or login) and this host; an incident
     from Alertmanager is acknowledged and resolved there too, as the console does."""
     clock = SystemClock()
-    state: StateStore = await open_state(state_settings(config, state_path), clock)
+    state: StateStore = await open_state(state_settings(config, state_path), clock, read_only=read_only)
     rotation = config.rotation
     from opstui.sources.factory import build_owners  # httpx only when a command runs
 
@@ -127,8 +127,10 @@ async def session(config: Config, state_path: str | None) -> AsyncIterator[Sessi
         await state.close()
 
 
-def execute(args: argparse.Namespace, work: Callable[[Session], Awaitable[int]]) -> int:
-    """Load the config, open the store, run ``work``; every failure is one line and an exit status."""
+def execute(args: argparse.Namespace, work: Callable[[Session], Awaitable[int]], *, read_only: bool = False) -> int:
+    """Load the config, open the store, run ``work``; every failure is one line and an exit status.
+
+    ``read_only``: the command only reads, so the store is opened read-only (see :func:`open_state`)."""
     try:
         config = load_optional(args.config)
     except ConfigError as exc:
@@ -136,7 +138,7 @@ def execute(args: argparse.Namespace, work: Callable[[Session], Awaitable[int]])
         return EXIT_CONFIG
 
     async def main() -> int:
-        async with session(config, getattr(args, "state", None)) as current:
+        async with session(config, getattr(args, "state", None), read_only=read_only) as current:
             return await work(current)
 
     try:
@@ -214,4 +216,4 @@ def run(args: argparse.Namespace) -> int:
             print(table(incidents, now, current.tz))
         return EXIT_OK
 
-    return execute(args, work)
+    return execute(args, work, read_only=True)

@@ -59,4 +59,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote the review of #{incident.id} to {args.output}")
         return EXIT_OK
 
-    return execute(args, work)
+    return execute(args, work, read_only=True)  # a review only reads the store

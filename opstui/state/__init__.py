@@ -31,8 +31,12 @@ __all__ = [
 ]
 
 
-async def open_state(settings: StateSettings, clock: Clock) -> StateStore:
-    """Open (and migrate) the store the config names; raises :class:`StateError` with one line."""
+async def open_state(settings: StateSettings, clock: Clock, *, read_only: bool = False) -> StateStore:
+    """Open (and migrate) the store the config names; raises :class:`StateError` with one line.
+
+    ``read_only`` (the commands that only read): a SQLite file is opened with ``mode=ro``, never migrated or
+    written, so they work on a read-only file system; a missing file is created as usual.
+    """
     state: StateStore
     if settings.backend == "postgres":
         from opstui.state.postgres import PostgresState  # asyncpg only when a team uses it
@@ -40,6 +44,6 @@ async def open_state(settings: StateSettings, clock: Clock) -> StateStore:
         assert settings.dsn is not None  # the config validator requires it
         state = PostgresState(settings.dsn, clock, schema=settings.schema_, timeout=settings.timeout)
     else:
-        state = SqliteState(settings.resolved_path(), clock, timeout=settings.timeout)
+        state = SqliteState(settings.resolved_path(), clock, timeout=settings.timeout, read_only=read_only)
     await state.open()
     return state

@@ -11,6 +11,7 @@ Times are unix seconds (REAL); labels and payloads are JSON text.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -154,6 +155,14 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
+
+TABLES = frozenset(
+    re.match(r"CREATE TABLE (\w+)", statement).group(1)  # type: ignore[union-attr]
+    for migration in MIGRATIONS
+    for statement in migration.statements
+    if statement.startswith("CREATE TABLE ")
+) | {"schema_version"}
+"""Every table the migrations create: a store missing one is damaged, not merely old."""
 
 
 class NewerSchemaError(Exception):

@@ -13,6 +13,12 @@ Several processes (two consoles on one host) may share the file: WAL lets reader
 writer, ``busy_timeout`` waits for the write lock, and incidents carry a revision so that a change
 made from a stale snapshot fails with :class:`ConflictError` instead of overwriting another.
 
+Damage: a store that fails ``PRAGMA quick_check`` or lacks a table or column of its schema is refused at
+open, before anything is written, with one line naming the file and how to recover (:class:`DamagedStore`);
+a text column that is not UTF-8 is refused the same way wherever it is read. A read-only store (``read_only``:
+the ``incidents``, ``report``, ``audit`` and ``checklist`` commands) is opened with ``mode=ro`` and never
+migrated or written, so those commands work on a read-only file system.
+
 Bounds: the outbox keeps at most ``outbox_cap`` (10,000) undelivered notifications; beyond that the
 oldest are dropped, counted (see :meth:`SqliteState.outbox_dropped`) and logged as a warning.
 Delivered, superseded and failed notifications are deleted after 7 days.
@@ -46,7 +52,7 @@ from opstui.incidents.model import (
 )
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, PollWakeup, follow
-from opstui.state.migrations import NewerSchemaError, migrate
+from opstui.state.migrations import LATEST_VERSION, TABLES, NewerSchemaError, migrate
 from opstui.state.outbox_sql import (
     CLAIMABLE,
     FAILING,
@@ -93,11 +99,37 @@ _FIRST_CLOSING_TICK = (
 )
 
 
+class DamagedStore(StateError):
+    """The file fails its integrity or schema check: it is refused, never used or written."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"state store {path} is corrupt or not an opstui state database ({detail}); it was not used or changed. "
+            "Recover: restore a backup with "
+            f"'opstui state copy --from sqlite:BACKUP --to sqlite:NEW' and set state.path to NEW, or move {path} "
+            "aside to start an empty one"
+        )
+
+
+_DAMAGE = ("not a database", "malformed", "corrupt", "disk image")
+"""Words of SQLite's errors for a damaged file (as opposed to a locked or missing one)."""
+
+
 class SqliteState:
     """The default :class:`~opstui.state.protocol.StateStore`: a SQLite file on this host."""
 
-    def __init__(self, path: str | Path, clock: Clock, *, timeout: float = 5.0, outbox_cap: int = OUTBOX_CAP) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        clock: Clock,
+        *,
+        timeout: float = 5.0,
+        outbox_cap: int = OUTBOX_CAP,
+        read_only: bool = False,
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        """Open with ``mode=ro``: no migration, no write (the file may sit on a read-only file system)."""
         self._clock = clock
         self._timeout = timeout
         self._outbox_cap = outbox_cap
@@ -139,17 +171,29 @@ class SqliteState:
     # The worker thread -----------------------------------------------------------------------------
 
     def _connect(self) -> int:
+        try:
+            return self._open_checked()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+            if isinstance(error, UnicodeDecodeError) or any(word in str(error).lower() for word in _DAMAGE):
+                raise DamagedStore(self.path, _reason_line(error)) from None
+            raise
+
+    def _open_checked(self) -> int:
+        if self.read_only and self.path.exists():
+            return self._open_read_only()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # busy_timeout: wait for another process's write lock, but give up before the call times out.
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=self._timeout * 0.8)
         try:
             conn.row_factory = sqlite3.Row
+            _check_intact(conn, self.path)  # before the first write: a damaged file is never touched
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode != "wal":
                 raise StateError(f"state store {self.path}: cannot use WAL journaling (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             version = migrate(conn, self._clock.now())
+            _check_schema(conn, self.path)
             conn.execute("BEGIN IMMEDIATE")  # waits for the write lock (busy_timeout) like every write here
             conn.execute(PRUNE_CHANGES, (CHANGES_KEPT,))
             conn.execute("COMMIT")
@@ -158,6 +202,42 @@ class SqliteState:
             raise
         self._conn = conn
         return version
+
+    def _open_read_only(self) -> int:
+        """``mode=ro``: checked, never migrated or written; an older schema asks for a migration.
+
+        A WAL database needs its ``-shm`` file even to be read; where that cannot be created (a read-only file
+        system, a directory of another user) the file is opened ``immutable``: nothing writes there anyway.
+        """
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._timeout * 0.8)
+        try:
+            conn.row_factory = sqlite3.Row
+            try:
+                _check_intact(conn, self.path)
+            except sqlite3.OperationalError as error:
+                if "readonly" not in str(error) and "unable to open" not in str(error):
+                    raise
+                conn.close()
+                conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                _check_intact(conn, self.path)
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+                raise DamagedStore(self.path, "it holds no opstui schema")
+            (version,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+            if version > LATEST_VERSION:
+                raise NewerSchemaError(f"its schema is version {version}, newer than this opstui knows; upgrade opstui")
+            if version < LATEST_VERSION:
+                raise StateError(
+                    f"state store {self.path} is at schema version {version}, this opstui needs {LATEST_VERSION}: "
+                    "run 'opstui state migrate' (or start the console) once"
+                )
+            _check_schema(conn, self.path)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return int(version)
 
     def _disconnect(self) -> None:
         if self._conn is not None:
@@ -197,6 +277,12 @@ class SqliteState:
             ) from None
         except NewerSchemaError as error:
             raise StateError(f"state store {self.path}: {error}") from None
+        except UnicodeDecodeError as error:  # flipped bytes inside a text column
+            raise DamagedStore(self.path, _reason_line(error)) from None
+        except sqlite3.DatabaseError as error:
+            if any(word in str(error).lower() for word in _DAMAGE):  # a damaged page met after the open
+                raise DamagedStore(self.path, _reason_line(error)) from None
+            raise StateError(f"state store {self.path}: cannot {what}: {_reason(error)}") from error
         except (sqlite3.Error, OSError) as error:
             raise StateError(f"state store {self.path}: cannot {what}: {_reason(error)}") from error
 
@@ -671,6 +757,28 @@ def _one_open_per_fingerprint(incident: Incident) -> Iterator[None]:
         if "incidents.fingerprint" not in str(error):
             raise
         raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
+
+
+def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
+    """``PRAGMA quick_check`` (a few milliseconds for a console's state): refuse a file that fails it."""
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    if problems != ["ok"]:
+        raise DamagedStore(path, f"quick_check: {'; '.join(str(p) for p in problems)[:160]}")
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Every table the migrations create, and every column an incident is read with, are there."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if missing := sorted(TABLES - tables):
+        raise DamagedStore(path, f"missing table {', '.join(missing)}")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(incidents)")}
+    if missing := sorted({c.strip() for c in _INCIDENT_COLUMNS.split(",")} - columns):
+        raise DamagedStore(path, f"table incidents lacks {', '.join(missing)}")
+
+
+def _reason_line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:160]
 
 
 def _reason(error: BaseException) -> str:
