@@ -19,7 +19,7 @@ from opstui.sanitize import clean
 from opstui.sources.backup.assess import LookFailed, Verdict
 from opstui.sources.base import SourceState
 from opstui.sources.border import Border
-from opstui.sources.redact import dsn_secrets, scrub
+from opstui.redact import dsn_secrets, redact
 
 ARCHIVER_SQL = """
 SELECT archived_count, failed_count, last_archived_wal, last_failed_wal,
@@ -53,7 +53,7 @@ async def read_archiver(cfg: BackupSource, border: Border, now: float) -> Verdic
         raise ArchiverUnreachable(f"timeout after {cfg.connect_timeout * 2:g}s") from None
     except Exception as exc:  # noqa: BLE001 - refused, DNS, authentication: all "cannot ask"
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArchiverUnreachable(clean(scrub(text, dsn_secrets(cfg.dsn)))[:200]) from None
+        raise ArchiverUnreachable(clean(redact(text, dsn_secrets(cfg.dsn)))[:200]) from None
     assert row is not None
     return archiver_verdict(cfg, dict(row), border, now)
 

@@ -13,7 +13,7 @@ from opstui.sources.backup.command import CommandFailed, read_report, run_comman
 from opstui.sources.backup.files import find_backups
 from opstui.sources.base import Sink, SourceState
 from opstui.sources.http import PolledSource
-from opstui.sources.redact import redact_dsn
+from opstui.redact import redact_dsn
 
 
 def _target(cfg: BackupSource) -> str:
