@@ -138,7 +138,8 @@ async def test_a_real_pg_dump_directory_is_seen_with_its_age_and_size(pg_dsn: st
     finally:
         await conn.close()
     target = tmp_path / "shop-2026-09-21.dir"
-    subprocess.run(["pg_dump", "-Fd", "-f", str(target), pg_dsn], check=True, capture_output=True, timeout=120)
+    dump = ["pg_dump", "-Fd", "-f", str(target), pg_dsn]
+    await asyncio.to_thread(subprocess.run, dump, check=True, capture_output=True, timeout=120)
     size = sum(path.stat().st_size for path in target.iterdir() if path.is_file())
     clock = FakeClock(time.time() + 3 * 3600)  # looked at three hours after the dump finished
     sink = RecordingSink()

@@ -15,11 +15,11 @@ import asyncpg
 
 from opstui.config.backup import BackupSource
 from opstui.config.durations import format_duration
+from opstui.redact import dsn_secrets, redact
 from opstui.sanitize import clean
 from opstui.sources.backup.assess import LookFailed, Verdict
 from opstui.sources.base import SourceState
 from opstui.sources.border import Border
-from opstui.redact import dsn_secrets, redact
 
 ARCHIVER_SQL = """
 SELECT archived_count, failed_count, last_archived_wal, last_failed_wal,

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from opstui.clock import Clock
 from opstui.config.backup import BackupSource
+from opstui.redact import redact_dsn
 from opstui.sanitize import clean
 from opstui.sources.backup.assess import LookFailed, Verdict, assess
 from opstui.sources.backup.command import CommandFailed, read_report, run_command
 from opstui.sources.backup.files import find_backups
 from opstui.sources.base import Sink, SourceState
 from opstui.sources.http import PolledSource
-from opstui.redact import redact_dsn
 
 
 def _target(cfg: BackupSource) -> str:
