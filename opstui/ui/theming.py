@@ -1,8 +1,8 @@
 """Themes as data: YAML files parsed into :class:`textual.theme.Theme`.
 
-The console ships three in ``opstui/ui/themes/`` and also loads ``*.yaml`` from
-``<user config dir>/opstui/themes/`` (a user file with a shipped name replaces it). Every colour is
-checked with ``Color.parse``; a bad file is skipped and reported, never fatal, because a typo in a
+The console ships three (the repository's top-level ``themes/``, see :mod:`opstui.shipped`) and also
+loads ``*.yaml`` from ``<user config dir>/opstui/themes/`` (a user file with a shipped name replaces it).
+Every colour is checked with ``Color.parse``; a bad file is skipped and reported, never fatal, because a typo in a
 theme must not keep the console from starting at 3 a.m.
 """
 
@@ -18,8 +18,9 @@ import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from opstui.shipped import themes_dir
+
 DEFAULT_THEME = "opstui-dark"
-SHIPPED = Path(__file__).parent / "themes"
 STATUS_VARIABLES = ("status-ok", "status-warn", "status-crit", "status-nodata")
 """The app's own variables every ``.tcss`` file may use; a theme must define them all."""
 STATUS_DEFAULTS = {"status-ok": "green", "status-warn": "orange", "status-crit": "red", "status-nodata": "grey"}
@@ -133,7 +134,7 @@ def _colour(value: Any, where: str) -> str:
 def load_themes(extra_dirs: list[Path] | None = None) -> ThemeSet:
     """The shipped themes, then the user's (same name replaces); bad files become ``problems``."""
     found = ThemeSet()
-    dirs = [SHIPPED, *(extra_dirs if extra_dirs is not None else [user_theme_dir()])]
+    dirs = [themes_dir(), *(extra_dirs if extra_dirs is not None else [user_theme_dir()])]
     for folder in dirs:
         if not folder.is_dir():
             continue
