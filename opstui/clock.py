@@ -13,6 +13,19 @@ import heapq
 import itertools
 import time
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str) -> ZoneInfo:
+    """The config's time zone for showing times; UTC for a name this machine does not know.
+
+    ``validate`` refuses an unknown zone, so the fallback only matters for a zone database that changed
+    under a running config: a time in UTC is better than no screen.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 class Clock(Protocol):

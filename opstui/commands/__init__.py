@@ -1,7 +1,7 @@
 """The subcommands of ``opstui``, one module each.
 
-Each module has ``register(sub)``, which adds its parser and sets ``func`` to a function taking the
-parsed arguments and returning the exit status. Adding a command is one module and one line in
+Each module has ``register(sub)``, which adds its parser (``ack_resolve`` adds two) and sets ``func``
+to a function taking the parsed arguments and returning the exit status. Adding a command is one module and one line in
 :data:`COMMANDS`.
 """
 
@@ -14,8 +14,7 @@ COMMANDS: tuple[str, ...] = (
     "demo_db",
     "checklist",
     "incidents",
-    "ack",
-    "resolve",
+    "ack_resolve",
     "report",
     "state",
     "audit",

@@ -31,9 +31,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
-    from opstui.clock import SystemClock
+    from opstui.clock import SystemClock, zone
     from opstui.state import StateError, open_state
     from opstui.state.audit import format_entry
 
@@ -64,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"since": clock.now() - since, "entries": [e.as_dict() for e in entries]}, indent=2))
     else:
-        zone = ZoneInfo(config.timezone)
+        tz = zone(config.timezone)
         for item in entries:
-            print(format_entry(item, zone))
+            print(format_entry(item, tz))
         if not entries:
             print(f"no actions in the last {args.since}")
     return 0

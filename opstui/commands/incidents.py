@@ -17,9 +17,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from opstui.clock import SystemClock
+from opstui.clock import SystemClock, zone
 from opstui.commands.common import EXIT_CONFIG, error, load
 from opstui.config import Config, ConfigError
 from opstui.config.durations import format_duration
@@ -82,13 +81,6 @@ def load_optional(explicit: str | None) -> Config:
             raise
         return Config()
     return config
-
-
-def zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def state_settings(config: Config, state_path: str | None) -> StateSettings:

@@ -1,6 +1,7 @@
 """``opstui report ID``: the seeds' post-incident review, drafted from the incident's timeline.
 
-The console's detail view writes the same document (key ``p``) to :func:`review_path`.
+The console's detail view writes the same document (key ``p``) to
+:func:`opstui.incidents.review.review_path`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from opstui.commands.common import error
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
-from opstui.incidents.review import render_review
+from opstui.incidents.review import render_review, write_review
 
 
 def register(sub: Any) -> None:
@@ -25,19 +26,6 @@ def register(sub: Any) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     add_common(parser)
     parser.set_defaults(func=run)
-
-
-def review_path(state_file: Path, incident_id: int) -> Path:
-    """Where the console writes a review: ``reviews/`` beside the state database, one file per incident."""
-    return state_file.expanduser().parent / "reviews" / f"incident-{incident_id}-review.md"
-
-
-def write_review(path: Path, markdown: str) -> None:
-    """Write atomically (temp file + rename) so a half-written review never replaces a good one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(markdown, encoding="utf-8")
-    partial.replace(path)
 
 
 def run(args: argparse.Namespace) -> int:

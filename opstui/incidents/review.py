@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 
 from opstui.incidents.model import EventKind, Incident, IncidentEvent, Milestone
 from opstui.sanitize import clean
@@ -21,6 +22,19 @@ PREVENTIVE_MEASURES = (
     "Add automated tests",
     "Document runbook",
 )
+
+
+def review_path(state_file: Path, incident_id: int) -> Path:
+    """Where the console writes a review: ``reviews/`` beside the state database, one file per incident."""
+    return state_file.expanduser().parent / "reviews" / f"incident-{incident_id}-review.md"
+
+
+def write_review(path: Path, markdown: str) -> None:
+    """Write atomically (temp file + rename) so a half-written review never replaces a good one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(markdown, encoding="utf-8")
+    partial.replace(path)
 
 
 def render_review(incident: Incident, events: Sequence[IncidentEvent], tz: tzinfo = UTC) -> str:

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
-from opstui.commands.incidents import zone
+from opstui.clock import zone
 from opstui.state.audit import AUDIT_LIMIT, AuditEntry
 from opstui.ui.plain import plain, plain_text
 from opstui.ui.screens.base import ConsoleScreen

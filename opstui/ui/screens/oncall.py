@@ -21,11 +21,10 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
-from opstui.commands.incidents import zone
-from opstui.commands.report import review_path, write_review
+from opstui.clock import zone
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
-from opstui.incidents.review import render_review
+from opstui.incidents.review import render_review, review_path, write_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen

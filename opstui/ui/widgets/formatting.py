@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from opstui.clock import zone as time_zone
 from opstui.status import KpiLevel
 
 LEVEL_ICON = {
@@ -50,8 +50,4 @@ def age(seconds: float | None) -> str:
 
 def clock_time(ts: float, zone: str) -> str:
     """``HH:MM:SS`` in the config's zone (falls back to UTC for an unknown zone)."""
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        tz = ZoneInfo("UTC")
-    return datetime.fromtimestamp(ts, tz).strftime("%H:%M:%S")
+    return datetime.fromtimestamp(ts, time_zone(zone)).strftime("%H:%M:%S")

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.screen import Screen
 
-from opstui.commands.incidents import zone
+from opstui.clock import zone
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState, Silence
 from opstui.ui.widgets.incident_modals import ConfirmModal, SnoozeModal, run_action

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from opstui.commands.incidents import zone
+from opstui.clock import zone
 from opstui.config.durations import parse_duration
 from opstui.incidents.manager import AlreadyHandled, IncidentManager
 from opstui.incidents.model import Incident, Milestone
