@@ -1,8 +1,16 @@
-"""The headless core the console drives: the monitor, the state store and the incident manager.
+"""The console's core: the object the UI holds, joining the live metrics to the shared state.
 
-The UI holds one :class:`Core`, reads it once a second and sends it commands; it never opens a
-socket or a database itself. Tests build a Core with a :class:`~opstui.clock.FakeClock` and a
-temporary state file and drive it exactly as the screens do.
+A :class:`Core` owns the :class:`~opstui.monitor.Monitor` (sources, metric store, KPIs: the live
+figures), the state store, the incident manager, the alert rules, the checklist and the rotation, and
+runs their loops. It knows no screen. The UI holds one, reads it once a second and sends it commands;
+it never opens a socket or a database itself. Tests build a Core with a
+:class:`~opstui.clock.FakeClock` and a temporary state file and drive it exactly as the screens do.
+
+How the core tells anyone that the shared state changed (an incident, a note, a tick, from this
+console or another): it counts the change in :attr:`Core.state_version` and calls each listener given
+to :meth:`Core.on_change` with the new count. That is the only signal. The console's listener posts a
+:class:`opstui.ui.messages.StateChanged` message to the screen in front (see that module); a test's
+listener can set an event of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +42,9 @@ from opstui.state.outbox_sql import is_trouble
 from opstui.status import KpiLevel, Status
 
 log = logging.getLogger(__name__)
+
+ChangeListener = Callable[[int], None]
+"""Called with the new :attr:`Core.state_version` after each change to the shared state; must not block."""
 
 CHECKLIST_REFRESH = 5.0
 """Seconds between checklist refreshes: ticks from another console show within this; due times are minutes."""
@@ -109,10 +120,9 @@ class Core:
         self.rotation_now: OnCall | None = None
         """The rotation's primary, secondary and manager now; kept current by the rotation loop."""
         self.state_version = 0
-        """Counts changes to the shared state (this console's and other consoles'); screens compare it to the
-        value they last drew and reload incidents, timelines and ticks when it moved."""
-        self.state_changed = asyncio.Event()
-        """Set on each change; a screen that waits on it clears it before reloading."""
+        """Counts changes to the shared state (this console's and other consoles'); a screen compares it to the
+        value it last read, so one shown again after a while reloads only when something moved."""
+        self._listeners: list[ChangeListener] = []
         self.refresh_on_call()
         self._tasks: list[asyncio.Task[None]] = []
         self.checklist: Checklist | None = None
@@ -275,10 +285,24 @@ class Core:
             self.refresh_on_call()
             await self.clock.sleep(60.0)
 
+    def on_change(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(state_version)`` after each change to the shared state; returns the unsubscribe."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
     def note_change(self) -> None:
-        """Count one change to the shared state and wake whoever waits for it."""
+        """Count one change to the shared state and tell every listener (the module docstring says how)."""
         self.state_version += 1
-        self.state_changed.set()
+        for listener in list(self._listeners):
+            try:
+                listener(self.state_version)
+            except Exception:  # noqa: BLE001 - one broken listener must not stop the change feed
+                log.exception("change listener failed")
 
     async def _change_loop(self, state: StateStore) -> None:
         """Follow the store's change feed (NOTIFY on PostgreSQL, a poll on SQLite) so that another

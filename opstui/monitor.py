@@ -1,5 +1,8 @@
-"""The headless core: sources feed it, it keeps the store, windows, KPIs and event log, and hands
-the UI (and ``opstui check``) immutable snapshots.
+"""The live figures: sources feed the monitor, it keeps the metric store, windows, KPIs and event log,
+and hands out immutable snapshots.
+
+Part of the :class:`~opstui.core.Core` the console holds (which adds the state store, incidents and
+checklist); ``opstui check`` and the benchmarks run a Monitor alone, with no state store and no screen.
 
 The UI never reaches into live objects: it asks for :meth:`Monitor.snapshot` at its own refresh
 rate, so a burst of 50,000 events a second costs the screen nothing extra.

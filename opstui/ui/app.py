@@ -24,6 +24,7 @@ from textual.timer import Timer
 
 from opstui.core import Core
 from opstui.sanitize import clean
+from opstui.ui.messages import StateChanged
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
@@ -138,6 +139,7 @@ class OpstuiApp(App[int]):
         self._theme_touched = False
         self._last_banner: str | None = None
         self._refresh_timer: Timer | None = None
+        self._unwatch: Callable[[], None] | None = None
         super().__init__()
         if ui.keys:
             self.set_keymap(ui.keys)  # the ids were checked at start (opstui.ui.keymap.check_keys)
@@ -161,12 +163,20 @@ class OpstuiApp(App[int]):
             self.notify(f"unknown theme {self._wanted_theme!r}; using {DEFAULT_THEME}", severity="warning")
             self.theme = DEFAULT_THEME
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._unwatch = self.core.on_change(self._state_changed)
         await self.core.start()
         self.tick()
         self._refresh_timer = self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
 
     async def on_unmount(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
         await self.core.stop()
+
+    def _state_changed(self, version: int) -> None:
+        """The core's change listener: the screen in front hears of it as a message (see opstui.ui.messages)."""
+        if self.live:
+            self.screen.post_message(StateChanged(version))
 
     @property
     def live(self) -> bool:

@@ -17,6 +17,13 @@ from tests.incidents.conftest import alert
 MakeCore = Callable[[str], Core]
 
 
+def woken(core: Core) -> asyncio.Event:
+    """An event the core's change listener sets: how a test waits for "the shared state moved"."""
+    event = asyncio.Event()
+    core.on_change(lambda _version: event.set())
+    return event
+
+
 @pytest.fixture
 async def make_core(pg_dsn: str, schema: str, clock: FakeClock) -> AsyncIterator[MakeCore]:
     cores: list[Core] = []
@@ -43,9 +50,9 @@ async def test_an_acknowledgement_on_one_core_wakes_the_other_within_a_second(ma
     await _settled(bob)
     assert bob.header_counts().unacknowledged == 1, "the feed counted alice's new incident in bob's header"
     seen = bob.state_version
-    bob.state_changed.clear()
+    bob_woken = woken(bob)
     await alice.incidents.acknowledge(incident.id)
-    await asyncio.wait_for(bob.state_changed.wait(), 1.0)
+    await asyncio.wait_for(bob_woken.wait(), 1.0)
     assert bob.state_version > seen
     shown = await bob.incidents.get(incident.id)
     assert shown is not None
@@ -58,10 +65,11 @@ async def _settled(core: Core) -> None:
     """Let the feed report the incident's opening (its triggers fire once per row) before we watch."""
     assert core.state is not None
     last = await core.state.last_change()
+    changed = woken(core)
     async with asyncio.timeout(5):
         while core.state_version < last:
-            core.state_changed.clear()
-            await core.state_changed.wait()
+            changed.clear()
+            await changed.wait()
 
 
 async def test_a_tick_on_one_core_shows_in_the_others_checklist_within_a_second(
@@ -87,11 +95,12 @@ async def test_a_tick_on_one_core_shows_in_the_others_checklist_within_a_second(
         assert alice.checklist is not None and bob.checklist is not None, (alice.state_error, bob.state_error)
         task_id = "check-the-health-endpoint"
         assert bob.checklist.view(task_id).last is None
+        bob_woken = woken(bob)
         await alice.checklist.tick(task_id, value="api up")
         async with asyncio.timeout(1.0):
             while bob.checklist.view(task_id).last is None:
-                bob.state_changed.clear()
-                await bob.state_changed.wait()
+                bob_woken.clear()
+                await bob_woken.wait()
         last = bob.checklist.view(task_id).last
         assert last is not None and (last.actor, last.value) == ("alice", "api up")
     finally:

@@ -96,7 +96,7 @@ async def test_losing_the_race_on_screen_says_who_won_and_when(pg_dsn: str, sche
         # dim `a` for an acknowledged incident, and the race this test is about would never be run.
         feed = next(task for task in bob_core._tasks if task.get_name() == "changes")
         feed.cancel()
-        bob_core.state_changed.clear()
+        await bob.pause()  # a change message posted before the hold is handled now, not after alice's ack
         await alice_core.incidents.acknowledge(incident.id)
         await bob.press("a")
         await settle(bob_app, bob)

@@ -17,6 +17,7 @@ from opstui.config.models import Config
 from opstui.core import Core
 from opstui.incidents.model import EventKind, IncidentState, Milestone
 from opstui.ui.app import OpstuiApp
+from opstui.ui.messages import StateChanged
 from opstui.ui.screens.oncall import IncidentDetailScreen, OnCallScreen
 from opstui.ui.widgets.incident_modals import ConfirmModal, MilestoneModal, SnoozeModal, TextModal
 from opstui.ui.widgets.incident_table import IncidentTable
@@ -300,3 +301,29 @@ async def test_open_detail_follows_changes_made_elsewhere(core: Core) -> None:
         await settle(app, pilot)
         assert [e.kind for e in screen.data.events] == [EventKind.TRIGGERED, EventKind.NOTE]
         assert screen.data.events[-1].actor == "bob"
+
+
+async def test_a_change_reaches_the_screen_in_front_as_one_message(core: Core) -> None:
+    """The core's change signal becomes one ``StateChanged`` message (not a shared flag), and the screen in
+    front redraws on it: no ``app.tick()`` here."""
+    seen: list[int] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, StateChanged):
+            seen.append(message.version)
+
+    app = make_app(core)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        incident_id = await fire(core)
+        await show_oncall(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentDetailScreen) and screen.data is not None
+        assert core.incidents is not None
+        await core.incidents.add_note(incident_id, "failed over to the replica", by="bob")
+        seen.clear()
+        core.note_change()
+        await settle(app, pilot)
+        assert seen == [core.state_version]
+        assert [e.kind for e in screen.data.events] == [EventKind.TRIGGERED, EventKind.NOTE]

@@ -4,7 +4,10 @@ A screen reads the core in :meth:`ConsoleScreen.refresh_from_core`, which the ap
 active screen only, at ``ui.refresh`` (1 Hz by default) and once right after the screen is shown.
 It must stay synchronous and cheap (update what changed, skip what is hidden); a screen that needs
 the async state store starts its own ``self.run_worker(..., exclusive=True, exit_on_error=False)``
-from there, so a slow database never stalls the redraw.
+from there, so a slow database never stalls the redraw. When the shared state changes, the active
+screen also gets a :class:`~opstui.ui.messages.StateChanged` message: its header redraws and its
+:meth:`ConsoleScreen.reload_shared_state` runs, so an acknowledgement from another console shows
+without waiting for the next tick.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.screen import Screen
 
+from opstui.ui.messages import StateChanged
 from opstui.ui.widgets.footer import StableFooter
 from opstui.ui.widgets.header import ConsoleHeader
 
@@ -81,6 +85,19 @@ class ConsoleScreen(Screen[None]):
     def _first_draw(self) -> None:
         self._ready = True
         self.draw()
+
+    async def on_state_changed(self, message: StateChanged) -> None:
+        """The shared state moved: the header's counts now, and the body through its own read."""
+        if self._ready and self.live:
+            self.refresh_header()
+            await self.reload_shared_state()
+
+    async def reload_shared_state(self) -> None:
+        """Read again what this screen shows from the state store; the default waits for the next redraw.
+
+        Awaited in the message handler rather than started as an exclusive worker, so a change never
+        cancels a read in flight; the screen's own reads decide which result is newest.
+        """
 
     def on_screen_resume(self) -> None:
         # Shown again after a mode switch: draw now rather than up to a second later.

@@ -83,7 +83,6 @@ class OnCallScreen(ConsoleScreen):
         self._runbooks: RunbookLibrary | None = None
         self._incidents: dict[int, Incident] = {}
         self._reads = 0
-        self._follower: asyncio.Task[None] | None = None
         self._known: set[int] = set()
         """The incidents listed when the screen was last left: one not among them is new."""
         self._place = True
@@ -92,15 +91,6 @@ class OnCallScreen(ConsoleScreen):
         """Set once the list read after the screen was shown is on screen: a key pressed right after
         ``2`` waits for it, so it acts on the incident the cursor was placed on, never on the old row."""
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        # A plain task, not a worker: it never completes, and tests wait for the workers to complete.
-        self._follower = asyncio.create_task(self._follow_changes(), name="oncall-follow")
-
-    def on_unmount(self) -> None:
-        if self._follower is not None:
-            self._follower.cancel()
-
     def on_screen_resume(self) -> None:
         self._place = True
         self._fresh.clear()
@@ -108,19 +98,6 @@ class OnCallScreen(ConsoleScreen):
 
     def on_screen_suspend(self) -> None:
         self._known = set(self._incidents)
-
-    async def _follow_changes(self) -> None:
-        """Reload as soon as the shared state changes (another console's acknowledgement arrives through the
-        change feed: NOTIFY on PostgreSQL), not at the next redraw; while hidden, the resume redraw reloads."""
-        core = self.core
-        drawn = core.state_version
-        while True:
-            await core.state_changed.wait()
-            core.state_changed.clear()  # the contract: a waiter clears it before reloading
-            if core.state_version != drawn and self.is_current:
-                drawn = core.state_version
-                with contextlib.suppress(NoMatches):  # torn down meanwhile
-                    await self._load()
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
@@ -166,6 +143,10 @@ class OnCallScreen(ConsoleScreen):
     async def reload(self) -> None:
         """Read the open incidents (off the redraw path) and show them; the newest read wins."""
         await self._load()
+
+    async def reload_shared_state(self) -> None:
+        with contextlib.suppress(NoMatches):  # torn down meanwhile
+            await self._load()
 
     async def _load(self) -> None:
         manager = self.core.incidents
@@ -327,6 +308,13 @@ class IncidentDetailScreen(ConsoleScreen):
     @work(exclusive=True, group="detail-load", exit_on_error=False)
     async def load(self) -> None:
         """Gather the incident, its timeline, runbook, chart and deploys, then show them."""
+        await self._read()
+
+    async def reload_shared_state(self) -> None:
+        with contextlib.suppress(NoMatches):  # torn down meanwhile
+            await self._read()
+
+    async def _read(self) -> None:
         self._drawn_version = self.core.state_version
         manager = self.core.incidents
         if manager is None:
