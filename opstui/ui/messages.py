@@ -13,8 +13,8 @@ from textual.message import Message
 class StateChanged(Message, bubble=False):
     """The shared state moved (an acknowledgement, a note, a tick: this console's or another's).
 
-    Posted by the app to the active screen when the core calls its change listener. The screen redraws
-    its header and awaits its ``reload_shared_state()`` (see :class:`~opstui.ui.screens.base.ConsoleScreen`),
+    Posted by the app to the active screen when the core calls its change listener. The screen awaits
+    its ``reload_shared_state()`` (see :class:`~opstui.ui.screens.base.ConsoleScreen`),
     so an acknowledgement from another console shows now rather than at the next refresh. A screen that
     is hidden gets none and reads on being shown again (it compares ``core.state_version`` to what it
     last read). Pending ones coalesce, so a burst of changes costs one reload; it does not bubble to the

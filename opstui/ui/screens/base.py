@@ -5,7 +5,7 @@ active screen only, at ``ui.refresh`` (1 Hz by default) and once right after the
 It must stay synchronous and cheap (update what changed, skip what is hidden); a screen that needs
 the async state store starts its own ``self.run_worker(..., exclusive=True, exit_on_error=False)``
 from there, so a slow database never stalls the redraw. When the shared state changes, the active
-screen also gets a :class:`~opstui.ui.messages.StateChanged` message: its header redraws and its
+screen also gets a :class:`~opstui.ui.messages.StateChanged` message and its
 :meth:`ConsoleScreen.reload_shared_state` runs, so an acknowledgement from another console shows
 without waiting for the next tick.
 """
@@ -87,9 +87,8 @@ class ConsoleScreen(Screen[None]):
         self.draw()
 
     async def on_state_changed(self, message: StateChanged) -> None:
-        """The shared state moved: the header's counts now, and the body through its own read."""
+        """The shared state moved: the body reads again now (the header follows at the next redraw)."""
         if self._ready and self.live:
-            self.refresh_header()
             await self.reload_shared_state()
 
     async def reload_shared_state(self) -> None:
