@@ -18,3 +18,12 @@ def test_the_cut_page_keeps_exactly_the_wanted_series() -> None:
     assert len(page.samples["http_requests_total"]) == 600
     assert page.samples["jobs_pending"] == {(): 7.0}
     assert page.types == {"http_requests_total": "counter", "jobs_pending": "gauge"}
+
+
+def test_bench_promql_reports_every_figure() -> None:
+    from bench.promql import bench_promql
+
+    figures = bench_promql(queries=3, rounds=2)
+    assert figures["queries"] == 3
+    assert figures["ms_per_refresh"] > 0
+    assert figures["cpu_ms_per_refresh"] >= 0
