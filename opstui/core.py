@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
@@ -40,6 +40,9 @@ from opstui.sources.factory import build_owners
 from opstui.state import Notification, StateError, StateStore, open_state
 from opstui.state.outbox_sql import is_trouble
 from opstui.status import KpiLevel, Status
+
+if TYPE_CHECKING:
+    from opstui.sources.alertmanager import AlertmanagerOwner, AmSilence
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +134,13 @@ class Core:
         """The alert rules' states (pending / firing / resolved); fed to the incidents by the alert loop."""
         self._feed: IncidentFeed | None = None
         self._evaluating = asyncio.Lock()
+        self.alertmanagers: list[AlertmanagerOwner] = []
+        """The Alertmanagers of the config, told of acknowledgements and resolutions; their silences listable."""
         self._checklist_turn = asyncio.Lock()
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
+        self.alertmanagers = build_owners(self.config, self.clock)
         try:
             self.state = await open_state(self.state_settings, self.clock)
         except Exception as exc:  # noqa: BLE001 - shown in the header; live metrics still work
@@ -149,7 +155,7 @@ class Core:
                 self.operator,
                 escalation=self.config.escalation,
                 on_call=self._rotation_at_now,
-                owners=build_owners(self.config, self.clock),
+                owners=self.alertmanagers,
             )
         await self.monitor.start()
         if self.state is not None:
@@ -184,9 +190,9 @@ class Core:
                 await task
         self._tasks.clear()
         await self.monitor.stop()
-        if self.incidents is not None:
-            for owner in self.incidents.owners:
-                await owner.aclose()
+        for owner in self.alertmanagers:
+            await owner.aclose()
+        self.alertmanagers = []
         if self.state is not None:
             await self.state.close()
             self.state = None
@@ -370,6 +376,32 @@ class Core:
             await self._refresh_checklist_quietly()
             _raise_if_cancelling()
             await self.clock.sleep(CHECKLIST_REFRESH)
+
+    async def alertmanager_silences(self) -> tuple[list[AmSilence], list[str]]:
+        """The silences in force in every Alertmanager of the config, and one line per one that could not say."""
+        from opstui.sources.alertmanager import AlertmanagerError  # httpx: not before the first frame
+
+        silences: list[AmSilence] = []
+        problems: list[str] = []
+        for owner in self.alertmanagers:
+            try:
+                silences += await owner.silences()
+            except AlertmanagerError as exc:
+                problems.append(f"{owner.cfg.name}: {exc}")
+        return silences, problems
+
+    async def expire_alertmanager_silence(self, silence: AmSilence) -> None:
+        """Expire one of Alertmanager's silences; recorded on the timeline of its alert's incident, if any."""
+        owner = next(o for o in self.alertmanagers if o.cfg.name == silence.source)
+        await owner.expire(silence)
+        if silence.labels is None or self.state is None or self.incidents is None:
+            return
+        incident = await self.state.latest_incident(owner.fingerprint_of(silence.labels))
+        if incident is not None:
+            text = (
+                f"Alertmanager {silence.source}: silence {silence.id} by {silence.created_by} expired from the console"
+            )
+            await self.incidents.add_note(incident.id, text)
 
     def stale_alert_sources(self) -> tuple[str, ...]:
         """Fingerprint prefixes of the Alertmanager sources not read successfully now: their incidents are stale."""

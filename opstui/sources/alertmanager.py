@@ -26,6 +26,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,6 +161,50 @@ def exact_labels(matchers: object) -> dict[str, str] | None:
     return labels
 
 
+@dataclass(frozen=True, slots=True)
+class AmSilence:
+    """One of Alertmanager's silences in force (active or pending), as the console lists it."""
+
+    source: str
+    id: str
+    matchers: str
+    """``alertname="DiskFull", instance="db1"`` (``=~`` for a regular expression), sanitised."""
+    created_by: str
+    comment: str
+    ends_at: float
+    state: str
+    labels: dict[str, str] | None
+    """The exact label set when every matcher is an equality (an acknowledgement's are), else None."""
+
+
+def _silence(source: str, raw: dict[str, Any]) -> AmSilence | None:
+    status = raw.get("status")
+    state = status.get("state") if isinstance(status, dict) else None
+    if state not in ("active", "pending") or not isinstance(raw.get("id"), str):
+        return None
+    matchers = raw.get("matchers") if isinstance(raw.get("matchers"), list) else []
+    assert isinstance(matchers, list)
+    parts = []
+    for m in matchers:
+        if isinstance(m, dict):
+            op = ("=~" if m.get("isRegex") else "=") if m.get("isEqual", True) else ("!~" if m.get("isRegex") else "!=")
+            parts.append(f'{m.get("name")}{op}"{m.get("value")}"')
+    try:
+        ends = datetime.fromisoformat(str(raw.get("endsAt", "")).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        ends = 0.0
+    return AmSilence(
+        source=source,
+        id=str(raw["id"]),
+        matchers=bounded(", ".join(parts), MAX_TEXT),
+        created_by=bounded(raw.get("createdBy", ""), MAX_LABEL),
+        comment=bounded(raw.get("comment", ""), MAX_TEXT),
+        ends_at=ends,
+        state=str(state),
+        labels=exact_labels(matchers),
+    )
+
+
 class AlertmanagerOwner:
     """Carries acknowledgements and resolutions of Alertmanager's incidents back to it (see module doc)."""
 
@@ -195,20 +240,26 @@ class AlertmanagerOwner:
     async def aclose(self) -> None:
         await self.api.client.aclose()
 
+    async def silences(self) -> list[AmSilence]:
+        """Alertmanager's silences in force, soonest to end first (anyone's, not only opstui's)."""
+        found = [_silence(self.cfg.name, raw) for raw in await self.api.silences()]
+        return sorted((s for s in found if s is not None), key=lambda s: (s.ends_at, s.id))
+
+    async def expire(self, silence: AmSilence) -> None:
+        await self.api.expire(silence.id)
+
+    def fingerprint_of(self, labels: dict[str, str]) -> str:
+        """The incident fingerprint an alert with exactly these labels has (to find a silence's incident)."""
+        return self.prefix + am_fingerprint(labels)
+
     async def resolved(self, incident: Incident) -> str | None:
-        """Expire the active silences opstui created on this alert's labels; the timeline's line, if any."""
+        """Expire the silences opstui created on this alert's labels; the timeline's line, if any."""
         labels = self.labels_of(incident)
         expired = []
-        for silence in await self.api.silences():
-            status = silence.get("status")
-            active = isinstance(status, dict) and status.get("state") in ("active", "pending")
-            if (
-                active
-                and str(silence.get("comment", "")).startswith(ACK_COMMENT)
-                and exact_labels(silence.get("matchers")) == labels
-            ):
-                await self.api.expire(str(silence["id"]))
-                expired.append(str(silence["id"]))
+        for silence in await self.silences():
+            if silence.comment.startswith(ACK_COMMENT) and silence.labels == labels:
+                await self.expire(silence)
+                expired.append(silence.id)
         if not expired:
             return None
         return f"Alertmanager {self.cfg.name}: silence {', '.join(expired)} expired"

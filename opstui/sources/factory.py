@@ -37,12 +37,13 @@ from opstui.config.models import (
     ScrapeSource,
     WebsocketSource,
 )
-from opstui.incidents.owners import AlertOwner
 from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source
 
 if TYPE_CHECKING:
     import httpx
+
+    from opstui.sources.alertmanager import AlertmanagerOwner
 
 __all__ = [
     "MAX_IN_FLIGHT",
@@ -196,7 +197,7 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     return SourceSet(sources, limiter, list(clients.values()))
 
 
-def build_owners(config: Config, clock: Clock) -> list[AlertOwner]:
+def build_owners(config: Config, clock: Clock) -> list[AlertmanagerOwner]:
     """What the incident manager tells of acknowledgements and resolutions: one per Alertmanager source.
 
     Each has its own small client, so the ``ack`` command can use it without starting any source.
@@ -205,7 +206,7 @@ def build_owners(config: Config, clock: Clock) -> list[AlertOwner]:
 
     from opstui.sources.alertmanager import AlertmanagerApi, AlertmanagerOwner
 
-    owners: list[AlertOwner] = []
+    owners: list[AlertmanagerOwner] = []
     for cfg in config.sources:
         if isinstance(cfg, AlertmanagerSource):
             client = httpx.AsyncClient(verify=tls_context(cfg.verify_tls), headers={"User-Agent": "opstui"})

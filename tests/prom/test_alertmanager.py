@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from opstui.alerts.external import reconcile
 from opstui.alerts.model import AlertState, AlertTransition, Severity
@@ -28,9 +30,14 @@ from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import EventKind, Incident, IncidentState
 from opstui.sources.alertmanager import AlertmanagerApi, AlertmanagerPoll, am_fingerprint, severity_of
 from opstui.sources.base import SourceState
+from opstui.ui.app import OpstuiApp
+from opstui.ui.screens.oncall import OnCallScreen
+from opstui.ui.widgets.incident_modals import ConfirmModal
 from opstui.ui.widgets.incident_table import incident_rows
+from opstui.ui.widgets.silences_modal import SilencesModal
 from tests.prom.conftest import Sink
 from tests.prom.servers import Alertmanager, eventually
+from tests.ui.conftest import make_app
 
 
 def iso(ts: float) -> str:
@@ -57,9 +64,9 @@ def tag() -> str:
     return uuid.uuid4().hex[:12]
 
 
-@pytest.fixture
-async def core(alertmanager: Alertmanager, tag: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Core]:
-    config = Config.model_validate(
+def config_for(alertmanager: Alertmanager, tag: str) -> Config:
+    """A console whose only source is the session Alertmanager, seeing this test's alerts only."""
+    return Config.model_validate(
         {
             "sources": [
                 {
@@ -75,7 +82,11 @@ async def core(alertmanager: Alertmanager, tag: str, tmp_path: Path, clock: Fake
             "operator": "alice",
         }
     )
-    console = Core(config, clock, state_path=str(tmp_path / "state.db"))
+
+
+@pytest.fixture
+async def core(alertmanager: Alertmanager, tag: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Core]:
+    console = Core(config_for(alertmanager, tag), clock, state_path=str(tmp_path / "state.db"))
     await console.start()
     yield console
     await console.stop()
@@ -266,3 +277,62 @@ def test_the_severity_map() -> None:
         }
     )
     assert severity_of({"prio": "page"}, custom) is Severity.P0
+
+
+async def test_silences_are_listed_on_the_oncall_screen_and_x_expires_one(
+    alertmanager: Alertmanager, tag: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    core = Core(config_for(alertmanager, tag), clock, state_path=str(tmp_path / "state.db"))
+    labels = {"alertname": "CertExpiring", "severity": "warning", "test": tag}
+    await post_alert(alertmanager, labels, summary="certificate expires in 6 days")
+    # Someone else's silence, made with amtool or Alertmanager's UI: listed too.
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        other = {
+            "matchers": [{"name": "test", "value": tag, "isRegex": False, "isEqual": True}],
+            "startsAt": iso(time.time() - 60),
+            "endsAt": iso(time.time() + 7200),
+            "createdBy": "bob",
+            "comment": "maintenance [db] \x1b[2J",
+        }
+        (await client.post(alertmanager.url + "/api/v2/silences", json=other)).raise_for_status()
+    app = make_app(core)  # the app starts the core, as the console does
+    async with app.run_test(size=(140, 40)) as pilot:
+        await poll(core)
+        await core.evaluate_once()
+        incident = await incident_of(core, "CertExpiring")
+        await manager(core).acknowledge(incident.id)
+        [ours] = await silences_on(alertmanager, labels)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnCallScreen)
+        await pilot.press("S")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, SilencesModal)
+        mine = {s.id: s for s in modal.silences if tag in s.matchers}
+        assert sorted(s.created_by for s in mine.values()) == ["alice", "bob"]
+        bobs = next(s for s in mine.values() if s.created_by == "bob")
+        assert bobs.comment == "maintenance [db] \u241b[2J"  # shown as written, its escape made harmless
+        modal.query_one(DataTable).move_cursor(row=modal.silences.index(mine[ours["id"]]))
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SilencesModal)
+        assert ours["id"] not in {s.id for s in app.screen.silences}
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OnCallScreen)
+        note = (await manager(core).timeline(incident.id))[-1]
+        assert note.text == f"Alertmanager am: silence {ours['id']} by alice expired from the console"
+        assert note.actor == "alice"
+    [expired] = [s for s in await silences_on(alertmanager, labels) if s["id"] == ours["id"]]
+    assert expired["status"]["state"] == "expired"
+
+
+async def settle(app: OpstuiApp, pilot: Pilot[int]) -> None:
+    """Let every worker finish (Alertmanager and the state store are real I/O) and the screen repaint."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()

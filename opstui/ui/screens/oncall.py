@@ -40,6 +40,7 @@ from opstui.ui.widgets.incident_feed import IncidentFeed
 from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_note
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.page_trouble import PageTrouble
+from opstui.ui.widgets.silences_modal import SilencesModal
 
 HELP = """\
 ## On-call
@@ -57,6 +58,8 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
   rule for a while, with a reason.
 - `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
   `p` there writes the post-incident review.
+- With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
+  silence; `S` lists Alertmanager's silences (who, until when, on what) and `x` there expires one.
 
 Every action is saved in the state store before the screen shows it. Pages that could not be
 delivered show under the incident count (`opstui notifications` lists every page).
@@ -76,6 +79,7 @@ class OnCallScreen(ConsoleScreen):
         Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone"),
         Binding("s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while"),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
+        Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Alertmanager's silences: who, until when"),
     ]
 
     def __init__(self) -> None:
@@ -196,7 +200,9 @@ class OnCallScreen(ConsoleScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
         while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
-        says so rather than doing nothing)."""
+        says so rather than doing nothing). ``S`` is there only with an alertmanager source."""
+        if action == "silences":
+            return bool(self.core.alertmanagers)
         if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
@@ -256,6 +262,9 @@ class OnCallScreen(ConsoleScreen):
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
+
+    def action_silences(self) -> None:
+        self.app.push_screen(SilencesModal(self.core))
 
 
 class IncidentDetailScreen(ConsoleScreen):
