@@ -79,7 +79,7 @@ async def main():
     app = OpstuiApp(core, demo=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        total = 0.0
+        total = worst = 0.0
         for i in range(N):
             clock.advance(5)  # every pane changes: new points, new ages, a new event
             for m in metrics:
@@ -92,8 +92,12 @@ async def main():
             t0 = time.perf_counter()
             app.tick()
             await pilot.pause()
-            total += time.perf_counter() - t0
-        print(json.dumps({"refresh_ms": 1000 * total / N, "n": N}))
+            took = time.perf_counter() - t0
+            total += took
+            worst = max(worst, took)
+            await app.workers.wait_for_complete()  # the chart's plot, built in a thread: not the loop's time
+            await pilot.pause()
+        print(json.dumps({"refresh_ms": 1000 * total / N, "worst_ms": 1000 * worst, "n": N}))
 
 asyncio.run(main())
 """
@@ -168,8 +172,9 @@ def rows(quick: bool, dsn: str | None) -> list[Row]:
         ),
         (
             "console: one refresh",
-            f"{refresh['refresh_ms']:.1f} ms",
-            f"mean of {refresh['n']:.0f}: tick + repaint with every tile, row, chart and the tail changed",
+            f"{refresh['refresh_ms']:.1f} ms (worst {refresh['worst_ms']:.1f} ms)",
+            f"mean of {refresh['n']:.0f}: tick + repaint with every tile, row, chart and the tail changed; the "
+            "event loop's time (the chart is plotted in a worker thread)",
         ),
     ]
 
