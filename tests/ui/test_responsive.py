@@ -117,32 +117,3 @@ async def test_a_screen_switch_keeps_the_footer_when_its_keys_are_the_same(core:
         shown = {k.key for k in after}
         wanted = {b.key for (_, b, _, _) in app.screen.active_bindings.values() if b.show}
         assert shown == wanted
-
-
-async def test_the_latency_chart_is_plotted_off_the_event_loop(core: Core) -> None:
-    import threading
-
-    from opstui.ui.widgets import latency_chart
-    from opstui.ui.widgets.latency_chart import LatencyChart
-
-    threads: list[str] = []
-    build = latency_chart.build_plot
-
-    def recorded(spec: latency_chart.PlotSpec) -> object:
-        threads.append(threading.current_thread().name)
-        return build(spec)
-
-    latency_chart.build_plot = recorded  # type: ignore[assignment]
-    try:
-        feed(core)
-        app = make_app(core)
-        async with app.run_test(size=(160, 48)) as pilot:
-            app.tick()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            chart = app.screen.query_one(LatencyChart)
-            assert chart.builds >= 1
-            assert "p95" in chart.render().plain  # type: ignore[union-attr]
-    finally:
-        latency_chart.build_plot = build
-    assert threads and threading.main_thread().name not in threads

@@ -75,11 +75,9 @@ def firing(rule: str, severity: Severity, at: float, summary: str) -> AlertTrans
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Draw once from the quiet core (its loops do not run, so nothing changes after this), and wait for the
-    chart's plot, which is built in a worker thread."""
+    """Draw once from the quiet core (its loops do not run, so nothing changes after this)."""
     await pilot.pause()
     pilot.app.tick()  # type: ignore[attr-defined]
-    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

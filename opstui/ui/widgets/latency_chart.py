@@ -3,22 +3,14 @@
 Series are downsampled to the chart's width before plotting (a plotext chart of 3 x 3,000 points
 costs ~121 ms, of 3 x width points ~10 ms; see DESIGN.md), keeping each bucket's maximum so a
 spike never disappears. The chart is rebuilt only when its data or size changed.
-
-The plot is built in a worker thread, on a plotext figure of its own, and swapped in when done: at 160x48
-a build is ~35-100 ms, which on the event loop would hold every key pressed meanwhile (bench/ui.py, one
-refresh). ``render`` only returns the last finished plot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from rich.text import Text
-from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
-from textual_plotext.plot import Plot
 
 SERIES = (
     ("latency_p50", "p50", "status-ok"),
@@ -42,37 +34,6 @@ def downsample(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[
     return out_x, out_y
 
 
-@dataclass(frozen=True)
-class PlotSpec:
-    """Everything a build needs, read on the event loop: the thread touches no widget and no app state."""
-
-    lines: tuple[tuple[tuple[float, ...], tuple[float, ...], str, tuple[int, int, int]], ...]
-    deploys: tuple[float, ...]
-    accent: tuple[int, int, int]
-    window: float
-    width: int
-    height: int
-    theme: str
-
-
-def build_plot(spec: PlotSpec) -> Text:
-    """The chart as text, on a figure of its own (safe in a worker thread: plotext's figures share no state
-    that a build writes)."""
-    plt = Plot()
-    for xs, ys, label, colour in spec.lines:
-        plt.plot(list(xs), list(ys), label=label, marker="braille", color=colour)
-    for x in spec.deploys:
-        plt.vline(x, spec.accent)
-    plt.xlim(-spec.window / 60, 0)
-    plt.xlabel("minutes ago (| deploy)")
-    if not spec.lines:
-        plt.title("no latency data yet")
-    plt.plotsize(spec.width, spec.height)
-    plt._set_size(spec.width, spec.height)  # as textual-plotext's own render does (its issue #5)
-    plt.theme(spec.theme)
-    return Text.from_ansi(plt.build())
-
-
 class LatencyChart(PlotextPlot):
     """Latency percentiles in milliseconds against minutes before now."""
 
@@ -80,15 +41,6 @@ class LatencyChart(PlotextPlot):
         super().__init__(id="latency-chart")
         self.border_title = "Latency (ms)"
         self._key: object = None
-        self._plot_text: Text = Text("")
-        self.builds = 0
-        """Plots swapped in (tests count them)."""
-
-    def render(self) -> RenderResult:
-        return self._plot_text
-
-    def on_resize(self) -> None:
-        self._key = None  # the next draw rebuilds at the new size
 
     def show(
         self,
@@ -110,39 +62,31 @@ class LatencyChart(PlotextPlot):
         if key == self._key:
             return
         self._key = key
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
         variables = self.app.theme_variables
-        lines = []
+        any_data = False
         for metric, label, colour in SERIES:
             xs, ys = series.get(metric, ([], []))
             xs, ys = downsample(xs, ys, width)
             if xs:
-                lines.append(
-                    (tuple((x - now) / 60 for x in xs), tuple(ys), label, _rgb(variables.get(colour, "white")))
+                any_data = True
+                plt.plot(
+                    [(x - now) / 60 for x in xs],
+                    ys,
+                    label=label,
+                    marker="braille",
+                    color=_rgb(variables.get(colour, "white")),
                 )
-        spec = PlotSpec(
-            lines=tuple(lines),
-            deploys=tuple((ts - now) / 60 for ts, _ in deploys if now - window <= ts <= now),
-            accent=_rgb(variables.get("accent", "white")),
-            window=window,
-            width=self.size.width,
-            height=self.size.height,
-            theme=self._get_plotext_theme_name(self.app.theme),
-        )
-        self.run_worker(lambda: self._build(spec, key), thread=True, group="latency-chart", exit_on_error=False)
-
-    def _build(self, spec: PlotSpec, key: object) -> None:
-        try:
-            text = build_plot(spec)
-        except Exception as exc:  # noqa: BLE001 - a plotting bug shows on the chart, it never ends the console
-            text = Text(f"chart unavailable: {type(exc).__name__}: {exc}"[:200])
-        if self.app.is_running:
-            self.app.call_from_thread(self._swap, text, key)
-
-    def _swap(self, text: Text, key: object) -> None:
-        if key != self._key:
-            return  # a newer build is on its way (or a resize asked for one): this one is already old
-        self._plot_text = text
-        self.builds += 1
+        accent = _rgb(variables.get("accent", "white"))
+        for ts, _version in deploys:
+            if now - window <= ts <= now:
+                plt.vline((ts - now) / 60, accent)
+        plt.xlim(-window / 60, 0)
+        plt.xlabel("minutes ago (| deploy)")
+        if not any_data:
+            plt.title("no latency data yet")
         self.refresh()
 
 
