@@ -1,4 +1,4 @@
-"""The command line: the console, ``--demo``, ``check``, ``validate`` and ``demo-server``.
+"""The command line: the console, ``--demo`` and the subcommands of :mod:`opstui.commands`.
 
 Every user error (a bad config, a missing file) is one line on stderr and a documented exit
 status, never a traceback. Every command's text output passes through the one sanitiser
@@ -28,7 +28,7 @@ driven screen; a team shares its incidents and ticks in PostgreSQL.
   opstui check --json           one headless check for cron / CI (exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN)
 
 The config is looked up in --config, then $OPSTUI_CONFIG, then ./opstui.yaml, then the user
-config directory. config.example.yaml documents every key.
+config directory. 'opstui init' writes a config with every key, commented.
 """
 
 KEYS = """\
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="opstui", description=DESCRIPTION, epilog=KEYS, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"opstui {__version__}")
-    parser.add_argument("--config", metavar="FILE", help="config file (YAML); see config.example.yaml")
+    parser.add_argument("--config", metavar="FILE", help="config file (YAML); 'opstui init' writes a commented one")
     parser.add_argument("--state", metavar="PATH", help="state database (default: the user data directory)")
     parser.add_argument("--theme", metavar="NAME", help="opstui-dark (default), opstui-light, opstui-colorblind")
     parser.add_argument("--demo", action="store_true", help="run against a built-in simulated shop (no config needed)")

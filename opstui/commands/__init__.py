@@ -8,6 +8,7 @@ to a function taking the parsed arguments and returning the exit status. Adding 
 from __future__ import annotations
 
 COMMANDS: tuple[str, ...] = (
+    "init",
     "validate",
     "check",
     "demo_server",

@@ -47,7 +47,7 @@ def load(explicit: str | None) -> tuple[Config, Path]:
     if path is None:
         raise ConfigError(
             "no config found (looked at --config, $OPSTUI_CONFIG, ./opstui.yaml and the user config dir); "
-            "copy config.example.yaml to ./opstui.yaml, or try 'opstui --demo'",
-            file="opstui",
+            "'opstui init' writes a commented one to ./opstui.yaml, or try 'opstui --demo'",
+            file="",  # no file to name: error() adds the one "opstui:" prefix
         )
     return load_config(path), path

@@ -14,6 +14,8 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" {self.path}:" if self.path else ""
+        if not self.file:  # a problem with no file to name (none was found): the message alone
+            return f"{key.strip()} {self.message}".strip()
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}:{key} {self.message}"

@@ -269,7 +269,7 @@ def _config_error(exc: ValidationError, lines: dict[PathKey, int], file: str) ->
 def _message(error: Any, noun: str) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; config.example.yaml lists every key)"
+        return "unknown key (check the spelling; the config 'opstui init' writes lists every key)"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":

@@ -33,7 +33,7 @@ MAX_TABLES = 2
 HINT = (
     "No business KPIs yet. Connect the shop's database: [b]opstui demo-db --dsn DSN[/b], then "
     "[b]opstui --demo --dsn DSN[/b]; or add a postgres source and kpis with [b]screen: executive[/b] "
-    "to your config (config.example.yaml has them for a typical shop schema)."
+    "to your config (the one [b]opstui init[/b] writes has them for a typical shop schema)."
 )
 
 HELP = """\
