@@ -1,1 +1,1 @@
-"""Benchmarks: run ``python -m bench.run``; the README's figures come from its output."""
+"""Benchmarks: run ``python -m bench.run``; docs/performance.md's figures come from its output."""

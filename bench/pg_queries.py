@@ -1,7 +1,7 @@
 """Queries per second of the postgres source's metric refresh against the demo database, and EXPLAIN.
 
     python -m bench.run --dsn postgresql://postgres@127.0.0.1:5432/postgres
-    python -m bench.pg_queries --dsn DSN --explain      # the plan of each example query (README)
+    python -m bench.pg_queries --dsn DSN --explain      # the plan of each example query (docs/postgresql.md)
 
 The benchmark creates (once, then reuses) a database ``opstui_bench_<orders>`` on the server the DSN
 points at, filled by ``opstui demo-db``'s code with 1,000,000 orders over 60 days (100,000 in quick
@@ -116,7 +116,7 @@ async def measure(dsn: str, rounds: int) -> dict[str, float]:
 
 
 async def explain(dsn: str) -> str:
-    """``EXPLAIN (ANALYZE, BUFFERS)`` of each example query, as Markdown for README."""
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of each example query, as Markdown for docs/postgresql.md."""
     import asyncpg
 
     from opstui.demo.database import SHOP_QUERIES

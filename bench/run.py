@@ -1,4 +1,4 @@
-"""Run every benchmark the same way and print the figures as the Markdown table the README carries.
+"""Run every benchmark the same way and print the figures as the Markdown table docs/performance.md carries.
 
     python -m bench.run                 # ingest, memory, UI (first frame, idle CPU, keystroke to screen)
     python -m bench.run --quick         # skip the 60-second idle-CPU run

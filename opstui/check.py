@@ -67,7 +67,7 @@ async def _once(source: object, wait: float) -> None:
 
 
 def render_json(report: CheckReport) -> str:
-    """The documented ``--json`` document (see README: "opstui check --json")."""
+    """The documented ``--json`` document (docs/commands.md, "opstui check --json")."""
     doc = {
         "status": report.status.name,
         "exit_code": int(report.status),

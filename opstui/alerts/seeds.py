@@ -3,7 +3,7 @@ has no ``alerts:`` key.
 
 Severities follow the section's tiers: Critical (SMS + email) is P0, High Priority (email + Slack) is
 P1, Medium Priority (Slack only) is P2. Each seed condition is written over the metrics the console
-already produces (see README, "Alert rules"):
+already produces (docs/alert-rules.md):
 
 - ``health_check_failed for 2 minutes`` -> ``check_up == 0`` for 2m, one alert per checked endpoint;
 - ``prisma_connection_error`` -> ``db_connections < 1``: the app's pool holds no connection. A PostgreSQL

@@ -1,6 +1,6 @@
 """``opstui demo-db --dsn DSN``: the demo shop's database, filled and kept live.
 
-Creates the shop schema (README, "PostgreSQL") in a database the user names, bulk-loads a few
+Creates the shop schema (docs/postgresql.md) in a database the user names, bulk-loads a few
 hundred thousand orders over 60 days, then keeps inserting orders, payments and failures until
 interrupted (unless ``--no-live``). An existing fill is kept (``--reset`` rebuilds it), so running
 it again just resumes the live traffic. Errors are one line, with the DSN's password hidden.

@@ -28,7 +28,7 @@ class AlertRule(Model):
     name: str = Field(min_length=1)
     """Unique; the incident's title, and what a snooze silences."""
     expr: str
-    """The condition, e.g. ``error_rate > 5`` or ``count_over(payment_failed, 5m) > 10`` (see README)."""
+    """The condition, e.g. ``error_rate > 5`` or ``count_over(payment_failed, 5m) > 10`` (docs/alert-rules.md)."""
     for_: Duration = Field(default=0.0, alias="for")
     """How long the condition must hold before the alert fires (pending until then); 0 fires at once."""
     keep_firing_for: Duration = 0.0

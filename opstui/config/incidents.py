@@ -34,7 +34,7 @@ class StateSettings(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True)
 
     backend: Literal["sqlite", "postgres"] = "sqlite"
-    """``sqlite``: one file on this host. ``postgres``: one schema shared by the team (see README, Team mode)."""
+    """``sqlite``: one file on this host. ``postgres``: one schema shared by the team (docs/team-mode.md)."""
     path: str | None = None
     """The SQLite file. Unset: ``state.db`` in the user data dir (``~/.local/share/opstui`` on Linux)."""
     dsn: str | None = None

@@ -75,7 +75,7 @@ class JsonSource(Model):
 
 
 class WebsocketSource(Model):
-    """Listens to a stream of ops events (request, payment, metric, deploy, error); see README."""
+    """Listens to a stream of ops events (request, payment, metric, deploy, error); see docs/configuration.md."""
 
     name: str
     type: Literal["websocket"]

@@ -1,4 +1,4 @@
-"""The demo shop's database: the schema README documents, a realistic bulk fill, and live traffic.
+"""The demo shop's database: the schema docs/postgresql.md documents, a realistic bulk fill, and live traffic.
 
 ``opstui demo-db --dsn DSN`` uses all three; the tests and the benchmark use :func:`create_schema`
 and :func:`fill` directly. The schema is a typical shop's (users, products, orders, order_items,
@@ -134,7 +134,7 @@ PRODUCTS: tuple[tuple[str, str, str], ...] = (
 )
 
 # The Executive screen's queries for this schema (config.example.yaml carries the same SQL).
-# Each reads a time range of one index; README shows their EXPLAIN against 1M orders.
+# Each reads a time range of one index; docs/postgresql.md shows their EXPLAIN against 1M orders.
 SHOP_QUERIES: dict[str, str | dict[str, object]] = {
     "revenue_today": "SELECT COALESCE(sum(total), 0) FROM orders"
     " WHERE created_at >= date_trunc('day', now()) AND status = 'paid'",

@@ -585,7 +585,7 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
         return "authentication failed (check the DSN's user and password)"
     if isinstance(error, asyncpg.InsufficientPrivilegeError):
-        return f"permission denied ({_first_line(error)}); see README 'Team mode' for the GRANTs"
+        return f"permission denied ({_first_line(error)}); see docs/team-mode.md for the GRANTs"
     if isinstance(error, asyncpg.InvalidCatalogNameError):
         return "the database does not exist"
     if isinstance(error, asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError):

@@ -68,7 +68,7 @@ async def test_every_example_query_runs_clean_through_the_source(demo_dsn: str) 
 async def test_each_example_query_can_use_an_index(demo_dsn: str, name: str) -> None:
     """With sequential scans priced out, no big table is read whole: an index serves every query.
 
-    (On the small test fill the planner may well prefer a scan; README shows the real plans at 1M.)
+    (On the small test fill the planner may well prefer a scan; docs/postgresql.md shows the real plans at 1M.)
     """
     spec = SHOP_QUERIES[name]
     sql = spec if isinstance(spec, str) else str(spec["sql"])
