@@ -13,6 +13,34 @@ import pytest
 
 from opstui.clock import FakeClock
 from opstui.state import SqliteState
+from tests.skips import ALLOWED_SKIPS, unexpected
+
+_SKIPPED: list[tuple[str, str]] = []
+"""(test id, reason) of every skip of this run, checked against :data:`tests.skips.ALLOWED_SKIPS` at the end."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        _SKIPPED.append((report.nodeid, reason.removeprefix("Skipped: ")))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skip whose reason is not in the one allow-list fails the run, so no test is hidden by accident."""
+    bad = unexpected([reason for _, reason in _SKIPPED])
+    if bad and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    bad = set(unexpected([reason for _, reason in _SKIPPED]))
+    if bad:
+        terminalreporter.section("skips without an allowed reason (tests/skips.py)", red=True)
+        for nodeid, reason in _SKIPPED:
+            if reason in bad:
+                terminalreporter.line(f"{nodeid}: {reason}")
+        terminalreporter.line(f"{len(ALLOWED_SKIPS)} reasons are allowed; add one there only if no install can fix it")
 
 
 @pytest.fixture

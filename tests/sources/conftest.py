@@ -205,8 +205,7 @@ class SelfSigned:
 
 @pytest.fixture
 def self_signed(tmp_path: Path) -> SelfSigned:
-    """A certificate valid for 30 days, made with ``cryptography`` (skipped where it is not installed)."""
-    pytest.importorskip("cryptography")
+    """A certificate valid for 30 days, made with ``cryptography`` (in the dev extras: these tests never skip)."""
     import ipaddress
 
     from cryptography import x509
