@@ -1,5 +1,6 @@
-"""The notification outbox's SQL, written once for both backends (``?`` placeholders; :func:`numbered`
-turns them into PostgreSQL's ``$1, $2 ...``), and the row mapping both share.
+"""The notification outbox's SQL, written once for both backends (``?`` placeholders;
+:func:`opstui.state.sql.numbered` turns them into PostgreSQL's ``$1, $2 ...``), its bounds, and the row
+mapping both share.
 
 The rules the statements carry out:
 
@@ -21,6 +22,10 @@ from typing import Any
 
 from opstui.state.protocol import DeliveryState, Notification
 
+OUTBOX_CAP = 10_000
+"""Most undelivered notifications kept; a notifier down for days must not fill the disk."""
+DELIVERED_RETENTION = 7 * 86400.0
+"""Delivered, superseded and failed notifications are deleted after this long (seconds)."""
 INCIDENT_CHANNEL = "incident"
 """The channel the incident manager writes to; its rows are fanned out to the notifiers, never sent."""
 OUTBOX_COLUMNS = "channel, payload, created_at, next_attempt_at, key, incident_id"
@@ -64,12 +69,6 @@ PRUNE_FINISHED = (
     "DELETE FROM notifications WHERE state != 'pending' AND COALESCE(delivered_at, last_attempt_at, created_at) < ?"
 )
 """Delivered, superseded and failed rows are kept a while (``opstui notifications`` lists them), then go."""
-
-
-def numbered(statement: str) -> str:
-    """``?`` placeholders as PostgreSQL's ``$1, $2 ...``, in order (the statements above quote no ``?``)."""
-    parts = statement.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
 
 
 def outbox_values(item: Notification, payload: Mapping[str, Any]) -> tuple[object, ...]:
