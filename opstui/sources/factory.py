@@ -2,7 +2,7 @@
 
 All HTTP, JSON, scrape and Prometheus sources share one ``httpx.AsyncClient`` (connection reuse) and one
 ``asyncio.Semaphore`` (at most :data:`MAX_IN_FLIGHT` requests outstanding: httpx degrades sharply
-beyond ~10, see DESIGN.md). Sources with ``verify_tls: false`` get a second client, because
+beyond ~10, see docs/performance.md). Sources with ``verify_tls: false`` get a second client, because
 certificate verification is a property of an httpx client, not of a request.
 
 httpx and websockets are imported here, inside :func:`build_sources`, not at module level: the

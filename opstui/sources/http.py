@@ -1,7 +1,7 @@
 """HTTP health checks, and the polling loop they share with the JSON source.
 
 A poll is one request made under the shared ``limiter`` (an ``asyncio.Semaphore``): httpx slows down
-badly with ~100 requests in flight (see DESIGN.md), so the console never has more than the
+badly with ~100 requests in flight (see docs/performance.md), so the console never has more than the
 semaphore's worth outstanding, however many checks are configured. Each source awaits its own
 request before sleeping, so a source's polls never overlap and a slow one never delays another.
 

@@ -2,7 +2,7 @@
 
 Rows are keyed by source name and only cells whose text changed are updated, so the table keeps
 its cursor and scroll position and a refresh repaints only what moved (a full redraw of a 50-row
-DataTable costs ~27 ms; see DESIGN.md).
+DataTable costs ~27 ms; see docs/performance.md).
 
 Cells are Rich ``Text`` (never markup: a reason like ``[Errno 111]`` must show as written), coloured
 with the theme's ``$status-*`` values looked up when drawn; a theme switch redraws every row. Textual

@@ -1,7 +1,7 @@
 """The p50 / p95 / p99 latency chart over ``ui.chart_window``, with a marker at every deploy.
 
 Series are downsampled to the chart's width before plotting (a plotext chart of 3 x 3,000 points
-costs ~121 ms, of 3 x width points ~10 ms; see DESIGN.md), keeping each bucket's maximum so a
+costs ~121 ms, of 3 x width points ~10 ms; see docs/performance.md), keeping each bucket's maximum so a
 spike never disappears. The chart is rebuilt only when its data or size changed.
 """
 
