@@ -36,7 +36,7 @@ GROUP = "opstui"
 
 
 class Refused(Exception):
-    """This rule cannot be written as PromQL; the message says why, in the operator's terms."""
+    """A rule that cannot be written as PromQL; the message says why, in the operator's terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def alert_name(rule: str) -> str:
 
 
 def _template(text: str) -> str:
-    """opstui placeholders in Prometheus' templates: ``{{ value }}`` -> ``{{ $value }}``."""
+    """Our placeholders in Prometheus' templates: ``{{ value }}`` -> ``{{ $value }}``."""
 
     def convert(match: re.Match[str]) -> str:
         name = match.group(1).removeprefix("$")

@@ -58,13 +58,13 @@ class Ring:
 
     def _index_since(self, since: float) -> int:
         """Logical index of the first point with ts >= since (binary search over the ring)."""
-        ts, start, cap = self._ts, self._start, self.capacity
+        ts, start, cap, size = self._ts, self._start, self.capacity, self._size
 
         class _View:
-            def __len__(self_inner) -> int:
-                return self._size
+            def __len__(self) -> int:
+                return size
 
-            def __getitem__(self_inner, i: int) -> float:
+            def __getitem__(self, i: int) -> float:
                 return ts[(start + i) % cap]
 
         return bisect_left(_View(), since)

@@ -150,7 +150,9 @@ class Inbox:
         self.port = 0
         self._server: asyncio.Server | None = None
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 - the name aiosmtpd calls
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
         message = message_from_bytes(content, policy=policy.default)
         assert isinstance(message, EmailMessage)

@@ -59,7 +59,7 @@ def promtool() -> str:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """opstui's own time, set by the tests to the real time before each read (the servers live in real time)."""
+    """The console's own time, set by the tests to the real time before each read (the servers live in real time)."""
     return FakeClock(start=time.time())
 
 
