@@ -35,7 +35,7 @@ class AuditEntry:
 
 
 def audit_sql(param: str) -> str:
-    """The audit query with ``param`` as the placeholder for ``since`` (``?`` or ``$1``), newest last."""
+    """The audit query with ``param`` as the placeholder for ``since`` (``:since`` or ``$1``), newest last."""
     return f"""
         SELECT * FROM (
             SELECT at, actor, host, 'incident ' || kind AS action, 'incident #' || incident_id AS subject,

@@ -349,7 +349,8 @@ class SqliteState(SqliteFile):
 
     async def audit(self, since: float) -> list[AuditEntry]:
         def work() -> list[AuditEntry]:
-            return [entry(row) for row in self._db.execute(audit_sql("?1"), (since,))]
+            # Named: the query uses it five times (a numbered ``?1`` with a tuple is deprecated from 3.12).
+            return [entry(row) for row in self._db.execute(audit_sql(":since"), {"since": since})]
 
         return await self._call(work, "read the audit trail")
 
