@@ -3,7 +3,8 @@
 Exit status is the Nagios convention (see :class:`opstui.status.Status`). A source that answers
 wrongly (HTTP 503) is CRITICAL; one that cannot be reached at all is UNKNOWN, because the check
 could not see the service; a KPI over its critical threshold is CRITICAL. The worst wins, with
-CRITICAL above UNKNOWN above WARNING above OK.
+CRITICAL above UNKNOWN above WARNING above OK. A KPI whose metric is older than its source's ``stale_after``
+(a scrape whose samples carry old timestamps, say) is ``stale``: UNKNOWN, whatever its old value says.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def render_json(report: CheckReport) -> str:
                 "unit": k.unit,
                 "level": k.level.value,
                 "status": k.level.status.name,
+                "age": k.age,
                 "target": k.target,
                 "warning": k.warning,
                 "critical": k.critical,

@@ -26,7 +26,7 @@ from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
-from opstui.alerts.seeds import builtin_rules
+from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock
 from opstui.config.incidents import operator_name
@@ -130,7 +130,9 @@ class Core:
         self._tasks: list[asyncio.Task[None]] = []
         self.checklist: Checklist | None = None
         """The checklist (config's or built-in tasks); built in :meth:`start` once the state store is open."""
-        self.alerts = RuleEngine(builtin_rules(config), self.monitor.store, clock, config.alerting)
+        self.alerts = RuleEngine(
+            console_rules(config), self.monitor.store, clock, config.alerting, self.monitor.freshness
+        )
         """The alert rules' states (pending / firing / resolved); fed to the incidents by the alert loop."""
         self._feed: IncidentFeed | None = None
         self._evaluating = asyncio.Lock()

@@ -19,7 +19,8 @@ from datetime import datetime
 
 from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
-from opstui.config.models import Config, Kpi
+from opstui.config.models import Config, Kpi, WebsocketSource
+from opstui.metrics.freshness import UNCLAIMED_STALE_AFTER, Freshness
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.store import MetricStore
 from opstui.metrics.windows import EventWindows
@@ -40,6 +41,8 @@ DERIVED = (
     "payments_per_min",
 )
 COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
+BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
+"""Source states in which the console cannot see what the source shows (``source_up`` is 0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,9 @@ class KpiView:
     history: tuple[float, ...] = ()
     """Recent values (oldest first) for the sparkline."""
     screen: str = "engineering"
+    age: float | None = None
+    """Seconds since the metric was last fed; None without data. With ``level`` STALE, ``value`` is the last
+    value seen, shown dimmed beside its age, never as the value now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,9 @@ class Monitor:
         self.clock = clock
         settings = config.store
         self.store = MetricStore(clock, settings.retention, settings.resolution, settings.max_series)
+        streams = [s.stale_after for s in config.sources if isinstance(s, WebsocketSource)]
+        self.freshness = Freshness(self.store, clock, max(streams) if streams else None)
+        """Every series' age and ``stale_after``: what makes a tile, a KPI and a rule see stale data as stale."""
         self.retention = settings.retention
         """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
         self.windows = EventWindows(window=settings.window)
@@ -147,16 +156,23 @@ class Monitor:
         self.store.record(metric, value, ts, labels)
         self.last_data = max(self.last_data or ts, ts)
 
+    def sink_for(self, stale_after: float | None) -> SourceSink:
+        """The sink one source writes to: this monitor, noting that its series go stale after ``stale_after``."""
+        return SourceSink(self, stale_after)
+
     def ingest(self, events: list[Event]) -> None:
         if not events:
             return
         now = self.clock.now()
         self.windows.observe(events, now)
         self.last_data = now
+        self.freshness.last_event = now
+        stream_limit = self.freshness.stream_stale_after
         for event in events:
             # Requests and payments are the bulk and live only in the windows; the rest is rare.
             if isinstance(event, MetricEvent):
                 self.store.record(event.name, event.value, event.ts)
+                self.freshness.claim(event.name, None, stream_limit)
             elif isinstance(event, DeployEvent):
                 self.deploys.append((event.ts, event.version))
                 self.events.append(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
@@ -207,17 +223,30 @@ class Monitor:
     def refresh(self) -> None:
         """Fold the event windows into the store as derived series; called once a second."""
         now = self.clock.now()
-        stats = self.windows.stats(now)
-        for name in DERIVED:
-            value = getattr(stats, name)
-            if value is not None:
-                self.store.record(name, value, now)
-        for name in COUNTERS:
-            self.store.record(name, float(getattr(self.windows, name)), now)
+        if self._streams_fresh(now):
+            # A dead stream's windows still hold minutes of events: folding them in again would draw old
+            # traffic as if it were now. The series stop, age, and turn stale (see opstui.metrics.freshness).
+            stats = self.windows.stats(now)
+            for name in DERIVED:
+                value = getattr(stats, name)
+                if value is not None:
+                    self.store.record(name, value, now)
+            for name in COUNTERS:
+                self.store.record(name, float(getattr(self.windows, name)), now)
+        for status in self.statuses.values():
+            # Read by the built-in Source Down rule (see opstui.alerts.seeds): blind for long is an incident.
+            if status.state is not SourceState.PENDING:
+                up = 0.0 if status.state in BLIND else 1.0
+                self.store.record("source_up", up, now, {"source": status.name, "kind": status.kind})
         checks = [s for s in self.statuses.values() if s.kind == "http" and s.checks]
         if checks:
             total = sum(s.checks for s in checks)
             self.store.record("uptime_pct", 100.0 * sum(s.ok_checks for s in checks) / total, now)
+
+    def _streams_fresh(self, now: float) -> bool:
+        """Whether the event streams delivered within their ``stale_after`` (always, without a stream)."""
+        limit, last = self.freshness.stream_stale_after, self.freshness.last_event
+        return limit is None or last is None or now - last <= limit
 
     async def start(self) -> None:
         """Start every source and the once-a-second refresh, each as its own task."""
@@ -252,12 +281,13 @@ class Monitor:
         now = self.clock.now()
         views = []
         span = history_points * max(self.store.resolution, 1.0)
+        unclaimed = max(UNCLAIMED_STALE_AFTER, 3 * self.store.resolution + 60.0)
         for kpi, rule in self.kpis:
             value = self.store.value(kpi.metric)
-            point = self.store.latest(kpi.metric)
-            # A value older than three resolutions and a minute is no longer "now".
-            if point is not None and now - point[0] > max(60.0, 3 * self.store.resolution) + 60.0:
-                value = None
+            age = self.freshness.age(kpi.metric, now=now)
+            level = rule.level(value)
+            if level is not KpiLevel.NO_DATA and self.freshness.is_stale(kpi.metric, None, now, unclaimed):
+                level = KpiLevel.STALE  # the last value is kept, to be shown as old: never as now
             _, history = self.store.window(kpi.metric, span)
             views.append(
                 KpiView(
@@ -265,12 +295,13 @@ class Monitor:
                     kpi.label or kpi.metric,
                     kpi.unit,
                     value,
-                    rule.level(value),
+                    level,
                     kpi.target,
                     kpi.warning,
                     kpi.critical,
                     tuple(history[-history_points:]),
                     kpi.screen,
+                    age,
                 )
             )
         return views
@@ -297,3 +328,32 @@ class Monitor:
     def latency_series(self, seconds: float) -> dict[str, tuple[list[float], list[float]]]:
         """p50 / p95 / p99 points over the last ``seconds``, for the latency chart."""
         return {name: self.store.window(name, seconds) for name in ("latency_p50", "latency_p95", "latency_p99")}
+
+
+class SourceSink:
+    """What one source writes to: the monitor, with each series it records claimed at the source's
+    ``stale_after`` (so the tiles, the KPIs and the rules know when that series is too old to be now)."""
+
+    def __init__(self, monitor: Monitor, stale_after: float | None) -> None:
+        self._monitor = monitor
+        self._stale_after = stale_after
+        self.retention = monitor.retention
+
+    def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
+        self._monitor.record(metric, value, ts, labels)
+        self._monitor.freshness.claim(metric, labels, self._stale_after)
+
+    def ingest(self, events: list[Event]) -> None:
+        self._monitor.ingest(events)
+
+    def status_changed(self, status: SourceStatus) -> None:
+        self._monitor.status_changed(status)
+
+    def alert_set(self, source: str, alerts: AlertSet) -> None:
+        self._monitor.alert_set(source, alerts)
+
+    def set_table(self, name: str, columns: tuple[str, ...], rows: list[tuple[object, ...]], *, note: str = "") -> None:
+        self._monitor.set_table(name, columns, rows, note=note)
+
+    def set_metric_error(self, name: str, error: str | None) -> None:
+        self._monitor.set_metric_error(name, error)

@@ -33,6 +33,8 @@ class KpiLevel(Enum):
     """Misses the target but has not crossed the warning threshold."""
     WARNING = "warning"
     CRITICAL = "critical"
+    STALE = "stale"
+    """Had data, but its newest point is older than its source's ``stale_after``: the value is not now."""
     NO_DATA = "no-data"
 
     @property
@@ -42,5 +44,6 @@ class KpiLevel(Enum):
             KpiLevel.OFF_TARGET: Status.OK,
             KpiLevel.WARNING: Status.WARNING,
             KpiLevel.CRITICAL: Status.CRITICAL,
+            KpiLevel.STALE: Status.UNKNOWN,
             KpiLevel.NO_DATA: Status.UNKNOWN,
         }[self]

@@ -10,7 +10,10 @@ no labels (``error_rate``, a number) applies to every element of the other side,
 ``check_up == 0 and error_rate > 5`` means what it says without PromQL's ``on()``.
 
 A selector's latest point counts only if it is at most ``lookback`` old (5 minutes, as Prometheus):
-a source that stopped reporting does not keep an alert firing, or quiet, forever.
+a source that stopped reporting does not keep an alert firing, or quiet, forever. A series older than its
+source's ``stale_after`` (``Context.stale``, see :mod:`opstui.metrics.freshness`) is absent sooner, to
+instant selectors and window functions alike, as Prometheus' staleness markers make it; only ``absent_over``
+and ``stale`` still look at its old points, since that is what they are asked about.
 """
 
 from __future__ import annotations
@@ -58,6 +61,11 @@ class Context:
     store: MetricStore
     now: float
     lookback: float = 300.0
+    stale: Callable[[str, dict[str, str]], bool] | None = None
+    """Whether a series (metric, labels) is stale now: it then counts as absent."""
+
+    def is_stale(self, metric: str, labels: dict[str, str]) -> bool:
+        return self.stale is not None and self.stale(metric, labels)
 
 
 def evaluate(node: Node, ctx: Context) -> Vector:
@@ -98,7 +106,9 @@ def _instant(selector: Selector, ctx: Context) -> Vector:
     out: Vector = {}
     for labels in _series(selector, ctx.store):
         point = ctx.store.latest(selector.metric, labels or None)
-        if point is not None and ctx.now - point[0] <= ctx.lookback and not math.isnan(point[1]):
+        if point is None or ctx.now - point[0] > ctx.lookback or math.isnan(point[1]):
+            continue
+        if not ctx.is_stale(selector.metric, labels):
             out[_key(labels)] = point[1]
     return out
 
@@ -121,6 +131,8 @@ def _call(call: Call, ctx: Context) -> Vector:
             if point is not None and ctx.now - point[0] > call.window:
                 out[_key(labels)] = ctx.now - point[0]
             continue
+        if call.fn != "absent_over" and ctx.is_stale(selector.metric, labels):
+            continue  # a stale series is absent: its old window must not keep a rule pending, or quiet
         times, values = ctx.store.window(selector.metric, call.window, labels or None, until=ctx.now)
         values_ok = [v for v in values if not math.isnan(v)]
         if values_ok:

@@ -48,7 +48,13 @@ class IncidentFeed:
     async def _unhandled(self, open_incidents: list[Incident], announced: set[str]) -> list[AlertTransition]:
         """Firing alerts with no open incident and no silence (those announced this turn had their chance)."""
         handled = {incident.fingerprint for incident in open_incidents} | announced
-        waiting = [a for a in self._engine.alerts() if a.state is AlertState.FIRING and a.fingerprint not in handled]
+        # An alert kept firing only because its data went stale is not announced again: someone resolved its
+        # incident while blind; fresh data that still fires announces it anew.
+        waiting = [
+            a
+            for a in self._engine.alerts()
+            if a.state is AlertState.FIRING and a.fingerprint not in handled and a.data_stale_since is None
+        ]
         if not waiting:
             return []
         silences = await self._incidents.silences()

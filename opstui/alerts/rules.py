@@ -5,7 +5,10 @@ For each rule and each series its expression returns (the alert's *fingerprint*:
 - inactive -> **pending** when the condition first holds (at once **firing** when ``for`` is 0);
 - pending -> **firing** at the first evaluation where it has held for ``for`` (``now - active_at >= for``),
   and pending -> inactive if it stops holding before that (no incident, nothing sent);
-- firing -> **resolved** at the first evaluation where it has not held for ``keep_firing_for``;
+- firing -> **resolved** at the first evaluation where it has not held for ``keep_firing_for``, on data the
+  engine can see. Stale data is absent (see :mod:`opstui.metrics.freshness`): a pending alert whose series
+  went stale goes back to inactive, but a firing one whose series went stale *stays firing*, marked
+  ``data_stale_since``: silence from a dead source is not a recovery, and its incident stays open, saying so;
 - resolved -> pending again if it comes back (the incident manager then reopens or re-fires the same
   incident, so a flapping alert never opens a new incident each time), or forgotten after
   ``resolved_retention``.
@@ -18,15 +21,16 @@ The engine keeps this state in memory and returns the transitions; what they mea
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from opstui.alerts.evaluate import Context, Vector, evaluate
-from opstui.alerts.expr import Node, Selector, main_metric, parse
+from opstui.alerts.expr import Node, Selector, main_metric, metrics, parse
 from opstui.alerts.model import AlertState, AlertTransition
 from opstui.clock import Clock
 from opstui.config.alerting import AlertingSettings, AlertRule, render_summary
+from opstui.metrics.freshness import Freshness
 from opstui.metrics.sample import series_key
 from opstui.metrics.store import MetricStore
 
@@ -48,6 +52,8 @@ class Alert:
     value: float
     fired_at: float | None = None
     resolved_at: float | None = None
+    data_stale_since: float | None = None
+    """Firing, and the data it is judged on went stale at this time: kept firing, never resolved on silence."""
 
 
 class Verdict(StrEnum):
@@ -67,6 +73,8 @@ class _Compiled:
     rule: AlertRule
     expr: Node
     metric: str | None
+    reads: frozenset[str] = frozenset()
+    """Every metric the expression reads: any of them stale stops a firing alert from resolving."""
 
 
 def fingerprint(rule: str, labels: dict[str, str]) -> str:
@@ -83,10 +91,14 @@ class RuleEngine:
         store: MetricStore,
         clock: Clock,
         settings: AlertingSettings | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         self.settings = settings or AlertingSettings()
-        self._rules = [_Compiled(rule, node := parse(rule.expr), main_metric(node)) for rule in rules]
+        self._rules = [
+            _Compiled(rule, node := parse(rule.expr), main_metric(node), frozenset(metrics(node))) for rule in rules
+        ]
         self._store = store
+        self._freshness = freshness
         self._clock = clock
         self._alerts: dict[str, dict[str, Alert]] = {rule.name: {} for rule in rules}
         self.errors: dict[str, str] = {}
@@ -132,7 +144,7 @@ class RuleEngine:
         """Evaluate every rule at the clock's now; return the state changes, in rule order."""
         now = self._clock.now()
         self.evaluated_at = now
-        ctx = Context(self._store, now, self.settings.lookback)
+        ctx = Context(self._store, now, self.settings.lookback, self._stale_at(now))
         transitions: list[AlertTransition] = []
         for compiled in self._rules:
             try:
@@ -150,6 +162,34 @@ class RuleEngine:
             else:
                 self._seen.discard(compiled.rule.name)
         return transitions
+
+    def stale_alerts(self) -> dict[str, float]:
+        """Fingerprints of the firing alerts kept firing on stale data, and since when."""
+        return {
+            alert.fingerprint: alert.data_stale_since
+            for alerts in self._alerts.values()
+            for alert in alerts.values()
+            if alert.state is AlertState.FIRING and alert.data_stale_since is not None
+        }
+
+    def _stale_at(self, now: float) -> Callable[[str, dict[str, str]], bool] | None:
+        """The context's staleness test: a series no source claims is judged by ``lookback`` alone."""
+        freshness = self._freshness
+        if freshness is None:
+            return None
+        return lambda metric, labels: freshness.is_stale(metric, labels or None, now)
+
+    def _data_stale(self, compiled: _Compiled, alert: Alert, now: float) -> bool:
+        """Whether a series this alert's rule reads, with labels the alert carries, is stale now."""
+        freshness = self._freshness
+        if freshness is None:
+            return False
+        carried = set(alert.labels)
+        return any(
+            set(labels.items()) <= carried and freshness.is_stale(metric, labels or None, now)
+            for metric in compiled.reads
+            for _, labels in self._store.series(metric)
+        )
 
     def _step(self, compiled: _Compiled, result: Vector, now: float) -> list[AlertTransition]:
         rule = compiled.rule
@@ -172,7 +212,7 @@ class RuleEngine:
                 alert = replace(alert, state=AlertState.FIRING, fired_at=now, last_true=now, value=value)
                 out.append(self._transition(compiled, alert, AlertState.FIRING, now))
             else:
-                alert = replace(alert, last_true=now, value=value)
+                alert = replace(alert, last_true=now, value=value, data_stale_since=None)
             alerts[fp] = alert
         for fp, alert in list(alerts.items()):
             if fp in holding:
@@ -181,6 +221,11 @@ class RuleEngine:
                 del alerts[fp]
                 out.append(self._transition(compiled, alert, AlertState.INACTIVE, now))
             elif alert.state is AlertState.FIRING:
+                if self._data_stale(compiled, alert, now):
+                    if alert.data_stale_since is None:
+                        alerts[fp] = replace(alert, data_stale_since=now)
+                        log.info("alert %s: data stale, kept firing", fp)
+                    continue
                 if now - alert.last_true < rule.keep_firing_for:
                     continue
                 alerts[fp] = replace(alert, state=AlertState.RESOLVED, resolved_at=now)

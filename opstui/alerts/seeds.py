@@ -112,6 +112,35 @@ BACKUP_RULES: tuple[dict[str, Any], ...] = (
 """Added to the seed rules when the config has a ``backup`` source (and no ``alerts:`` of its own)."""
 
 
+SOURCE_DOWN = "Source Down"
+
+
+def source_down_rule(after: float) -> AlertRule:
+    """The built-in rule that makes a blind spot an incident: a source other than an ``http`` check (whose
+    own Service Down rule pages) down, unreachable or stale for ``after`` seconds (``source_up`` is recorded
+    by the monitor once a second for every source that has been checked)."""
+    return AlertRule.model_validate(
+        {
+            "name": SOURCE_DOWN,
+            "expr": 'source_up{kind!="http"} == 0',
+            "for": after,
+            "severity": "P1",
+            "runbook": "source-down",
+            "summary": "{{ labels.source }} ({{ labels.kind }}) down or stale: its figures are not current",
+        }
+    )
+
+
+def console_rules(config: Config) -> list[AlertRule]:
+    """What the console's engine runs: :func:`builtin_rules`, plus Source Down unless switched off
+    (``alerting.source_down_after: null``) or the config has a rule of that name (theirs wins)."""
+    rules = builtin_rules(config)
+    after = config.alerting.source_down_after
+    if after is not None and all(rule.name != SOURCE_DOWN for rule in rules):
+        rules.append(source_down_rule(after))
+    return rules
+
+
 def default_rules() -> list[AlertRule]:
     """The seed rules as validated config models."""
     return [AlertRule.model_validate(rule) for rule in SEED_RULES]

@@ -117,3 +117,7 @@ class AlertingSettings(Model):
     """A series whose newest point is older than this counts as absent (Prometheus' 5 minutes)."""
     resolved_retention: Duration = 900.0
     """How long a resolved alert stays listed before it is forgotten."""
+    source_down_after: Duration | None = Field(default=300.0, gt=0)
+    """A source (other than an ``http`` check, which the Service Down rule watches) down, unreachable or
+    stale this long opens its own incident (the built-in P1 rule ``Source Down``): the console is blind
+    there. Null: never. Added to your ``alerts:`` too, unless one of them is named ``Source Down``."""

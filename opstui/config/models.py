@@ -52,6 +52,9 @@ class HttpSource(Model):
     method: Literal["GET", "HEAD", "POST"] = "GET"
     interval: PositiveDuration = 5.0
     """Time between the end of one check and the start of the next (checks never overlap)."""
+    stale_after: PositiveDuration | None = None
+    """A metric this source recorded is stale once its newest point is older than this: its tile says
+    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     timeout: PositiveDuration = 2.0
     """A check slower than this is down with reason 'timeout'."""
     headers: dict[str, str] = Field(default_factory=dict)
@@ -67,6 +70,9 @@ class JsonSource(Model):
     type: Literal["json"]
     url: str
     interval: PositiveDuration = 10.0
+    stale_after: PositiveDuration | None = None
+    """A metric this source recorded is stale once its newest point is older than this: its tile says
+    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     timeout: PositiveDuration = 2.0
     headers: dict[str, str] = Field(default_factory=dict)
     verify_tls: bool = True
@@ -84,7 +90,8 @@ class WebsocketSource(Model):
     connect_timeout: PositiveDuration = 5.0
     """Giving up on one connection attempt after this long; the source then backs off and retries."""
     stale_after: PositiveDuration = 30.0
-    """No message for this long marks the stream stale (it stays connected)."""
+    """No message for this long marks the stream stale (it stays connected), and with it every metric the
+    stream feeds (error rate, latency percentiles, payment success, the counters, its metric events)."""
     max_message_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Larger messages are refused by the client (the connection is then re-established)."""
 
@@ -110,6 +117,9 @@ class PostgresSource(Model):
     The password is never shown on screen, in logs or in errors."""
     interval: PositiveDuration = 30.0
     """Time between the end of one round of queries and the start of the next."""
+    stale_after: PositiveDuration | None = None
+    """A metric this source recorded is stale once its newest point is older than this: its tile says
+    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     connect_timeout: PositiveDuration = 5.0
     """Giving up on one connection attempt after this long; the source then backs off and retries."""
     statement_timeout: PositiveDuration = 5.0
@@ -141,6 +151,9 @@ class ScrapeSource(Model):
     url: str
     """The ``/metrics`` URL; ``${VAR}`` is replaced from the environment."""
     interval: Duration = 5.0
+    stale_after: PositiveDuration | None = None
+    """A metric this source recorded is stale once its newest point is older than this: its tile says
+    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     timeout: Duration = 2.0
     headers: dict[str, str] = Field(default_factory=dict)
     verify_tls: bool = True
@@ -176,6 +189,9 @@ class PrometheusSource(Model):
     url: str
     """The server's base URL, e.g. ``http://prometheus:9090`` (``/api/v1/query`` is appended)."""
     interval: Duration = 15.0
+    stale_after: PositiveDuration | None = None
+    """A metric this source recorded is stale once its newest point is older than this: its tile says
+    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     timeout: Duration = 5.0
     """Each query gives up after this long (also sent to Prometheus as its own ``timeout``)."""
     headers: dict[str, str] = Field(default_factory=dict)
@@ -189,6 +205,25 @@ class PrometheusSource(Model):
     queries: dict[str, str]
     """Metric name -> PromQL. A scalar or one-element vector is the metric; a longer vector becomes
     labelled series ``name{label="..."}`` (bounded by ``store.max_series``)."""
+
+
+STALE_INTERVALS = 3
+"""A polled source's metric is stale after this many intervals without a new point (unless ``stale_after``)."""
+
+
+def source_stale_after(source: object) -> float | None:
+    """How old a metric this source records may get before it is stale; None for a source that records none.
+
+    Its own ``stale_after`` when set, else three intervals (a failing poll retries within two, see
+    :mod:`opstui.sources.http`, so one missed answer never marks the data stale on its own).
+    """
+    explicit = getattr(source, "stale_after", None)
+    if isinstance(explicit, float | int):
+        return float(explicit)
+    interval = getattr(source, "interval", None)
+    if isinstance(interval, float | int) and interval > 0:
+        return STALE_INTERVALS * float(interval)
+    return None
 
 
 Priority = Literal["P0", "P1", "P2", "P3"]

@@ -36,6 +36,7 @@ from opstui.config.models import (
     PrometheusSource,
     ScrapeSource,
     WebsocketSource,
+    source_stale_after,
 )
 from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source
@@ -148,7 +149,11 @@ class SourceSet:
 
 
 def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
-    """One runtime source per config entry, in config order, sharing one client and one semaphore."""
+    """One runtime source per config entry, in config order, sharing one client and one semaphore.
+
+    When ``sink`` can hand out a sink per source (the :class:`~opstui.monitor.Monitor` does), each source
+    writes to its own, so every series it records knows its source's ``stale_after``.
+    """
     import httpx
 
     from opstui.sources.alertmanager import AlertmanagerApi, AlertmanagerPoll
@@ -171,7 +176,10 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
         return clients[verify_tls]
 
     sources: list[Source] = []
+    claim = getattr(sink, "sink_for", None)  # the monitor notes whose series are whose (see opstui.monitor)
+    shared = sink
     for cfg in config.sources:
+        sink = claim(source_stale_after(cfg)) if claim is not None else shared
         if isinstance(cfg, HttpSource):
             sources.append(HttpCheck(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
         elif isinstance(cfg, JsonSource):

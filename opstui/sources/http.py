@@ -6,9 +6,10 @@ semaphore's worth outstanding, however many checks are configured. Each source a
 request before sleeping, so a source's polls never overlap and a slow one never delays another.
 
 Pacing. After a good check (up or degraded) the next one starts ``interval`` later. After a failing
-one (down or unreachable) the wait is ``max(interval, backoff)`` where the backoff starts at
-``interval`` and doubles (with jitter) up to ``max(interval, 30 s)``: a failing service is not
-hammered, yet a recovery still shows within half a minute. ``next_attempt`` says when.
+one (down or unreachable) it starts ``interval`` plus a jitter that grows with the failures in a row up to
+one more ``interval``: never later than ``2 x interval``. A health check's cadence is what it promises (a
+short recovery must be seen); the jitter only spreads the retries of many consoles or checks that failed
+together, so they do not storm the service in lock-step as it comes back. ``next_attempt`` says when.
 
 Latency is measured on the real monotonic clock (it is a network fact); every timestamp the rest of
 the console sees comes from the injected clock.
@@ -34,8 +35,9 @@ from opstui.sources.base import Sink, Source, SourceState, SourceStatus
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 30.0
-"""Longest wait between two attempts of a failing poll (unless ``interval`` itself is longer)."""
+RETRY_JITTER = 4.0
+"""A failing poll's first retry waits ``interval`` plus up to ``interval / RETRY_JITTER``; the jitter's ceiling
+doubles with each failure in a row, up to one ``interval`` (so at most ``2 x interval`` between attempts)."""
 MAX_BODY_BYTES = 1_048_576
 """An HTTP check reads at most this much of the body (``body_contains`` looks within it)."""
 MAX_REASON = 200
@@ -116,7 +118,8 @@ class PolledSource(Source):
         super().__init__(name, redact_url(url), clock, sink)
         self.interval = interval
         self.limiter = limiter
-        self.backoff = Backoff(base=interval, cap=max(interval, MAX_BACKOFF))
+        self.backoff = Backoff(base=interval / RETRY_JITTER, cap=interval)
+        """Only the jitter added to ``interval`` after a failure (see the module doc)."""
 
     @abstractmethod
     async def _probe(self) -> dict[str, object]:
@@ -156,7 +159,7 @@ class PolledSource(Source):
                 self.backoff.reset()
                 delay, next_attempt = self.interval, None
             else:
-                delay = max(self.interval, self.backoff.next_delay())
+                delay = self.interval + self.backoff.next_delay()
                 next_attempt = self.clock.now() + delay
             self._update(**changes, next_attempt=next_attempt)
             await self.clock.sleep(delay)

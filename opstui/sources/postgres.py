@@ -9,7 +9,7 @@ Failure is per metric. A query that fails or times out marks *that* metric stale
 (``Monitor.set_metric_error``) and the source degraded; the other queries of the round still record.
 Only a lost connection (server restarted, backend terminated, network gone) takes the whole source
 to unreachable: the pool is dropped and rebuilt with backoff (up to 1 s, 2 s, 4 s ... capped at the
-interval or 30 s, whichever is larger).
+interval or 30 s, whichever is larger, and never beyond twice the interval).
 
 Read-only for real. A read-only transaction does not stop a superuser: ``COPY (SELECT 1) TO PROGRAM`` is a
 read, ``dblink_exec`` writes over a connection of its own, ``pg_reload_conf()`` runs. So at connect the
@@ -157,7 +157,8 @@ class PostgresPoll(Source):
         self.queries = user_queries(cfg)
         if cfg.health:
             self.queries += [Query(h.metric, h.sql, null_ok=True) for h in pghealth.HEALTH_QUERIES]
-        self.backoff = Backoff(base=1.0, cap=max(cfg.interval, MAX_BACKOFF))
+        # Reconnects spread with full jitter (a storm of consoles), but never further apart than 2 x interval.
+        self.backoff = Backoff(base=1.0, cap=min(2 * cfg.interval, max(cfg.interval, MAX_BACKOFF)))
         self.pool: asyncpg.Pool | None = None
         self.failing: dict[str, str] = {}
         """Queries whose latest run failed, and why (also sent to the sink per metric)."""

@@ -5,8 +5,9 @@ additions: the status object is *not* rebuilt per message. Counters live in plai
 watchdog publishes them at most once a second of clock time, so 50,000 events a second cost the
 console no extra status objects, and the UI (which redraws at about 1 Hz) loses nothing.
 
-The same watchdog marks the stream stale when nothing arrived for ``stale_after``; the first message
-after that makes it up again. A connection that ends for any reason is unreachable with the close
+The same watchdog marks the stream stale when nothing arrived for ``stale_after`` and, while it stays
+silent, keeps the reason's duration current (``no message for 3m05s``, never the ``10s`` it first said);
+the first message after that makes it up again. A connection that ends for any reason is unreachable with the close
 code, and the source reconnects with :class:`Backoff`, which is reset once a connection has
 delivered at least one message (a server that accepts and immediately drops is not hammered).
 """
@@ -21,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, W
 
 from opstui.backoff import Backoff
 from opstui.clock import Clock
+from opstui.config.durations import format_duration
 from opstui.config.models import WebsocketSource
 from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
@@ -159,8 +161,8 @@ class WebsocketStream(Source):
         while True:
             await self.clock.sleep(tick)
             silent = self.clock.now() - self._last_activity
-            if silent >= self.cfg.stale_after and self.status.state is SourceState.UP:
-                self._publish(SourceState.STALE, f"no message for {silent:.0f}s")
+            if silent >= self.cfg.stale_after and self.status.state in (SourceState.UP, SourceState.STALE):
+                self._publish(SourceState.STALE, f"no message for {format_duration(silent)}")
             elif self._dirty:
                 self._publish()
 

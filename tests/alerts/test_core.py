@@ -268,4 +268,7 @@ async def test_without_a_state_store_rules_still_evaluate(tmp_path: Path) -> Non
 def test_the_core_uses_the_seed_rules_when_the_config_has_none() -> None:
     core = Core(Config(), FakeClock(START))
     assert "High Error Rate" in [rule.name for rule in core.alerts.rules]
-    assert Core(Config(alerts=[]), FakeClock(START)).alerts.rules == []
+    # alerts: [] is none of the seed rules; Source Down is its own setting (issue 10 item 4), off with null.
+    assert [rule.name for rule in Core(Config(alerts=[]), FakeClock(START)).alerts.rules] == ["Source Down"]
+    quiet = Config.model_validate({"alerts": [], "alerting": {"source_down_after": None}})
+    assert Core(quiet, FakeClock(START)).alerts.rules == []

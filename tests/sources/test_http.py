@@ -198,7 +198,7 @@ async def test_https_reports_days_until_the_certificate_expires(
     assert sink.samples[-1][3] == {"source": "api"}
 
 
-async def test_loop_backs_off_while_failing_and_recovers(
+async def test_a_down_check_keeps_its_interval_within_twice_it_and_recovers(
     http_server: HttpServer,
     clock: FakeClock,
     sink: RecordingSink,
@@ -210,30 +210,32 @@ async def test_loop_backs_off_while_failing_and_recovers(
     task = asyncio.create_task(check.run())
     try:
         delays = []
-        for attempt in range(1, 5):
+        for attempt in range(1, 9):
             await sink.wait_until(lambda n=attempt: check.status.checks == n)
             assert check.status.state is SourceState.DOWN
             assert check.status.next_attempt is not None
             delays.append(check.status.next_attempt - clock.now())
             clock.set(check.status.next_attempt)
-        # Never sooner than the interval, within the doubling ceiling (full jitter), never beyond the 30 s cap.
-        assert all(5.0 <= d <= min(30.0, 5.0 * 2**n) for n, d in enumerate(delays))
-        assert check.backoff.failures == 4
+        # A down check keeps its cadence (issue 10 item 4): the interval plus a jitter whose ceiling starts at a
+        # quarter interval and doubles, never beyond one more interval (was: backoff up to 30 s at 5 s).
+        assert all(5.0 <= d <= 5.0 + min(5.0, 1.25 * 2**n) for n, d in enumerate(delays)), delays
+        assert max(delays) <= 10.0
+        assert check.backoff.failures == 8
 
         http_server.routes["/health"] = Route(200, "ok")
-        await sink.wait_until(lambda: check.status.checks == 5)
+        await sink.wait_until(lambda: check.status.checks == 9)
         assert check.status.state is SourceState.UP
         assert check.status.next_attempt is None
         assert check.status.since == clock.now()
-        assert check.status.uptime_pct == 20.0
-        assert sink.values("check_uptime_pct") == [0.0, 0.0, 0.0, 0.0, 20.0]
+        assert check.status.uptime_pct == pytest.approx(100 / 9)
+        assert sink.values("check_uptime_pct") == [0.0] * 8 + [pytest.approx(100 / 9)]
 
         clock.advance(4.9)  # back to the plain interval: not yet...
         await asyncio.sleep(0)
-        assert (clock.sleepers, http_server.hits["/health"]) == (1, 5)
+        assert (clock.sleepers, http_server.hits["/health"]) == (1, 9)
         clock.advance(0.1)
-        await sink.wait_until(lambda: check.status.checks == 6)
-        assert http_server.hits["/health"] == 6
+        await sink.wait_until(lambda: check.status.checks == 10)
+        assert http_server.hits["/health"] == 10
     finally:
         task.cancel()
 

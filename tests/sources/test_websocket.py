@@ -112,7 +112,14 @@ async def test_silence_marks_the_stream_stale_until_the_next_message(
         clock.advance(1.0)
         await sink.wait_until(lambda: source.status.state is SourceState.STALE)
         assert source.status.reason == "no message for 10s"
-        assert source.status.since == clock.now()
+        stale_at = clock.now()
+        assert source.status.since == stale_at
+
+        # The reason's duration stays current while the silence lasts (it used to say "10s" forever).
+        await parked(clock, 1)
+        clock.advance(170.0)
+        await sink.wait_until(lambda: source.status.reason == "no message for 3m00s")
+        assert (source.status.state, source.status.since) == (SourceState.STALE, stale_at)
 
         more.set()
         await sink.wait_until(lambda: source.status.state is SourceState.UP)
@@ -166,3 +173,31 @@ async def test_oversized_message_closes_the_connection(
 async def test_credentials_in_the_url_are_not_shown(clock: FakeClock, sink: RecordingSink) -> None:
     source = WebsocketStream(ws_cfg("wss://u:p@events.example.com/s?token=abc"), clock, sink)
     assert source.status.target == "wss://***@events.example.com/s?token=***"
+
+
+async def test_check_reports_a_kpi_fed_old_data_as_stale_and_unknown(ws_server: WsServer) -> None:
+    """``opstui check``: a metric whose newest point is older than its source's ``stale_after`` is UNKNOWN
+    (exit 3), however good its old value looks."""
+    import time
+
+    from opstui.check import render_json, render_table, run_check
+    from opstui.config.models import Config
+    from opstui.status import Status
+
+    old = json.dumps({"type": "metric", "name": "queue_length", "value": 17, "ts": time.time() - 600})
+    ws_server.scripts = [sends(old)]
+    config = Config.model_validate(
+        {
+            "sources": [{"name": "shop", "type": "websocket", "url": ws_server.url, "stale_after": "30s"}],
+            "kpis": [{"metric": "queue_length", "label": "Queue", "target": "< 50"}],
+        }
+    )
+    report = await run_check(config, wait=0.5)
+    assert [c.state for c in report.checks] == [SourceState.UP]
+    (kpi,) = report.kpis
+    assert (kpi.level.value, kpi.value) == ("stale", 17.0)
+    assert kpi.age is not None and 600 <= kpi.age < 660
+    assert report.status is Status.UNKNOWN
+    doc = json.loads(render_json(report))
+    assert (doc["exit_code"], doc["kpis"]["queue_length"]["status"]) == (3, "UNKNOWN")
+    assert "stale" in render_table(report)

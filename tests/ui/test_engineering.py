@@ -75,9 +75,36 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         assert table.row_count == 3
         row = [str(cell) for cell in table.get_row("payments")]
         assert "down" in row[1]
-        assert row[6] == "HTTP 503 (expected 200)"
-        assert row[4] == "95.6%"
-        assert [str(c) for c in table.get_row("api")][5] == "63"
+        assert row[2] == "40s"  # down since its last success, 40 s ago
+        assert row[7] == "HTTP 503 (expected 200)"
+        assert row[5] == "95.6%"
+        assert [str(c) for c in table.get_row("api")][2] == "—"  # up: not down
+        assert [str(c) for c in table.get_row("api")][6] == "63"
+        # Down since grows with the clock, though every retry resets the age of the last check.
+        clock.advance(80)
+        now = clock.now()
+        core.monitor.status_changed(
+            SourceStatus(
+                "payments",
+                "http",
+                "x",
+                SourceState.UNREACHABLE,
+                reason="timeout after 2s",
+                since=now - 1,
+                last_check=now - 1,
+                last_ok=now - 120,
+                checks=92,
+                ok_checks=86,
+            )
+        )
+        app.tick()
+        await pilot.pause()
+        row = [str(cell) for cell in table.get_row("payments")]
+        assert (row[2], row[4], row[7]) == ("2m", "1s", "timeout after 2s")
+        clock.advance(120)
+        app.tick()
+        await pilot.pause()
+        assert [str(cell) for cell in table.get_row("payments")][2] == "4m"
         # It comes back: the row is updated in place, not re-added.
         now = clock.now()
         core.monitor.status_changed(
@@ -88,10 +115,10 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         app.tick()
         await pilot.pause()
         row = [str(cell) for cell in table.get_row("payments")]
-        assert "up" in row[1] and row[6] == ""
+        assert "up" in row[1] and row[7] == "" and row[2] == "—"
         assert table.row_count == 3
         events = str(app.screen.query_one(EventTail).content)
-        assert "down -> up" in events
+        assert "unreachable -> up" in events
 
 
 async def test_event_tail_shows_deploys_and_errors(core: Core) -> None:

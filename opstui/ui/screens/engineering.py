@@ -31,9 +31,11 @@ Is the service healthy, and if not, where does it hurt.
 
 - **KPI tiles**: the value now, its last minutes as a sparkline, and the target in the bottom border.
   The shape and colour say where it stands: `●` on target, `◐` off target (not yet warning),
-  `▲` warning, `✖` critical, `·` no data (no sample for two minutes).
-- **Health checks**: each source's state, the latency and reason of its last check, how long ago that
-  was, its uptime this session and the days left on its TLS certificate.
+  `▲` warning, `✖` critical, `◌` stale (no new data for longer than its source's `stale_after`: the last
+  value, dimmed, and `stale 2m` in the bottom border; the KPI counts as UNKNOWN), `·` no data.
+- **Health checks**: each source's state, how long it has been down (`Down`, from its last success), the
+  latency and reason of its last check, how long ago that was (`Age`), its uptime this session and the
+  days left on its TLS certificate (`TLS`).
 - **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
   Hidden when the terminal is smaller than 120x32.
 - **Alerts**: the line under the tiles counts firing and pending alerts and names them; a rule that

@@ -177,7 +177,8 @@ class OnCallScreen(ConsoleScreen):
     def _show(self, incidents: list[Incident], manager: IncidentManager) -> None:
         self._incidents = {i.id: i for i in incidents}
         now = self.core.clock.now()
-        self.table.show(incident_rows(incidents, manager, now, self.core.stale_alert_sources()))
+        stale = self.core.stale_alert_sources()
+        self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
         status = f"{len(incidents)} open, {waiting} unacknowledged" if incidents else "No open incidents."
         self.query_one("#oncall-status", Static).update(status)

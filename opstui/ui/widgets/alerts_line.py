@@ -23,7 +23,11 @@ MAX_NAMES = 4
 
 def alert_line(alerts: Sequence[Alert], errors: Mapping[str, str]) -> Content:
     """``alerts: 1 firing (High Error Rate) · 2 pending (A, B) · ⚠ rule 'X' failed: why``."""
-    firing = [a.fingerprint for a in alerts if a.state is AlertState.FIRING]
+    firing = [
+        a.fingerprint + (" data stale" if a.data_stale_since is not None else "")
+        for a in alerts
+        if a.state is AlertState.FIRING
+    ]
     pending = [a.fingerprint for a in alerts if a.state is AlertState.PENDING]
     parts: list[Content] = []
     for count_of, word, style in ((firing, "firing", "$status-crit"), (pending, "pending", "$status-warn")):
@@ -53,14 +57,20 @@ class AlertsLine(Static):
         self._key: object = None
 
     def show(self, alerts: Sequence[Alert], errors: Mapping[str, str]) -> None:
-        active = tuple((a.fingerprint, a.state) for a in alerts if a.state in (AlertState.FIRING, AlertState.PENDING))
+        active = tuple(
+            (a.fingerprint, a.state, a.data_stale_since is not None)
+            for a in alerts
+            if a.state in (AlertState.FIRING, AlertState.PENDING)
+        )
         key = (active, tuple(errors.items()))
         if key == self._key:
             return
         self._key = key
         self.update(alert_line(alerts, errors))
         self.set_class(bool(errors), "-rule-error")
-        self.set_class(any(state is AlertState.FIRING for _, state in active), "-firing")
-        lines = [f"{state.value}: {fp}" for fp, state in active]
+        self.set_class(any(state is AlertState.FIRING for _, state, _ in active), "-firing")
+        lines = [
+            f"{state.value}: {fp}" + (" (data stale: kept firing)" if stale else "") for fp, state, stale in active
+        ]
         lines += [f"rule '{rule}' failed: {why}" for rule, why in errors.items()]
         self.tooltip = plain("\n".join(lines), multiline=True) if lines else None

@@ -11,9 +11,10 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from opstui.monitor import KpiView
+from opstui.status import KpiLevel
 from opstui.ui.plain import plain
-from opstui.ui.widgets.formatting import LEVEL_ICON, number
-from opstui.ui.widgets.kpi_tile import KpiTile
+from opstui.ui.widgets.formatting import number
+from opstui.ui.widgets.kpi_tile import KpiTile, subtitle, value_text
 
 CURRENCIES = ("$", "€", "£")
 
@@ -39,12 +40,10 @@ class ExecutiveTile(KpiTile):
             return
         self.show(view)
         self._stale = error
-        self.query_one(".kpi-value", Static).update(
-            plain(f"{LEVEL_ICON[view.level]} {business_number(view.value, view.unit)}")
-        )
-        self.set_class(error is not None, "-stale")
+        self.query_one(".kpi-value", Static).update(plain(value_text(view, business_number)))
+        self.set_class(error is not None or view.level is KpiLevel.STALE, "-stale")
         if error is not None:
             self.border_subtitle = plain(f"stale: {error}"[:60])
             self.tooltip = plain(f"{view.label}: the last read failed: {error}")
-        elif view.target:
-            self.border_subtitle = plain(f"target {view.target}")
+        else:
+            self.border_subtitle = plain(subtitle(view))

@@ -12,6 +12,7 @@ LEVEL_ICON = {
     KpiLevel.OFF_TARGET: "◐",
     KpiLevel.WARNING: "▲",
     KpiLevel.CRITICAL: "✖",
+    KpiLevel.STALE: "◌",
     KpiLevel.NO_DATA: "·",
 }
 """A shape per level, so a tile reads without colour (NO_COLOR, colour blindness)."""

@@ -20,10 +20,11 @@ from opstui.ui.widgets.formatting import age, number
 COLUMNS = (
     ("source", "Source"),
     ("status", "Status"),
+    ("down", "Down"),
     ("latency", "Latency"),
     ("age", "Age"),
     ("uptime", "Uptime"),
-    ("tls", "TLS days"),
+    ("tls", "TLS"),
     ("reason", "Reason"),
 )
 """Reason last: it is the one long column, so a narrow pane clips it and nothing else."""
@@ -38,12 +39,30 @@ STATE_STYLE = {
 }
 
 
+BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
+"""States in which the table says how long the source has been down ("down since")."""
+
+
+def down_for(status: SourceStatus, now: float) -> float | None:
+    """Seconds since the source last succeeded, while it is down, unreachable or stale; None otherwise.
+
+    Counted from the last success, not the last attempt (that resets at every retry) nor the last change of
+    state (down -> unreachable is not a recovery); a source that never succeeded counts from its first failure.
+    """
+    if status.state not in BLIND:
+        return None
+    start = status.last_ok if status.last_ok is not None else status.since
+    return None if start is None else max(0.0, now - start)
+
+
 def row_cells(status: SourceStatus, now: float) -> tuple[str, ...]:
     """The plain text of each column for one source (what the diff compares)."""
     uptime = status.uptime_pct
+    down = down_for(status, now)
     return (
         status.name,
         status.state.value,
+        "—" if down is None else age(down),
         number(status.latency_ms, "ms") if status.latency_ms is not None else "—",
         age(None if status.last_check is None else now - status.last_check),
         "—" if uptime is None else f"{uptime:.1f}%",
@@ -53,7 +72,7 @@ def row_cells(status: SourceStatus, now: float) -> tuple[str, ...]:
 
 
 class HealthTable(DataTable[Text]):
-    """Sources with their state, latency, reason, age of the last check, uptime and TLS days left."""
+    """Sources with their state, how long down, latency, reason, age of the last check, uptime and TLS days."""
 
     def __init__(self) -> None:
         super().__init__(id="health", cursor_type="row", zebra_stripes=False)
@@ -96,5 +115,6 @@ class HealthTable(DataTable[Text]):
         rendered = [Text(cell, no_wrap=True, overflow="ellipsis") for cell in cells]
         rendered[1] = Text(f"{icon} {cells[1]}", style=colour, no_wrap=True)
         if failing:
-            rendered[6].stylize(colour)
+            rendered[2].stylize(colour)
+            rendered[7].stylize(colour)
         return rendered

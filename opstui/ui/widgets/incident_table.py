@@ -8,7 +8,7 @@ the order changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -68,12 +68,18 @@ def sla_text(remaining: float, acknowledged: bool) -> str:
 
 
 def incident_rows(
-    incidents: Sequence[Incident], manager: IncidentManager, now: float, stale: Sequence[str] = ()
+    incidents: Sequence[Incident],
+    manager: IncidentManager,
+    now: float,
+    stale: Sequence[str] = (),
+    data_stale: Collection[str] = (),
 ) -> list[IncidentRow]:
     """Rows in urgency order: unacknowledged first, then severity, then the least SLA time left.
 
     ``stale``: fingerprint prefixes of alert sources that cannot be read now (Alertmanager down); their
-    incidents stay, marked stale, since nobody can tell whether their alerts still fire.
+    incidents stay, marked stale, since nobody can tell whether their alerts still fire. ``data_stale``:
+    fingerprints of the console's own alerts kept firing because their data went stale (not resolved on
+    silence); their incidents say "data stale".
     """
 
     def urgency(incident: Incident) -> tuple[bool, int, float, int]:
@@ -91,6 +97,8 @@ def incident_rows(
             state += " (alert cleared)"
         if incident.is_open and incident.fingerprint.startswith(tuple(stale)):
             state += " (stale: source down)"
+        elif incident.is_open and incident.fingerprint in data_stale:
+            state += " (data stale)"
         remaining = manager.sla_remaining(incident, now)
         rows.append(
             IncidentRow(

@@ -1,10 +1,16 @@
 """One KPI tile: the label in the border, the value with a level shape, a sparkline, the target.
 
 The tile's class is the KPI's level (``-target``, ``-off-target``, ``-warning``, ``-critical``,
-``-no-data``); the colours live in ``styles/engineering.tcss`` as theme variables.
+``-stale``, ``-no-data``); the colours live in ``styles/engineering.tcss`` as theme variables.
+
+A stale KPI (its newest point older than its source's ``stale_after``) shows its last value dimmed behind
+the ``◌`` shape, in a dashed border whose bottom says ``stale 2m`` where the target was: the old number is
+never shown as if it were now, and the word stale fits the narrowest tile.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -13,7 +19,7 @@ from textual.widgets import Sparkline, Static
 from opstui.monitor import KpiView
 from opstui.status import KpiLevel
 from opstui.ui.plain import plain
-from opstui.ui.widgets.formatting import LEVEL_ICON, number
+from opstui.ui.widgets.formatting import LEVEL_ICON, age, number
 
 LEVEL_CLASSES = tuple(f"-{level.value}" for level in KpiLevel)
 
@@ -39,10 +45,22 @@ class KpiTile(Widget):
         level_class = f"-{view.level.value}"
         for cls in LEVEL_CLASSES:
             self.set_class(cls == level_class, cls)
-        self.query_one(".kpi-value", Static).update(plain(f"{LEVEL_ICON[view.level]} {number(view.value, view.unit)}"))
+        self.query_one(".kpi-value", Static).update(plain(value_text(view, number)))
         self.query_one(Sparkline).data = list(view.history)
-        self.border_subtitle = plain(f"target {view.target}") if view.target else ""
+        self.border_subtitle = plain(subtitle(view))
         self.tooltip = plain(_thresholds(view))
+
+
+def value_text(view: KpiView, fmt: Callable[[float | None, str], str]) -> str:
+    """The tile's value line: the level's shape and the number (for a stale KPI, the last one seen)."""
+    return f"{LEVEL_ICON[view.level]} {fmt(view.value, view.unit)}"
+
+
+def subtitle(view: KpiView) -> str:
+    """The bottom border: ``stale 2m`` while the KPI is stale, else its target (or nothing)."""
+    if view.level is KpiLevel.STALE:
+        return f"stale {age(view.age)}"
+    return f"target {view.target}" if view.target else ""
 
 
 def _thresholds(view: KpiView) -> str:
@@ -51,4 +69,7 @@ def _thresholds(view: KpiView) -> str:
         for name, rule in (("target", view.target), ("warning", view.warning), ("critical", view.critical))
         if rule
     ]
+    if view.level is KpiLevel.STALE:
+        old = number(view.value, view.unit)
+        return f"{view.label}: stale, no new data for {age(view.age)} (last value {old}); " + ", ".join(parts)
     return f"{view.label}: {view.level.value}; " + ", ".join(parts)
