@@ -42,6 +42,7 @@ from opstui.state.outbox_sql import is_trouble
 from opstui.status import KpiLevel, Status
 
 if TYPE_CHECKING:
+    from opstui.notify.dispatcher import NotificationDispatcher
     from opstui.sources.alertmanager import AlertmanagerOwner, AmSilence
 
 log = logging.getLogger(__name__)
@@ -245,13 +246,18 @@ class Core:
                 raise asyncio.CancelledError  # a cancel that wait_for swallowed (Python 3.11): stop anyway
             await self.clock.sleep(self.config.alerting.interval)
 
-    async def _notify_loop(self, state: StateStore) -> None:
-        """Deliver the state store's outbox to the configured notifiers until the core stops."""
+    def build_dispatcher(self, state: StateStore) -> NotificationDispatcher:
+        """The dispatcher of the state store's outbox, as the config sets it (``incidents.page_max_age``)."""
         from opstui.notify.dispatcher import NotificationDispatcher, build_channels
         from opstui.notify.state_outbox import StateOutbox
 
         outbox = StateOutbox(state, self.config.notifiers, self.clock)
-        dispatcher = NotificationDispatcher(outbox, build_channels(self.config.notifiers), self.clock)
+        channels = build_channels(self.config.notifiers)
+        return NotificationDispatcher(outbox, channels, self.clock, max_age=self.config.incidents.page_max_age)
+
+    async def _notify_loop(self, state: StateStore) -> None:
+        """Deliver the state store's outbox to the configured notifiers until the core stops."""
+        dispatcher = self.build_dispatcher(state)
         try:
             await dispatcher.run()
         finally:

@@ -73,6 +73,9 @@ class IncidentSettings(Model):
     """An incident resolves itself after its alert has been quiet (cleared) this long; null to never."""
     reopen_within: Duration = 1800.0
     """An alert that fires again this soon after its incident resolved reopens it (flapping)."""
+    page_max_age: PositiveDuration = 86400.0
+    """A page (notification) still not delivered this long after it was queued is marked failed and stays
+    listed with its reason; until then it is retried (after its first ten tries, every 5 minutes)."""
 
     @field_validator("sla")
     @classmethod

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from opstui.alerts.model import Severity
+from opstui.clock import FakeClock
 from opstui.config import ConfigError, load_config_text
+from opstui.config.models import Config
 from opstui.config.notify import EmailNotifier, SlackNotifier, WebhookNotifier, redact_url
+from opstui.core import Core
 from opstui.notify.dispatcher import fan_out
+from opstui.state import SqliteState
 
 CONFIG = """
 notifiers:
@@ -104,3 +110,14 @@ def test_fan_out_sends_a_malformed_severity_everywhere() -> None:
 )
 def test_redact_url_keeps_only_scheme_host_and_port(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+async def test_the_consoles_dispatcher_gives_up_after_the_configured_page_max_age(tmp_path: Path) -> None:
+    """Issue 10 item 5: failed after a *configurable* maximum age (default 24 h)."""
+    clock = FakeClock()
+    async with SqliteState(tmp_path / "state.db", clock) as state:
+        assert Core(Config(), clock).build_dispatcher(state).max_age == 86400.0
+        config = Config.model_validate({"incidents": {"page_max_age": "2h"}})
+        assert Core(config, clock).build_dispatcher(state).max_age == 7200.0
+    with pytest.raises(ConfigError, match="page_max_age"):
+        load_config_text("incidents: {page_max_age: 0s}\n")
