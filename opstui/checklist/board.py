@@ -265,7 +265,8 @@ class MonitorValues:
         self.monitor = monitor
         self.clock = clock
         self.stale_after = stale_after
-        """A value older than this is no longer "now": a condition on it does not hold."""
+        """A value older than this is no longer "now": a condition on it does not hold. Used for a metric no
+        source claims; a source's metric is stale after that source's own ``stale_after``, as on its tile."""
 
     def source_state(self, name: str) -> str | None:
         status = self.monitor.statuses.get(name)
@@ -281,6 +282,7 @@ class MonitorValues:
 
     def metric_value(self, name: str) -> float | None:
         point = self.monitor.store.latest(name)
-        if point is None or self.clock.now() - point[0] > self.stale_after:
+        now = self.clock.now()
+        if point is None or self.monitor.freshness.is_stale(name, None, now, unclaimed=self.stale_after):
             return None
         return float(point[1])

@@ -181,3 +181,19 @@ def test_a_source_blind_for_source_down_after_opens_source_down_and_an_http_chec
     ]
     assert fired[0].summary == "events (websocket) down or stale: its figures are not current"
     assert fired[0].severity.value == "P1"
+
+
+def test_the_checklist_reads_a_stale_metric_as_no_value() -> None:
+    """An ``auto:`` tick or a task's live value never rests on data its own tile calls stale."""
+    from opstui.checklist.board import MonitorValues
+
+    clock = FakeClock(START)
+    monitor = Monitor(config(), clock)
+    live = MonitorValues(monitor, clock)
+    monitor.sink_for(15.0).record("queue_length", 18.0, clock.now())
+    monitor.record("unclaimed", 1.0, clock.now())
+    assert (live.metric_value("queue_length"), live.metric_value("unclaimed")) == (18.0, 1.0)
+    clock.advance(16.0)
+    assert (live.metric_value("queue_length"), live.metric_value("unclaimed")) == (None, 1.0)  # its source's 15 s
+    clock.advance(105.0)
+    assert live.metric_value("unclaimed") is None  # no source: the checklist's own two minutes
