@@ -20,7 +20,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from platformdirs import user_data_dir
 
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
@@ -30,9 +33,10 @@ from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock
 from opstui.config.incidents import operator_name
-from opstui.config.models import Config
+from opstui.config.models import Config, PrometheusSource
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
+from opstui.metrics.history import History, HistoryError
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
@@ -140,6 +144,10 @@ class Core:
         self.alertmanagers: list[AlertmanagerOwner] = []
         """The Alertmanagers of the config, told of acknowledgements and resolutions; their silences listable."""
         self._checklist_turn = asyncio.Lock()
+        self.history: History | None = None
+        """The store's history on disk (docs/history.md); None when off or refused."""
+        self.history_error: str | None = None
+        """Why the history file was refused at start (one line); the console runs on without it."""
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
@@ -160,6 +168,7 @@ class Core:
                 on_call=self._rotation_at_now,
                 owners=self.alertmanagers,
             )
+        await self._open_history()  # before the sources: the rings are filled from disk, then live data follows
         await self.monitor.start()
         if self.state is not None:
             self.checklist = Checklist.from_config(
@@ -180,6 +189,42 @@ class Core:
             self.spawn(self._notify_loop(self.state), "notify")
             self.spawn(self._pages_loop(self.state), "pages")
 
+    def history_path(self) -> Path:
+        """``store.history_path``, else beside the SQLite state file, else in the user data directory."""
+        store = self.config.store
+        if store.history_path:
+            return Path(store.history_path).expanduser()
+        if self.state_settings.backend == "sqlite":
+            state_file = self.state_settings.resolved_path()
+            return state_file.with_name(f"{state_file.stem}.history.db")
+        return Path(user_data_dir("opstui")) / "history.db"
+
+    async def _open_history(self) -> None:
+        """Load the history into the store and start its writer; a damaged file is refused with one line (in
+        the log and the event tail) and the console runs on without history."""
+        if not self.config.store.history:
+            return
+        prometheus = frozenset(
+            name for s in self.config.sources if isinstance(s, PrometheusSource) for name in s.queries
+        )
+        history = History(
+            self.history_path(),
+            self.monitor.store,
+            self.clock,
+            rollup_retention=self.config.store.rollup_retention,
+            flush_interval=self.config.store.flush_interval,
+            exclude=prometheus,
+        )
+        try:
+            await history.open()
+        except HistoryError as exc:
+            self.history_error = str(exc)
+            log.warning(self.history_error)
+            self.monitor.note("warning", "history", self.history_error)
+            return
+        self.history = history
+        self.spawn(history.run(), "history")
+
     async def stop(self) -> None:
         pending = set(self._tasks)
         while pending:
@@ -193,6 +238,9 @@ class Core:
                 await task
         self._tasks.clear()
         await self.monitor.stop()
+        if self.history is not None:
+            await self.history.close()  # after the sources stopped: the last points are flushed
+            self.history = None
         for owner in self.alertmanagers:
             await owner.aclose()
         self.alertmanagers = []

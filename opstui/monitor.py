@@ -179,6 +179,10 @@ class Monitor:
             elif isinstance(event, ErrorEvent):
                 self.events.append(LogEntry(event.ts, event.level, "app", event.message))
 
+    def note(self, level: str, source: str, message: str) -> None:
+        """A line of the console's own for the event tail (e.g. the history file refused at start)."""
+        self.events.append(LogEntry(self.clock.now(), level, source, clean(message)))
+
     def status_changed(self, status: SourceStatus) -> None:
         previous = self.statuses.get(status.name)
         self.statuses[status.name] = status

@@ -310,6 +310,16 @@ class StoreSettings(Model):
     """Hard cap on distinct series; samples for new series beyond it are dropped and counted."""
     event_log: int = Field(default=1000, ge=1, le=100_000)
     """How many recent events (deploys, errors, source changes) the tail keeps."""
+    history: bool = True
+    """Keep the store's history on disk (docs/history.md): charts, window rules and uptime resume after a
+    restart. Full resolution for ``retention``, 1-minute rollups for ``rollup_retention``."""
+    history_path: str | None = None
+    """The history file. Unset: ``<state file>.history.db`` beside the SQLite state file, or ``history.db``
+    in the user data directory with a PostgreSQL state store."""
+    rollup_retention: Duration = Field(default=90 * 86400.0, ge=3600.0, le=400 * 86400.0)
+    """How long the 1-minute rollups (min / max / sum / count) are kept: 1 hour to 400 days."""
+    flush_interval: Duration = Field(default=10.0, ge=1.0, le=300.0)
+    """Seconds between writes of the history; a ``kill -9`` loses at most this much."""
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> StoreSettings:

@@ -12,7 +12,10 @@ Thresholds are the seeds' technical KPI table, except two that the seeds do not 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from platformdirs import user_data_dir
 
 from opstui.config.models import Config
 
@@ -56,6 +59,8 @@ def _demo_data(base_url: str) -> dict[str, Any]:
     ws = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
     return {
         "environment": "demo (simulated shop)",
+        # The demo's history survives a restart too, in a file of its own: never mixed into a real console's.
+        "store": {"history_path": str(Path(user_data_dir("opstui")) / "demo.history.db")},
         "sources": [
             {
                 "name": "api",
