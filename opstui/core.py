@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformdirs import user_data_dir
-
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.model import AlertTransition
@@ -33,10 +31,11 @@ from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock
 from opstui.config.incidents import operator_name
-from opstui.config.models import Config, PrometheusSource
+from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
 from opstui.metrics.history import History, HistoryError
+from opstui.metrics.uptime import JUDGED, Uptime, overall
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
@@ -58,6 +57,8 @@ CHECKLIST_REFRESH = 5.0
 """Seconds between checklist refreshes: ticks from another console show within this; due times are minutes."""
 PAGES_REFRESH = 5.0
 """Seconds between readings of the outbox for the header's ``N pages failing``."""
+UPTIME_REFRESH = 60.0
+"""Seconds between readings of the uptime over days from the history (a minute moves a 30-day figure little)."""
 PAGE_TROUBLE_KEPT = 86400.0
 """A page given up on stays counted in the header for this long after its last attempt."""
 PAGE_TROUBLE_SHOWN = 5
@@ -146,6 +147,8 @@ class Core:
         self._checklist_turn = asyncio.Lock()
         self.history: History | None = None
         """The store's history on disk (docs/history.md); None when off or refused."""
+        self.uptime: dict[str, Uptime] = {}
+        """Each health check's uptime over 24 h / 7 d / 30 d / 90 d from the history; refreshed every minute."""
         self.history_error: str | None = None
         """Why the history file was refused at start (one line); the console runs on without it."""
 
@@ -191,13 +194,7 @@ class Core:
 
     def history_path(self) -> Path:
         """``store.history_path``, else beside the SQLite state file, else in the user data directory."""
-        store = self.config.store
-        if store.history_path:
-            return Path(store.history_path).expanduser()
-        if self.state_settings.backend == "sqlite":
-            state_file = self.state_settings.resolved_path()
-            return state_file.with_name(f"{state_file.stem}.history.db")
-        return Path(user_data_dir("opstui")) / "history.db"
+        return history_file(self.config.store, self.state_settings)
 
     async def _open_history(self) -> None:
         """Load the history into the store and start its writer; a damaged file is refused with one line (in
@@ -223,7 +220,27 @@ class Core:
             self.monitor.note("warning", "history", self.history_error)
             return
         self.history = history
+        await self.refresh_uptime()  # the Uptime tile and the health table start from the days on record
         self.spawn(history.run(), "history")
+        self.spawn(self._uptime_loop(), "uptime")
+
+    async def refresh_uptime(self) -> None:
+        """Read each health check's uptime over days from the history; the Uptime tile is judged on 30 days."""
+        if self.history is None:
+            return
+        self.uptime = {row.source: row for row in await self.history.uptime()}
+        self.monitor.long_uptime = overall(list(self.uptime.values()), JUDGED)
+
+    async def _uptime_loop(self) -> None:
+        assert self.history is not None
+        while True:
+            # Until the first checks are on record (a new file), read again after each flush, not a minute later.
+            await self.clock.sleep(UPTIME_REFRESH if self.uptime else self.history.flush_interval + 1.0)
+            try:
+                await self.refresh_uptime()
+            except Exception as exc:  # noqa: BLE001 - a locked file is retried next turn, not fatal
+                log.warning("uptime not read: %s: %s", type(exc).__name__, exc)
+            _raise_if_cancelling()
 
     async def stop(self) -> None:
         pending = set(self._tasks)

@@ -148,6 +148,9 @@ class Monitor:
         self._sources: object | None = None
         self.tables: dict[str, TableView] = {}
         self.metric_errors: dict[str, str] = {}
+        self.long_uptime: float | None = None
+        """All health checks' uptime over 30 days from the history (set by the core every minute); the
+        ``uptime_pct`` series is this when known, else this session's (the seeds judge 99.9 % on 30 days)."""
         self.external_alerts = ExternalAlerts()
         """Alert sets from Alertmanager sources, waiting for the core's next alert turn."""
 
@@ -243,7 +246,9 @@ class Monitor:
                 up = 0.0 if status.state in BLIND else 1.0
                 self.store.record("source_up", up, now, {"source": status.name, "kind": status.kind})
         checks = [s for s in self.statuses.values() if s.kind == "http" and s.checks]
-        if checks:
+        if self.long_uptime is not None:
+            self.store.record("uptime_pct", self.long_uptime, now)
+        elif checks:
             total = sum(s.checks for s in checks)
             self.store.record("uptime_pct", 100.0 * sum(s.ok_checks for s in checks) / total, now)
 

@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "incidents",
     "ack_resolve",
     "report",
+    "uptime",
     "state",
     "audit",
     "rules",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
+from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from opstui.config.durations import Duration, PositiveDuration
@@ -334,6 +336,17 @@ class StoreSettings(Model):
                 "raise the resolution or shorten the retention"
             )
         return self
+
+
+def history_file(store: StoreSettings, state: StateSettings) -> Path:
+    """Where the history lives: ``store.history_path``, else ``<state file>.history.db`` beside the SQLite state
+    file, else ``history.db`` in the user data directory (a PostgreSQL state store)."""
+    if store.history_path:
+        return Path(store.history_path).expanduser()
+    if state.backend == "sqlite":
+        state_file = state.resolved_path()
+        return state_file.with_name(f"{state_file.stem}.history.db")
+    return Path(user_data_dir("opstui")) / "history.db"
 
 
 class UiSettings(Model):

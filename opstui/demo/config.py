@@ -54,13 +54,18 @@ def demo_config(base_url: str, dsn: str | None = None) -> Config:
     return Config.model_validate(data)
 
 
+def demo_history_path() -> Path:
+    """The demo's history file (``opstui uptime --demo`` reads it): in the user data directory, its own."""
+    return Path(user_data_dir("opstui")) / "demo.history.db"
+
+
 def _demo_data(base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     ws = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
     return {
         "environment": "demo (simulated shop)",
         # The demo's history survives a restart too, in a file of its own: never mixed into a real console's.
-        "store": {"history_path": str(Path(user_data_dir("opstui")) / "demo.history.db")},
+        "store": {"history_path": str(demo_history_path())},
         "sources": [
             {
                 "name": "api",

@@ -30,6 +30,7 @@ from opstui.clock import Clock
 from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, SeriesWrite
 from opstui.metrics.ring import Ring
 from opstui.metrics.store import MetricStore
+from opstui.metrics.uptime import Uptime, uptime_by_check
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,14 @@ class History:
             self._pruned_hour = hour
         self.error = None
         return len(batch)
+
+    async def uptime(self) -> list[Uptime]:
+        """Every health check's uptime over 24 h / 7 d / 30 d / 90 d from the file (read on its thread)."""
+        file = self._file
+        if file is None:
+            return []
+        now = self.clock.now()
+        return await self._run(lambda: uptime_by_check(file, now))
 
     async def run(self) -> None:
         """Flush every ``flush_interval`` until cancelled; a failed flush is retried at the next one."""

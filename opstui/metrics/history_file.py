@@ -6,7 +6,8 @@ Two tables of fixed-size rows, each a block of little-endian float64 arrays:
 - ``points``: the full-resolution points (one per ``store.resolution`` slot, as the store's rings hold them) of
   one series over :data:`CHUNK` seconds: two arrays, times and values. Kept for ``store.retention``.
 - ``rollups``: one series over one hour, 60 minutes x (min, max, sum, count) of those points; an empty minute
-  has count 0. Kept for ``store.rollup_retention`` (90 days by default).
+  has count 0; the hour's own count and sum beside, so totals over 90 days (uptime) are one indexed ``SELECT``.
+  Kept for ``store.rollup_retention`` (90 days by default).
 
 Bounds: a series costs ``16 bytes x retention / resolution`` of points (553 KB for 48 h at 5 s) and
 ``1,920 bytes x hours`` of rollups (4.1 MB for 90 days), plus SQLite's page overhead; rows older than their
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS series (
 CREATE TABLE IF NOT EXISTS points (
     series INTEGER NOT NULL, start INTEGER NOT NULL, ts BLOB NOT NULL, vals BLOB NOT NULL, UNIQUE (series, start));
 CREATE TABLE IF NOT EXISTS rollups (
-    series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (series, hour));
+    series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL,
+    count INTEGER NOT NULL, total REAL NOT NULL, UNIQUE (series, hour));
 """
 # Rowid tables, not WITHOUT ROWID: a row of 1-2 KB would spill out of an index page into overflow pages and
 # take 4x its size on disk (measured); in a table page two rollup rows share one 4 KB page.
@@ -54,10 +56,13 @@ _COLUMNS = {
     "meta": {"key", "value"},
     "series": {"id", "key", "metric", "labels"},
     "points": {"series", "start", "ts", "vals"},
-    "rollups": {"series", "hour", "data"},
+    "rollups": {"series", "hour", "data", "count", "total"},
 }
 # An update in place, not INSERT OR REPLACE: a delete and an append leave every page half full (measured 2x).
-UPSERT_ROLLUP = "INSERT INTO rollups VALUES (?, ?, ?) ON CONFLICT (series, hour) DO UPDATE SET data = excluded.data"
+UPSERT_ROLLUP = (
+    "INSERT INTO rollups VALUES (?, ?, ?, ?, ?) ON CONFLICT (series, hour)"
+    " DO UPDATE SET data = excluded.data, count = excluded.count, total = excluded.total"
+)
 _DAMAGE = ("not a database", "malformed", "corrupt", "disk image")
 
 
@@ -226,7 +231,9 @@ class HistoryFile:
                     row = conn.execute("SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, hour)).fetchone()
                     written = _from_bytes(row[0]) if row is not None else None
                     new = rollup_hour(hour, ts, vals, written, first)
-                    conn.execute(UPSERT_ROLLUP, (sid, hour, _to_bytes(new)))
+                    count = int(sum(new[3::4]))
+                    total = math.fsum(new[i + 2] for i in range(0, 4 * MINUTES, 4) if new[i + 3])
+                    conn.execute(UPSERT_ROLLUP, (sid, hour, _to_bytes(new), count, total))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -288,6 +295,36 @@ class HistoryFile:
         rows = self._conn.execute("SELECT key, labels FROM series WHERE metric = ? ORDER BY key", (metric,))
         return [(key, json.loads(labels)) for key, labels in rows]
 
+    def totals(self, metric: str, since: float) -> list[Total]:
+        """Per series of ``metric``, the sum and count of its points from ``since`` (a minute's start) on.
+
+        Whole hours are summed in SQL from the hour columns; the first, partial hour from its minutes."""
+        first_hour = int(since // HOUR * HOUR)
+        out: list[Total] = []
+        for sid, key, labels in self._conn.execute(
+            "SELECT id, key, labels FROM series WHERE metric = ? ORDER BY key", (metric,)
+        ).fetchall():
+            total, count, first = 0.0, 0, None
+            row = self._conn.execute(
+                "SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, first_hour)
+            ).fetchone()
+            if row is not None:
+                total, count, first = _first_minute(_from_bytes(row[0]), first_hour, since)
+            rest = self._conn.execute(
+                "SELECT sum(total), sum(count), min(hour) FROM rollups WHERE series = ? AND hour > ? AND count > 0",
+                (sid, first_hour),
+            ).fetchone()
+            if rest[1]:
+                total += rest[0]
+                count += rest[1]
+                if first is None:
+                    head = self._conn.execute(
+                        "SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, rest[2])
+                    ).fetchone()
+                    first = _first_minute(_from_bytes(head[0]), rest[2], since)[2]
+            out.append(Total(key, json.loads(labels), total, count, first))
+        return out
+
     def rollups(self, key: str, since: float, until: float) -> list[Rollup]:
         """The non-empty minutes of one series with ``since <= minute start < until``, oldest first."""
         sid = self._ids.get(key)
@@ -310,6 +347,30 @@ class HistoryFile:
                 if data[i + 3] and since <= minute < until:
                     out.append(Rollup(minute, data[i], data[i + 1], data[i + 2], int(data[i + 3])))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """The sum and count of one series' points over a span, from its rollups (exact to the minute)."""
+
+    key: str
+    labels: dict[str, str]
+    sum: float
+    count: int
+    first: float | None
+    """The start of the first minute with a point in the span; None when there is none."""
+
+
+def _first_minute(data: array[float], hour: int, since: float) -> tuple[float, int, float | None]:
+    """Sum, count and first non-empty minute of the minutes of one hour that start at or after ``since``."""
+    total, count, first = 0.0, 0, None
+    for m in range(MINUTES):
+        i = 4 * m
+        if data[i + 3] and hour + 60 * m >= since:
+            total += data[i + 2]
+            count += int(data[i + 3])
+            first = hour + 60.0 * m if first is None else first
+    return total, count, first
 
 
 def _series(

@@ -66,6 +66,8 @@ async def test_tile_level_follows_new_values(core: Core, clock: FakeClock) -> No
 
 
 async def test_health_table_shows_down_source_and_reason(core: Core, clock: FakeClock) -> None:
+    # Without the history, uptime is this session's (tests/ui/test_uptime_days.py: over 30 days from the history).
+    core.config = core.config.model_copy(update={"store": core.config.store.model_copy(update={"history": False})})
     feed(core)
     app = make_app(core)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 
 from opstui.config.models import PostgresSource
+from opstui.metrics.uptime import JUDGED
 from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.alerts_line import AlertsLine
@@ -34,8 +35,10 @@ Is the service healthy, and if not, where does it hurt.
   `▲` warning, `✖` critical, `◌` stale (no new data for longer than its source's `stale_after`: the last
   value, dimmed, and `stale 2m` in the bottom border; the KPI counts as UNKNOWN), `·` no data.
 - **Health checks**: each source's state, how long it has been down (`Down`, from its last success), the
-  latency and reason of its last check, how long ago that was (`Age`), its uptime this session and the
-  days left on its TLS certificate (`TLS`).
+  latency and reason of its last check, how long ago that was (`Age`), its uptime and the days left on its
+  TLS certificate (`TLS`). Uptime is over the last 30 days from the history on disk (header `Up 30d`;
+  `opstui uptime` gives 24 h / 7 d / 30 d / 90 d), or this session's when the history is off (header
+  `Uptime`). The Uptime tile is all checks over 30 days likewise.
 - **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
   Hidden when the terminal is smaller than 120x32.
 - **Alerts**: the line under the tiles counts firing and pending alerts and names them; a rule that
@@ -98,7 +101,8 @@ class EngineeringScreen(ConsoleScreen):
             if view.screen == "engineering":
                 for tile in self.query(f"#kpi-{view.metric}").results(KpiTile):
                     tile.show(view)
-        self.query_one(HealthTable).show(snap.sources, snap.now)
+        days30 = {name: row.percent(JUDGED) for name, row in core.uptime.items()} if core.history else None
+        self.query_one(HealthTable).show(snap.sources, snap.now, days30)
         chart = self.query_one(LatencyChart)
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
