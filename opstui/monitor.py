@@ -22,6 +22,7 @@ from opstui.clock import Clock
 from opstui.config.models import Config, Kpi, WebsocketSource
 from opstui.metrics.freshness import UNCLAIMED_STALE_AFTER, Freshness
 from opstui.metrics.kpi import KpiRule
+from opstui.metrics.routes import RouteStats, RouteWindows
 from opstui.metrics.store import MetricStore
 from opstui.metrics.windows import EventWindows
 from opstui.sanitize import clean
@@ -40,6 +41,13 @@ DERIVED = (
     "requests_per_min",
     "payments_per_min",
 )
+ROUTE_SERIES = (
+    ("route_error_rate", "error_rate"),
+    ("route_latency_p95", "latency_p95"),
+    ("route_requests_per_min", "requests_per_min"),
+)
+"""Per-route series (label ``route``) for rules, e.g. ``route_error_rate{route="/api/orders"} > 5``. Names of
+their own: under ``error_rate`` itself, the seeds' ``error_rate > 5`` would fire once per route."""
 COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
 """Source states in which the console cannot see what the source shows (``source_up`` is 0)."""
@@ -114,6 +122,8 @@ class Snapshot:
     extra: dict[str, float] = field(default_factory=dict)
     tables: dict[str, TableView] = field(default_factory=dict)
     """Tables read by sources (postgres ``table: true`` queries, the health pack's slow statements)."""
+    routes: tuple[RouteStats, ...] = ()
+    """Per-route figures over the window (``store.max_routes`` at most), busiest first."""
     metric_errors: dict[str, str] = field(default_factory=dict)
     """Metrics whose latest read failed (a query error or timeout): the value shown is stale, and why."""
 
@@ -136,6 +146,10 @@ class Monitor:
         self.retention = settings.retention
         """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
         self.windows = EventWindows(window=settings.window)
+        self.routes = RouteWindows(settings.window, settings.max_routes)
+        """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``."""
+        self.route_stats: tuple[RouteStats, ...] = ()
+        """The routes over the window at the last refresh, busiest first."""
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
         self.statuses: dict[str, SourceStatus] = {}
@@ -168,6 +182,7 @@ class Monitor:
             return
         now = self.clock.now()
         self.windows.observe(events, now)
+        self.routes.observe(events, now)
         self.last_data = now
         self.freshness.last_event = now
         stream_limit = self.freshness.stream_stale_after
@@ -230,6 +245,9 @@ class Monitor:
     def refresh(self) -> None:
         """Fold the event windows into the store as derived series; called once a second."""
         now = self.clock.now()
+        # The windows expire by time, so the Routes view shows what the window holds; the series are recorded
+        # only while the streams are fresh, as the service-wide ones (a dead stream's routes turn stale too).
+        self.route_stats = tuple(self.routes.stats(now))
         if self._streams_fresh(now):
             # A dead stream's windows still hold minutes of events: folding them in again would draw old
             # traffic as if it were now. The series stop, age, and turn stale (see opstui.metrics.freshness).
@@ -240,6 +258,12 @@ class Monitor:
                     self.store.record(name, value, now)
             for name in COUNTERS:
                 self.store.record(name, float(getattr(self.windows, name)), now)
+            for route in self.route_stats:
+                labels = {"route": route.route}
+                for series, attribute in ROUTE_SERIES:
+                    value = getattr(route, attribute)
+                    if value is not None:
+                        self.store.record(series, value, now, labels)
         for status in self.statuses.values():
             # Read by the built-in Source Down rule (see opstui.alerts.seeds): blind for long is an incident.
             if status.state is not SourceState.PENDING:
@@ -331,6 +355,7 @@ class Monitor:
             data_age=None if self.last_data is None else max(0.0, now - self.last_data),
             stream_problems=problems,
             tables=dict(self.tables),
+            routes=self.route_stats,
             metric_errors=dict(self.metric_errors),
         )
 

@@ -312,6 +312,9 @@ class StoreSettings(Model):
     """Hard cap on distinct series; samples for new series beyond it are dropped and counted."""
     event_log: int = Field(default=1000, ge=1, le=100_000)
     """How many recent events (deploys, errors, source changes) the tail keeps."""
+    max_routes: int = Field(default=50, ge=1, le=1000)
+    """Routes (``/api/orders/:id``) whose error rate, latency and volume are kept per route; the requests of
+    further routes are counted as ``other``."""
     history: bool = True
     """Keep the store's history on disk (docs/history.md): charts, window rules and uptime resume after a
     restart. Full resolution for ``retention``, 1-minute rollups for ``rollup_retention``."""

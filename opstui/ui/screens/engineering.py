@@ -7,14 +7,18 @@ data did not change; the chart is hidden (and not computed) on small terminals.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 
 from opstui.config.models import PostgresSource
 from opstui.metrics.uptime import JUDGED
 from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.screens.routes import RoutesScreen
 from opstui.ui.widgets.alerts_line import AlertsLine
 from opstui.ui.widgets.database_pane import HEALTH_METRICS, DatabasePane
 from opstui.ui.widgets.event_tail import EventTail
@@ -47,6 +51,8 @@ Is the service healthy, and if not, where does it hurt.
   longest query and transaction, waiting locks, cache hit ratio, size, replication lag (when there are
   replicas), and the slowest statements from `pg_stat_statements` (or why they are unavailable). A
   figure marked `!` is stale: its last read failed (the tooltip says why). One line on short terminals.
+- **Routes** (`r`): error rate, p50 / p95 / p99 and volume per route over the window, sortable; `escape`
+  comes back.
 - **Events**: deploys, error events and sources going down or coming back, newest first (by time,
   not by arrival: a late deploy webhook still lands in its place).
 
@@ -60,6 +66,9 @@ class EngineeringScreen(ConsoleScreen):
 
     TITLE_TEXT = "Engineering"
     HELP = HELP
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "routes", "Routes", id="engineering.routes", tooltip="Error rate, latency and volume per route"),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
@@ -82,6 +91,10 @@ class EngineeringScreen(ConsoleScreen):
     def has_database(self) -> bool:
         """A postgres source collects the health pack, so the database pane has something to show."""
         return any(isinstance(s, PostgresSource) and s.health for s in self.core.config.sources)
+
+    def action_routes(self) -> None:
+        """The Routes view: which endpoint hurts."""
+        self.app.push_screen(RoutesScreen())
 
     def on_resize(self, event: events.Resize) -> None:
         tiles = self.query_one("#tiles", Grid)
