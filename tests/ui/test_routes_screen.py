@@ -6,9 +6,9 @@ from textual.widgets import DataTable
 
 from opstui.clock import FakeClock
 from opstui.core import Core
+from opstui.sources.events import RequestEvent
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.routes import RoutesScreen
-from opstui.sources.events import RequestEvent
 from tests.ui.conftest import make_app
 
 
