@@ -20,6 +20,7 @@ from datetime import datetime
 from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
 from opstui.config.models import Config, Kpi, WebsocketSource
+from opstui.metrics.errors import ErrorGroups
 from opstui.metrics.freshness import UNCLAIMED_STALE_AFTER, Freshness
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.routes import RouteStats, RouteWindows
@@ -152,6 +153,8 @@ class Monitor:
         """The routes over the window at the last refresh, busiest first."""
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
+        self.errors = ErrorGroups()
+        """The tail's lines grouped by source, level and message shape (bounded; see opstui.metrics.errors)."""
         self.statuses: dict[str, SourceStatus] = {}
         self.kpis: list[tuple[Kpi, KpiRule]] = [
             (kpi, KpiRule.parse(kpi.target, kpi.warning, kpi.critical)) for kpi in config.kpis
@@ -193,13 +196,18 @@ class Monitor:
                 self.freshness.claim(event.name, None, stream_limit)
             elif isinstance(event, DeployEvent):
                 self.deploys.append((event.ts, event.version))
-                self.events.append(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
+                self._log(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
             elif isinstance(event, ErrorEvent):
-                self.events.append(LogEntry(event.ts, event.level, "app", event.message))
+                self._log(LogEntry(event.ts, event.level, "app", event.message))
+
+    def _log(self, entry: LogEntry) -> None:
+        """A line for the event tail: kept in the bounded log and counted in its group."""
+        self.events.append(entry)
+        self.errors.add(entry.ts, entry.level, entry.source, entry.message)
 
     def note(self, level: str, source: str, message: str) -> None:
         """A line of the console's own for the event tail (e.g. the history file refused at start)."""
-        self.events.append(LogEntry(self.clock.now(), level, source, clean(message)))
+        self._log(LogEntry(self.clock.now(), level, source, clean(message)))
 
     def status_changed(self, status: SourceStatus) -> None:
         previous = self.statuses.get(status.name)
@@ -208,7 +216,7 @@ class Monitor:
             bad = status.state in (SourceState.DOWN, SourceState.UNREACHABLE)
             level = "critical" if bad else ("warning" if status.state != SourceState.UP else "info")
             reason = f": {status.reason}" if status.reason else ""
-            self.events.append(
+            self._log(
                 LogEntry(
                     status.last_check or self.clock.now(),
                     level,

@@ -53,8 +53,12 @@ Is the service healthy, and if not, where does it hurt.
   figure marked `!` is stale: its last read failed (the tooltip says why). One line on short terminals.
 - **Routes** (`r`): error rate, p50 / p95 / p99 and volume per route over the window, sortable; `escape`
   comes back.
-- **Events**: deploys, error events and sources going down or coming back, newest first (by time,
-  not by arrival: a late deploy webhook still lands in its place).
+- **Events**, grouped: deploys, error events and sources going down or coming back. The same error
+  repeated (same source, level and message once numbers, ids and hex are stripped) is one row: when it
+  was last seen, its level, source, how many times (`×`), a sparkline of the last 8 minutes (a bar a
+  minute) and its latest text, `new ·` when first seen in the last 5 minutes. Newest on top (by time,
+  not by arrival). `tab` to the pane and `enter` on a row shows the latest full line and the group's
+  fields; `/` filters by source, level or text, `escape` clears the filter.
 
 The header: overall status, environment, time since launch (T+hh:mm), age of the newest data,
 unacknowledged incidents, overdue checklist tasks, who is on call, and a banner for a new P0/P1.
@@ -68,6 +72,10 @@ class EngineeringScreen(ConsoleScreen):
     HELP = HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "routes", "Routes", id="engineering.routes", tooltip="Error rate, latency and volume per route"),
+        Binding("slash", "filter_events", "Filter", id="engineering.filter", tooltip="Filter the grouped events"),
+        Binding(
+            "escape", "clear_filter", "Clear filter", id="engineering.clear_filter", show=False, tooltip="Clear it"
+        ),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -91,6 +99,13 @@ class EngineeringScreen(ConsoleScreen):
     def has_database(self) -> bool:
         """A postgres source collects the health pack, so the database pane has something to show."""
         return any(isinstance(s, PostgresSource) and s.health for s in self.core.config.sources)
+
+    def action_filter_events(self) -> None:
+        """``/``: the events pane's filter box (source, level or text)."""
+        self.query_one(EventTail).open_filter()
+
+    def action_clear_filter(self) -> None:
+        self.query_one(EventTail).clear_filter()
 
     def action_routes(self) -> None:
         """The Routes view: which endpoint hurts."""
@@ -122,7 +137,7 @@ class EngineeringScreen(ConsoleScreen):
             chart.show(
                 core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
             )
-        self.query_one(EventTail).show(snap.events, core.config.timezone)
+        self.query_one(EventTail).show(core.monitor.errors, snap.now, core.config.timezone)
         self.query_one(AlertsLine).show(core.alerts.alerts(), core.alerts.errors)
         for pane in self.query(DatabasePane):
             store = core.monitor.store

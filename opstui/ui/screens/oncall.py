@@ -134,7 +134,7 @@ class OnCallScreen(ConsoleScreen):
 
     def refresh_from_core(self) -> None:
         core = self.core
-        self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.events, core.clock.now(), self.tz)
+        self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.errors, core.clock.now(), self.tz)
         self.query_one(PageTrouble).show(core.page_trouble, core.notifications_failing, self.tz)
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
