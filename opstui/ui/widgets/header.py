@@ -51,9 +51,11 @@ class ConsoleHeader(Widget):
     FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-pages", "hdr-oncall")
     """The one-line fields after the status (and the DEMO badge), left to right."""
 
-    def __init__(self, demo: bool = False) -> None:
+    def __init__(self, demo: bool = False, speed: float = 1.0) -> None:
         super().__init__(id="console-header")
         self.demo = demo
+        self.speed = speed
+        """A clock faster than real time (``--demo --speed 10``) is said in the badge: ``DEMO x10``."""
         # References kept from compose, so a redraw never queries the DOM: a tick that lands while the
         # screen is mounting or being torn down updates detached Statics instead of raising NoMatches.
         self._status = Static("?", id="hdr-status", classes="-unknown")
@@ -67,7 +69,7 @@ class ConsoleHeader(Widget):
         with Horizontal(id="header-line"):
             yield self._status
             if self.demo:
-                yield Static("DEMO", id="hdr-demo")
+                yield Static("DEMO" if self.speed == 1 else f"DEMO x{self.speed:g}", id="hdr-demo")
             yield from self._fields.values()
         yield self._banner
         yield self._state_error
