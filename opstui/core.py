@@ -29,12 +29,15 @@ from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
 from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
-from opstui.clock import Clock
+from opstui.clock import Clock, zone
 from opstui.config.incidents import operator_name
 from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import Incident
+from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
+from opstui.metrics.history_file import HistoryFile
 from opstui.metrics.uptime import JUDGED, Uptime, overall
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
@@ -230,6 +233,28 @@ class Core:
             return
         self.uptime = {row.source: row for row in await self.history.uptime()}
         self.monitor.long_uptime = overall(list(self.uptime.values()), JUDGED)
+
+    async def review_charts(self, incident: Incident) -> list[str]:
+        """The review's "Metrics around the incident" lines, read from the history file on a thread of
+        their own (a read-only connection beside the writer's)."""
+        kpis = [(kpi.metric, kpi.label or kpi.metric) for kpi in self.config.kpis if kpi.screen == "engineering"]
+        now, tz = self.clock.now(), zone(self.config.timezone)
+        if self.history is None:
+            return metrics_section(incident, None, kpis, now, tz)
+        path = self.history.path
+        await self.history.flush()  # the review shows the points up to now, not up to the last batch
+
+        def read() -> list[str]:
+            try:
+                file = HistoryFile(path, read_only=True)
+            except HistoryError:
+                return metrics_section(incident, None, kpis, now, tz)
+            try:
+                return metrics_section(incident, file, kpis, now, tz)
+            finally:
+                file.close()
+
+        return await asyncio.to_thread(read)
 
     async def _uptime_loop(self) -> None:
         assert self.history is not None

@@ -290,6 +290,29 @@ class HistoryFile:
         if current is not None and current in names:
             yield _series(names[current], times, values, since)
 
+    def between(self, key: str, since: float, until: float) -> tuple[list[float], list[float], bool]:
+        """One series' points with ``since <= ts < until``: the full-resolution ones where the file still has
+        them, else the 1-minute rollups' means (stamped at the minute's start). The flag says which."""
+        row = self._conn.execute("SELECT id FROM series WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return [], [], True
+        times: list[float] = []
+        values: list[float] = []
+        for ts_blob, vals_blob in self._conn.execute(
+            "SELECT ts, vals FROM points WHERE series = ? AND start + ? > ? AND start < ? ORDER BY start",
+            (row[0], CHUNK, since, until),
+        ):
+            for t, v in zip(_from_bytes(ts_blob), _from_bytes(vals_blob), strict=False):
+                if since <= t < until:
+                    times.append(t)
+                    values.append(v)
+        if times:
+            return times, values, True
+        for rollup in self.rollups(key, since, until):
+            times.append(float(rollup.minute))
+            values.append(rollup.sum / rollup.count)
+        return times, values, False
+
     def series(self, metric: str) -> list[tuple[str, dict[str, str]]]:
         """The keys and labels of one metric's series in the file."""
         rows = self._conn.execute("SELECT key, labels FROM series WHERE metric = ? ORDER BY key", (metric,))

@@ -398,7 +398,8 @@ class IncidentDetailScreen(ConsoleScreen):
             if incident is None:
                 raise LookupError(f"there is no incident #{self.incident_id}")
             path = review_path(self.core.state_settings.resolved_path(), incident.id)
-            write_review(path, render_review(incident, events, zone(self.core.config.timezone)))
+            charts = await self.core.review_charts(incident)
+            write_review(path, render_review(incident, events, zone(self.core.config.timezone), charts))
         except Exception as exc:  # noqa: BLE001 - shown, not raised
             self.notify(f"review not written: {exc}", severity="error")
             return
