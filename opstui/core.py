@@ -509,6 +509,10 @@ class Core:
             if status.kind == "alertmanager" and status.state not in (SourceState.UP, SourceState.DEGRADED)
         )
 
+    def badge(self) -> str | None:
+        """A word the header shows beside the status (a replay's cursor); None for a live console."""
+        return None
+
     def header_counts(self) -> HeaderCounts:
         """The counts the header shows; refreshed by the core's own loops, read without waiting."""
         return HeaderCounts(

@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "ack_resolve",
     "report",
     "uptime",
+    "replay",
     "state",
     "audit",
     "rules",

@@ -313,6 +313,17 @@ class HistoryFile:
             values.append(rollup.sum / rollup.count)
         return times, values, False
 
+    def span(self) -> tuple[float, float] | None:
+        """The first and last full-resolution point on record (what a replay can play); None when empty."""
+        first = self._conn.execute("SELECT ts FROM points ORDER BY start LIMIT 1").fetchone()
+        last = self._conn.execute("SELECT ts FROM points ORDER BY start DESC LIMIT 1").fetchone()
+        if first is None or last is None:
+            return None
+        head, tail = _from_bytes(first[0]), _from_bytes(last[0])
+        if not head or not tail:
+            return None
+        return head[0], tail[-1]
+
     def series(self, metric: str) -> list[tuple[str, dict[str, str]]]:
         """The keys and labels of one metric's series in the file."""
         rows = self._conn.execute("SELECT key, labels FROM series WHERE metric = ? ORDER BY key", (metric,))

@@ -88,6 +88,11 @@ class MetricStore:
         ring.load(ts, values)
         return True
 
+    def clear(self) -> None:
+        """Forget every series (a replay moving its cursor back loads the store again)."""
+        self._series.clear()
+        self._by_name.clear()
+
     def items(self) -> list[tuple[str, str, dict[str, str], Ring]]:
         """Every series as (key, metric, labels, ring), for the history writer."""
         return [

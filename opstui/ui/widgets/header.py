@@ -62,6 +62,9 @@ class ConsoleHeader(Widget):
         self._fields = {name: Static("", id=name) for name in self.FIELDS}
         self._banner = Static("", id="hdr-banner")
         self._state_error = Static("", id="hdr-state-error")
+        self._badge = Static("", id="hdr-badge")
+        """A replay's cursor (``REPLAY 2026-11-30 02:00:00 ▶ x10``); hidden on a live console."""
+        self._badge.display = False
         self._why = ""
         """What the status tooltip says: the terms that made the status what it is."""
 
@@ -70,6 +73,7 @@ class ConsoleHeader(Widget):
             yield self._status
             if self.demo:
                 yield Static("DEMO" if self.speed == 1 else f"DEMO x{self.speed:g}", id="hdr-demo")
+            yield self._badge
             yield from self._fields.values()
         yield self._banner
         yield self._state_error
@@ -90,6 +94,8 @@ class ConsoleHeader(Widget):
             self._why = status.tooltip = why
         for cls in STATUS_CLASS.values():
             status.set_class(cls == STATUS_CLASS[overall.status], cls)
+        badge_text = core.badge() or ""
+        self._set(self._badge, badge_text).display = bool(badge_text)
         self._set(self._fields["hdr-env"], snap.environment)
         self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch))
         self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")
