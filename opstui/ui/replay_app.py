@@ -19,12 +19,19 @@ JUMP = 3600.0
 class ReplayApp(OpstuiApp):
     """:class:`OpstuiApp` over a replay core, plus pause, step and jump keys."""
 
+    # priority: a focused table has its own left / right; in a replay they move the cursor in time.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_replay", "Play/pause", id="replay.pause", tooltip="Pause or play the replay"),
-        Binding("left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back"),
-        Binding("right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on"),
-        Binding("shift+left", "jump(-1)", "-1h", id="replay.jump_back", show=False, tooltip="One hour back"),
-        Binding("shift+right", "jump(1)", "+1h", id="replay.jump_forward", show=False, tooltip="One hour on"),
+        Binding(
+            "space", "toggle_replay", "Play/pause", id="replay.pause", tooltip="Pause or play the replay", priority=True
+        ),
+        Binding("left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back", priority=True),
+        Binding("right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on", priority=True),
+        Binding(
+            "shift+left", "jump(-1)", "-1h", id="replay.jump_back", show=False, tooltip="One hour back", priority=True
+        ),
+        Binding(
+            "shift+right", "jump(1)", "+1h", id="replay.jump_forward", show=False, tooltip="One hour on", priority=True
+        ),
     ]
 
     def __init__(self, core: ReplayCore, theme: str | None = None) -> None:
