@@ -71,3 +71,16 @@ def test_the_history_lives_beside_the_state_file_or_where_the_config_says(tmp_pa
     assert Core(config(), clock, state_path=str(tmp_path / "ops.db")).history_path() == tmp_path / "ops.history.db"
     chosen = tmp_path / "h" / "mine.db"
     assert Core(config(history_path=str(chosen)), clock).history_path() == chosen
+
+
+async def test_a_history_that_cannot_be_created_is_one_line_too(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the history's folder should be")
+    clock = FakeClock(START)
+    core = Core(config(history_path=str(blocked / "h.db")), clock, state_path=str(tmp_path / "state.db"))
+    await core.start()
+    try:
+        assert core.history is None and core.state is not None
+        assert core.history_error is not None and "cannot be opened (File exists)" in core.history_error
+    finally:
+        await core.stop()

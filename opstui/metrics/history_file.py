@@ -168,6 +168,9 @@ class HistoryFile:
             if any(word in text.lower() for word in _DAMAGE):
                 raise HistoryDamaged(path, text) from None
             raise HistoryError(f"history {path} cannot be opened ({text}); the console runs without history") from None
+        except OSError as error:  # its folder cannot be made (a file is in the way, no permission, disk full)
+            text = error.strerror or type(error).__name__
+            raise HistoryError(f"history {path} cannot be opened ({text}); the console runs without history") from None
 
     def _open(self, timeout: float) -> sqlite3.Connection:
         if self.read_only:
