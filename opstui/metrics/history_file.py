@@ -29,6 +29,7 @@ import math
 import sqlite3
 import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,8 +289,8 @@ class HistoryFile:
                 if current is not None and current in names:
                     yield _series(names[current], times, values, since)
                 current, times, values = sid, array("d"), array("d")
-            times.extend(_from_bytes(ts_blob))
-            values.extend(_from_bytes(vals_blob))
+            times.frombytes(ts_blob)  # straight into the series' arrays: no array per row
+            values.frombytes(vals_blob)
         if current is not None and current in names:
             yield _series(names[current], times, values, since)
 
@@ -414,7 +415,8 @@ def _series(
     name: tuple[str, str, str], times: array[float], values: array[float], since: float
 ) -> tuple[str, str, dict[str, str], array[float], array[float]]:
     key, metric, labels = name
-    skip = 0
-    while skip < len(times) and times[skip] < since:
-        skip += 1
+    if sys.byteorder == "big":  # the file is little-endian
+        times.byteswap()
+        values.byteswap()
+    skip = bisect_left(times, since)
     return key, metric, json.loads(labels), times[skip:], values[skip:]
