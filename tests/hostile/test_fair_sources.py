@@ -138,3 +138,26 @@ async def test_the_loop_lag_meter_sees_the_console_held_up() -> None:
     assert 0.2 <= held.worst < 1.0
     assert overload_note(held.worst).startswith("console overloaded: its event loop ran ")
     assert overload_note(0.01) == ""
+
+
+async def test_a_check_slow_only_because_the_console_was_busy_stays_up_and_says_so(
+    http_server: HttpServer, clock: FakeClock, sink: RecordingSink
+) -> None:
+    answer = asyncio.Event()
+    http_server.routes["/health"] = Route(200, "ok", hold=answer)
+    url = http_server.url("/health")
+    config = load_config_text(
+        f"sources:\n  - {{name: api, type: http, url: '{url}', expect: {{max_latency: 300ms}}}}\n"
+    )
+    built = build_sources(config, clock, sink)
+    try:
+        check = asyncio.create_task(built.sources[0].run_once())
+        await http_server.wait_until(lambda: http_server.in_flight == 1)
+        answer.set()
+        time.sleep(0.5)  # noqa: ASYNC251 - the console's own work holds the loop while the answer waits
+        status = await check
+    finally:
+        await built.aclose()
+    assert status.latency_ms is not None and status.latency_ms > 300
+    assert status.state is SourceState.UP
+    assert "measured, but console overloaded: its event loop ran" in status.reason
