@@ -37,6 +37,7 @@ REFUSED: dict[str, tuple[str, int, str]] = {
     "refresh 0.01": ("ui:\n  refresh: 10ms\n", 2, "ui.refresh"),
     "launch_at 9999": ('launch_at: "9999-01-01T00:00:00Z"\n', 1, "launch_at must be within a year"),
     "interval 0": ("sources:\n  - {name: a, type: http, url: 'http://x', interval: 0}\n", 2, "sources[0].interval"),
+    "raw escape in the file": ("environment: prod\nui:\n  theme: x\x1b[2J\n", 3, "control character U+001B"),
     "unknown theme": ("ui:\n  theme: no-such-theme\n", 2, "ui.theme"),
     "unknown key id": ("ui:\n  keys: {no.such.binding: x}\n", 2, "ui.keys"),
     "unclosed quote": (
