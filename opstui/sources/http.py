@@ -3,9 +3,10 @@
 Fair sources. Each source has its own ``limiter`` (one request at a time; a Prometheus source, whose queries all
 go to one server, a few) and its own HTTP client, so nothing one source waits for is shared with another: forty
 hanging endpoints hold forty requests of their own and a healthy check beside them keeps its cadence. (A shared
-semaphore of 8, tried first because httpx degrades with ~100 requests in one connection pool (docs/performance.md), let 40 hanging
-sources starve a healthy check to 2 checks a minute instead of 30.) Each source awaits its own request before
-sleeping, so its polls never overlap; the timeout covers the whole request, connect to last byte.
+semaphore of 8, tried first because httpx degrades with ~100 requests in one connection pool, see
+docs/performance.md, let 40 hanging sources starve a healthy check to 2 checks a minute instead of 30.) Each
+source awaits its own request before sleeping, so its polls never overlap; the timeout covers the whole request,
+connect to last byte.
 
 Pacing. After a good check (up or degraded) the next one starts ``interval`` later. After a failing
 one (down or unreachable) it starts ``interval`` plus a jitter that grows with the failures in a row up to
