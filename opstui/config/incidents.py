@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from opstui.alerts.model import Severity
 from opstui.config.durations import Duration, PositiveDuration
@@ -25,6 +25,28 @@ DEFAULT_SLA: dict[Severity, float] = {
     Severity.P3: 24 * 3600.0,
 }
 """The seed's response times: an incident must be acknowledged within these."""
+
+DEFAULT_ACK_TIMEOUT: dict[Severity, float | None] = {
+    Severity.P0: 30 * 60.0,
+    Severity.P1: 3600.0,
+    Severity.P2: None,
+    Severity.P3: None,
+}
+"""An acknowledged P0 not resolved within 30 minutes (P1: an hour) is triggered again and pages again."""
+
+DEFAULT_REMIND_EVERY: dict[Severity, float | None] = dict.fromkeys(Severity)
+"""Reminders are off unless configured: escalation already pages someone new every ``escalation.after``."""
+
+
+def _off_or_duration(value: object) -> object:
+    # YAML 1.1 reads a bare ``off`` as False; ``off``, ``false`` and ``null`` all mean "never" here.
+    if value is None or value is False or (isinstance(value, str) and value.strip().lower() in ("off", "never")):
+        return None
+    return value
+
+
+OptionalDuration = Annotated[PositiveDuration | None, BeforeValidator(_off_or_duration)]
+"""A positive duration, or ``off`` (also ``null``): the thing it times does not happen."""
 
 
 class StateSettings(Model):
@@ -77,11 +99,28 @@ class IncidentSettings(Model):
     """A page (notification) still not delivered this long after it was queued is marked failed and stays
     listed with its reason; until then it is retried (after its first ten tries, every 5 minutes)."""
 
+    ack_timeout: dict[Severity, OptionalDuration] = Field(default_factory=lambda: dict(DEFAULT_ACK_TIMEOUT))
+    """An acknowledged incident not resolved within this is triggered again and pages again (PagerDuty's
+    acknowledgement timeout), per severity; ``off`` for never. Default: P0 30m, P1 1h, P2 and P3 off."""
+    remind_every: dict[Severity, OptionalDuration] = Field(default_factory=lambda: dict(DEFAULT_REMIND_EVERY))
+    """While an incident is triggered (nobody has acknowledged it) and its alert keeps firing, page again this
+    often, per severity; ``off`` for never (the default for every severity)."""
+
     @field_validator("sla")
     @classmethod
     def _complete_sla(cls, sla: dict[Severity, float]) -> dict[Severity, float]:
         # A config that only tightens P0 must not leave P1-P3 without a deadline.
         return {**DEFAULT_SLA, **sla}
+
+    @field_validator("ack_timeout")
+    @classmethod
+    def _complete_ack_timeout(cls, timeouts: dict[Severity, float | None]) -> dict[Severity, float | None]:
+        return {**DEFAULT_ACK_TIMEOUT, **timeouts}
+
+    @field_validator("remind_every")
+    @classmethod
+    def _complete_remind_every(cls, every: dict[Severity, float | None]) -> dict[Severity, float | None]:
+        return {**DEFAULT_REMIND_EVERY, **every}
 
 
 class EscalationSettings(Model):
@@ -91,6 +130,17 @@ class EscalationSettings(Model):
     """Unacknowledged for this long moves the incident one step along the path, and again each time."""
     path: list[str] = Field(default_factory=lambda: ["primary", "secondary", "manager"], min_length=1)
     """Escalation targets in order; the first is paged when the incident opens."""
+    repeat: int = Field(default=0, ge=0, le=20)
+    """After the last target, start again from the first this many more times (0: stop at the last)."""
+
+    @property
+    def levels(self) -> int:
+        """How many steps the whole chain has, rounds included."""
+        return len(self.path) * (self.repeat + 1)
+
+    def target(self, level: int) -> str:
+        """Who escalation step ``level`` pages (the path again from its start on each repeated round)."""
+        return self.path[level % len(self.path)]
 
 
 def operator_name(configured: str | None) -> str:

@@ -53,8 +53,16 @@ def _non_empty(severities: list[Severity]) -> list[Severity]:
 
 HttpUrl = Annotated[SecretStr, AfterValidator(_http_url)]
 Severities = Annotated[list[Severity], AfterValidator(_non_empty)]
-PageEvent = Literal["triggered", "escalated", "acknowledged", "resolved", "reopened"]
-PAGE_EVENTS: tuple[PageEvent, ...] = ("triggered", "escalated", "acknowledged", "resolved", "reopened")
+PageEvent = Literal["triggered", "escalated", "acknowledged", "resolved", "reopened", "ack_timeout", "reminder"]
+PAGE_EVENTS: tuple[PageEvent, ...] = (
+    "triggered",
+    "escalated",
+    "acknowledged",
+    "resolved",
+    "reopened",
+    "ack_timeout",
+    "reminder",
+)
 """What happens to an incident that a notifier can be told about (the payload's ``event``)."""
 
 
@@ -82,7 +90,8 @@ class WebhookNotifier(Model):
     """Which incident severities this notifier receives (default: all)."""
     events: list[PageEvent] = Field(default_factory=_all_events)
     """Which incident events this notifier receives (default: all of triggered, escalated, acknowledged,
-    resolved, reopened). Leave out acknowledged and resolved for a pager that should only ring."""
+    resolved, reopened, ack_timeout, reminder). Leave out acknowledged and resolved for a pager that should only
+    ring."""
 
     def describe(self) -> str:
         """The redacted target, e.g. ``webhook https://pager.example/…``."""

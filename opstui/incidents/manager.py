@@ -343,14 +343,18 @@ class IncidentManager:
     # Time passing ----------------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Called every few seconds by the core: expire silences, auto-resolve, escalate."""
+        """Called every few seconds by the core: expire silences, auto-resolve, re-alert, escalate, remind."""
         now = self._clock.now()
         await self._state.expire_silences(now)
         for incident in await self._state.open_incidents():
             if self._quiet_long_enough(incident, now):
                 await self._change(incident.id, self._auto_resolution)
+            elif self._ack_timed_out(incident, now):
+                await self._change(incident.id, self._ack_timeout)
             elif self._escalation_due(incident, now) > incident.escalation_level:
                 await self._change(incident.id, self._escalation)
+            elif self._reminder_due(incident, now):
+                await self._change(incident.id, self._reminder)
 
     def _quiet_long_enough(self, incident: Incident, now: float) -> bool:
         quiet = self.settings.auto_resolve_after
@@ -373,7 +377,7 @@ class IncidentManager:
         if incident.state is not IncidentState.TRIGGERED:
             return incident.escalation_level
         steps = math.floor((now - incident.triggered_at) / self.escalation.after) if self.escalation.after else 0
-        return max(0, min(len(self.escalation.path) - 1, steps))
+        return max(0, min(self.escalation.levels - 1, steps))
 
     def _escalation(self, incident: Incident) -> _Change | None:
         now = self._clock.now()
@@ -386,12 +390,77 @@ class IncidentManager:
         on_call = self._on_call_now()
         # One event per step, even if ticks were missed, so the timeline shows who was paged.
         for level in range(incident.escalation_level + 1, due + 1):
-            role = self.escalation.path[level]
-            text = f"escalated to {_paged(role, on_call)}: not acknowledged after {waited}"
+            role = self.escalation.target(level)
+            round_ = level // len(self.escalation.path)
+            again = f", round {round_ + 1}" if round_ else ""
+            text = f"escalated to {_paged(role, on_call)}{again}: not acknowledged after {waited}"
             events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
             notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, role))
         changed = replace(incident, escalation_level=due, last_escalated_at=now)
         return _Change(changed, events, notifications)
+
+    def _ack_timed_out(self, incident: Incident, now: float) -> bool:
+        """Acknowledged, not resolved, and the severity's ``ack_timeout`` has run out (at the exact second)."""
+        timeout = self.settings.ack_timeout.get(incident.severity)
+        return (
+            timeout is not None
+            and incident.state is IncidentState.ACKNOWLEDGED
+            and incident.acknowledged_at is not None
+            and now - incident.acknowledged_at >= timeout
+        )
+
+    def _ack_timeout(self, incident: Incident) -> _Change | None:
+        """Back to triggered: the response clock and escalation start again from the first step, who is paged."""
+        now = self._clock.now()
+        if not self._ack_timed_out(incident, now):
+            return None
+        assert incident.acknowledged_at is not None
+        held = format_duration(now - incident.acknowledged_at)
+        changed = replace(
+            incident,
+            state=IncidentState.TRIGGERED,
+            triggered_at=now,
+            acknowledged_at=None,
+            acknowledged_by=None,
+            escalation_level=0,
+            last_escalated_at=now,
+        )
+        role = self.escalation.target(0)
+        text = (
+            f"acknowledged by {incident.acknowledged_by} {held} ago and not resolved: triggered again, "
+            f"paging {_paged(role, self._on_call_now())}"
+        )
+        return _Change(
+            changed,
+            [self._event(incident.id, EventKind.ACK_TIMEOUT, now, text, SYSTEM_ACTOR)],
+            [self._notification(changed, EventKind.ACK_TIMEOUT, text, now, role)],
+        )
+
+    def _reminder_due(self, incident: Incident, now: float) -> bool:
+        """Triggered, its alert still firing, and nobody paged about it for the severity's ``remind_every``."""
+        every = self.settings.remind_every.get(incident.severity)
+        if every is None or incident.state is not IncidentState.TRIGGERED:
+            return False
+        if incident.alert_state is not AlertPhase.FIRING:
+            return False
+        last_page = max(incident.triggered_at, incident.last_escalated_at or incident.triggered_at)
+        return now - last_page >= every
+
+    def _reminder(self, incident: Incident) -> _Change | None:
+        now = self._clock.now()
+        if not self._reminder_due(incident, now):
+            return None
+        role = self.escalation.target(incident.escalation_level)
+        text = (
+            f"reminder: still firing, not acknowledged after {format_duration(now - incident.triggered_at)}; "
+            f"paging {_paged(role, self._on_call_now())} again"
+        )
+        changed = replace(incident, last_escalated_at=now)
+        return _Change(
+            changed,
+            [self._event(incident.id, EventKind.REMINDER, now, text, SYSTEM_ACTOR)],
+            [self._notification(changed, EventKind.REMINDER, text, now, role)],
+        )
 
     # SLA -------------------------------------------------------------------------------------------
 
@@ -470,8 +539,8 @@ class IncidentManager:
     def _notification(
         self, incident: Incident, kind: EventKind, text: str, at: float, role: str | None = None
     ) -> Notification:
-        # The last one paged; clamped in case the configured path got shorter since.
-        role = role or self.escalation.path[min(incident.escalation_level, len(self.escalation.path) - 1)]
+        # The last one paged (the path wraps round on a repeated round).
+        role = role or self.escalation.target(incident.escalation_level)
         on_call = self._on_call_now()
         payload: dict[str, object] = {
             "incident_id": incident.id,

@@ -40,6 +40,11 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     SNOOZED = "snoozed"
+    ACK_TIMEOUT = "ack_timeout"
+    """Acknowledged but not resolved in time (``incidents.ack_timeout``): triggered again, paged again."""
+    REMINDER = "reminder"
+    """Still triggered and firing after ``incidents.remind_every``: paged again."""
+    SEVERITY_CHANGED = "severity_changed"
 
 
 class Milestone(StrEnum):
@@ -74,8 +79,9 @@ class Incident:
     resolved_at: float | None = None
     resolved_by: str | None = None
     escalation_level: int = 0
-    """Index into the escalation path of who has been paged last (0: primary)."""
+    """Escalation step last paged (0: the path's first); past the path's end on a repeated round."""
     last_escalated_at: float | None = None
+    """When someone was last paged about it (an escalation, a reminder, an acknowledgement timeout)."""
     alert_state: AlertPhase = AlertPhase.FIRING
     alert_cleared_at: float | None = None
     runbook: str | None = None

@@ -107,7 +107,7 @@ def _timeline(incident: Incident, events: Sequence[IncidentEvent]) -> list[tuple
         (detected_at, "On-call engineer paged"),
     ]
     for event in events:
-        if event.kind in (EventKind.ESCALATED, EventKind.REOPENED):
+        if event.kind in (EventKind.ESCALATED, EventKind.REOPENED, EventKind.ACK_TIMEOUT):
             rows.append((event.at, _sentence(event.text)))
         elif event.kind is EventKind.ACKNOWLEDGED:
             rows.append((event.at, f"Acknowledged by {event.actor}"))

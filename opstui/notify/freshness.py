@@ -8,7 +8,7 @@ delivery time the dispatcher asks :func:`judge` what to do with it:
 - it is still current: send it as queued;
 - it is superseded and a later page of the same incident, queued for the same channel, will say what is
   current (its acknowledgement or resolution): drop it;
-- it is superseded, it is an escalation: drop it (an escalation's only message is "nobody answered");
+- it is superseded, it is an escalation or a reminder: drop it (its only message is "nobody answered");
 - it is superseded, it is the trigger (or reopen) and nothing later is queued: send it once, rewritten to
   the incident's current state, so the receiver learns of the incident without being told it is unhandled.
 
@@ -21,9 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-PAGING_EVENTS = frozenset({"triggered", "reopened", "escalated"})
+PAGING_EVENTS = frozenset({"triggered", "reopened", "escalated", "ack_timeout", "reminder"})
 """Events that ask someone to act: out of date once the incident is no longer triggered."""
 HANDLED = frozenset({"acknowledged", "resolved"})
+NOBODY_ANSWERED = frozenset({"escalated", "reminder"})
+"""Paging events that say nothing once somebody has answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ def judge(payload: Mapping[str, Any], current: str | None, later: Sequence[str] 
     if not is_superseded(payload, current):
         return Verdict(payload, superseded=False)
     assert current is not None
-    if HANDLED.intersection(later) or payload.get("event") == "escalated":
+    if HANDLED.intersection(later) or payload.get("event") in NOBODY_ANSWERED:
         return Verdict(None, superseded=True)
     queued_as = str(payload.get("event"))
     rewritten = {

@@ -21,9 +21,14 @@ _RESOLVED_MARK = "✅"
 
 
 def _word(notification: Notification) -> str:
-    """The verb a reader needs: ``escalated`` says more than the unchanged state ``triggered``."""
+    """The verb a reader needs: ``escalated`` or ``reminder`` says more than the unchanged state ``triggered``."""
     event = str(notification.get("event") or "")
-    return event if event == "escalated" else str(notification.get("state") or event or "update")
+    if event in _SAYS_MORE:
+        return _SAYS_MORE[event]
+    return str(notification.get("state") or event or "update")
+
+
+_SAYS_MORE = {"escalated": "escalated", "reminder": "reminder", "ack_timeout": "ack timed out"}
 
 
 def _flat(value: object) -> str:

@@ -15,6 +15,12 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+EVENT_KINDS_V4 = (
+    "'triggered', 'acknowledged', 'note', 'milestone', 'escalated', 'alert_cleared', 'alert_refired', "
+    "'resolved', 'reopened', 'snoozed', 'ack_timeout', 'reminder', 'severity_changed'"
+)
+"""The timeline's kinds from version 4 on (both backends): acknowledgement timeouts, reminders, severity changes."""
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -152,15 +158,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX notifications_queue ON notifications (channel, incident_id, id) WHERE state = 'pending'",
         ),
     ),
+    Migration(
+        4,
+        "timeline kinds: acknowledgement timeout, reminder, severity changed",
+        (
+            # SQLite cannot change a CHECK in place: the table is rebuilt (ids kept) with its index and triggers.
+            f"""CREATE TABLE incident_events_v4 (
+                id INTEGER PRIMARY KEY,
+                incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                at REAL NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ({EVENT_KINDS_V4})),
+                milestone TEXT,
+                actor TEXT NOT NULL,
+                host TEXT NOT NULL,
+                text TEXT NOT NULL DEFAULT ''
+            )""",
+            "INSERT INTO incident_events_v4 (id, incident_id, at, kind, milestone, actor, host, text) "
+            "SELECT id, incident_id, at, kind, milestone, actor, host, text FROM incident_events",
+            "DROP TABLE incident_events",
+            "ALTER TABLE incident_events_v4 RENAME TO incident_events",
+            "CREATE INDEX incident_events_incident ON incident_events (incident_id, at)",
+            *(
+                f"CREATE TRIGGER changes_incident_events_{op.lower()} AFTER {op} ON incident_events "
+                "BEGIN INSERT INTO changes (kind, ref) VALUES ('event', NEW.incident_id); END"
+                for op in ("INSERT", "UPDATE")
+            ),
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
-TABLES = frozenset(
-    re.match(r"CREATE TABLE (\w+)", statement).group(1)  # type: ignore[union-attr]
+_RENAMED = {
+    match.group(1)
     for migration in MIGRATIONS
     for statement in migration.statements
-    if statement.startswith("CREATE TABLE ")
+    if (match := re.match(r"ALTER TABLE (\w+) RENAME TO", statement))
+}
+TABLES = (
+    frozenset(
+        re.match(r"CREATE TABLE (\w+)", statement).group(1)  # type: ignore[union-attr]
+        for migration in MIGRATIONS
+        for statement in migration.statements
+        if statement.startswith("CREATE TABLE ")
+    )
+    - _RENAMED
 ) | {"schema_version"}
 """Every table the migrations create: a store missing one is damaged, not merely old."""
 

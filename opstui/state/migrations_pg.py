@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from opstui.state.migrations import EVENT_KINDS_V4, Migration, NewerSchemaError
 from opstui.state.migrations import MIGRATIONS as SQLITE_MIGRATIONS
-from opstui.state.migrations import Migration, NewerSchemaError
 
 _V1 = (
     """CREATE TABLE incidents (
@@ -153,9 +153,14 @@ _V3 = (
     "CREATE INDEX notifications_queue ON notifications (channel, incident_id, id) WHERE state = 'pending'",
 )
 
+_V4 = (
+    "ALTER TABLE incident_events DROP CONSTRAINT incident_events_kind_check, "
+    f"ADD CONSTRAINT incident_events_kind_check CHECK (kind IN ({EVENT_KINDS_V4}))",
+)
+
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(sqlite.version, sqlite.description, statements)
-    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3), strict=True)
+    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3, _V4), strict=True)
 )
 """Same numbers and descriptions as SQLite's: adding a SQLite migration without its PostgreSQL twin fails here."""
 

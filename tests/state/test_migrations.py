@@ -10,6 +10,7 @@ import pytest
 
 from opstui.clock import FakeClock
 from opstui.config.incidents import StateSettings
+from opstui.incidents.model import EventKind, IncidentEvent
 from opstui.state import SqliteState, StateError, open_state
 from opstui.state.migrations import LATEST_VERSION, MIGRATIONS
 
@@ -80,3 +81,31 @@ async def test_open_state_follows_the_config(tmp_path: Path, clock: FakeClock) -
         assert state.schema_version == LATEST_VERSION
     finally:
         await state.close()
+
+
+async def test_version_4_keeps_the_timeline_and_its_change_feed(db_path: Path, clock: FakeClock) -> None:
+    # A store at version 3 with one incident and its first timeline line, as an older opstui left it.
+    with sqlite3.connect(db_path, isolation_level=None) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT, applied_at REAL)")
+        for migration in MIGRATIONS[:3]:
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, ?, 0)", (migration.version, migration.description))
+        conn.execute(
+            "INSERT INTO incidents (id, fingerprint, rule, title, severity, state, opened_at, triggered_at, "
+            "alert_state) VALUES (7, 'r|', 'r', 'r', 'P0', 'acknowledged', 1, 1, 'firing')"
+        )
+        conn.execute(
+            "INSERT INTO incident_events (id, incident_id, at, kind, actor, host, text) "
+            "VALUES (41, 7, 1, 'triggered', 'opstui', 'h', 'r is firing')"
+        )
+    async with SqliteState(db_path, clock) as state:
+        assert state.schema_version == LATEST_VERSION
+        (old,) = await state.events(7)
+        assert (old.id, old.kind.value, old.text) == (41, "triggered", "r is firing")
+        since = await state.last_change()
+        await state.add_event(IncidentEvent(7, 2, EventKind.ACK_TIMEOUT, "opstui", "h", "triggered again"))
+        assert [e.kind for e in await state.events(7)] == [EventKind.TRIGGERED, EventKind.ACK_TIMEOUT]
+        assert [(c.kind, c.ref) for c in await state.changes_since(since)] == [("event", 7)]
+    with sqlite3.connect(db_path) as conn:
+        assert "incident_events_v4" not in {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
