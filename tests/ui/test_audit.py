@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from opstui.alerts.model import Severity
 from opstui.clock import FakeClock
 from opstui.core import Core
 from opstui.state.audit import AuditEntry
@@ -95,7 +96,8 @@ async def test_w_cycles_the_window(core: Core, clock: FakeClock) -> None:
     app = make_app(core)
     async with app.run_test(size=SIZE) as pilot:
         assert core.incidents is not None
-        incident_id = await fire(core)
+        # P2: no acknowledgement timeout, so the 3 hours below add no action of opstui's own.
+        incident_id = await fire(core, severity=Severity.P2)
         await core.incidents.acknowledge(incident_id, by="alice")
         clock.advance(3 * 3600)  # the actions are 3 hours old now
         core.note_change()
