@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.model import AlertTransition
-from opstui.alerts.rules import RuleEngine
+from opstui.alerts.rules import Alert, RuleEngine
 from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock, zone
@@ -39,6 +39,7 @@ from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
 from opstui.metrics.history_file import HistoryFile
 from opstui.metrics.uptime import JUDGED, Uptime, overall
+from opstui.incidents.model import Silence
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
@@ -154,6 +155,8 @@ class Core:
         """Each health check's uptime over 24 h / 7 d / 30 d / 90 d from the history; refreshed every minute."""
         self.history_error: str | None = None
         """Why the history file was refused at start (one line); the console runs on without it."""
+        self.silences: tuple[Silence, ...] = ()
+        """opstui's own silences in force, as of the alert loop's last turn (the alerts line marks what they cover)."""
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
@@ -309,6 +312,11 @@ class Core:
                 self._feed = IncidentFeed(self.alerts, self.incidents)
             transitions += await self._external_turn(self.incidents)
             self._attend(attention(await self._feed.turn(transitions)))
+            self.silences = tuple(await self.incidents.silences())
+
+    def silenced(self, alert: Alert) -> bool:
+        """Whether one of opstui's silences in force covers ``alert`` (as of the alert loop's last turn)."""
+        return any(s.covers(alert.rule, alert.fingerprint, alert.labels) for s in self.silences)
 
     async def _external_turn(self, incidents: IncidentManager) -> list[AlertTransition]:
         """Apply the Alertmanager sources' newest alert sets: resolve what they no longer report, and return

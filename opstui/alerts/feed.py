@@ -60,7 +60,7 @@ class IncidentFeed:
         silences = await self._incidents.silences()
         out: list[AlertTransition] = []
         for alert in waiting:
-            if any(s.matcher in (alert.rule, alert.fingerprint) for s in silences):
+            if any(s.covers(alert.rule, alert.fingerprint, alert.labels) for s in silences):
                 continue
             if (transition := self._engine.firing_transition(alert.fingerprint)) is not None:
                 out.append(transition)

@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "checklist",
     "incidents",
     "ack_resolve",
+    "silences",
     "report",
     "uptime",
     "replay",

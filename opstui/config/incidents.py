@@ -106,6 +106,9 @@ class IncidentSettings(Model):
     """While an incident is triggered (nobody has acknowledged it) and its alert keeps firing, page again this
     often, per severity; ``off`` for never (the default for every severity)."""
 
+    max_silence: PositiveDuration = 7 * 86400.0
+    """The longest a silence or snooze may last (a forgotten 1000-day snooze hides real outages); default 7d."""
+
     @field_validator("sla")
     @classmethod
     def _complete_sla(cls, sla: dict[Severity, float]) -> dict[Severity, float]:

@@ -20,6 +20,7 @@ from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.config.rotation import OnCall
 from opstui.incidents.errors import AlreadyHandled, IncidentError
+from opstui.incidents.matchers import Matcher, MatcherError, checked, matchers_text, parse_matchers
 from opstui.incidents.model import (
     AlertPhase,
     EventKind,
@@ -28,6 +29,7 @@ from opstui.incidents.model import (
     IncidentState,
     Milestone,
     Silence,
+    SilenceState,
 )
 from opstui.incidents.owners import AlertOwner
 from opstui.state.outbox_sql import INCIDENT_CHANNEL
@@ -182,7 +184,7 @@ class IncidentManager:
 
     async def _silence_for(self, alert: AlertTransition, now: float) -> Silence | None:
         for silence in await self._state.active_silences(now):
-            if silence.matcher in (alert.rule, alert.fingerprint):
+            if silence.covers(alert.rule, alert.fingerprint, alert.labels):
                 return silence
         return None
 
@@ -314,6 +316,7 @@ class IncidentManager:
         """
         if duration <= 0:
             raise IncidentError("a snooze needs a positive duration")
+        self._within_max(duration)
         actor = by or self.operator
         now = self._clock.now()
         silence = Silence(
@@ -331,6 +334,80 @@ class IncidentManager:
             if matcher in (incident.rule, incident.fingerprint)
         ]
         return await self._state.add_silence(silence, events)
+
+    async def silence(
+        self,
+        matchers: str | Sequence[Matcher],
+        reason: str,
+        *,
+        duration: float | None = None,
+        ends_at: float | None = None,
+        starts_at: float | None = None,
+        by: str | None = None,
+    ) -> Silence:
+        """Silence every alert the matchers cover (Alertmanager's ``=``, ``!=``, ``=~``, ``!~`` on the rule's
+        name as ``alertname`` and its labels) from ``starts_at`` (default now; a later start makes it pending)
+        for ``duration`` seconds or until ``ends_at``; ``reason`` is required and the length at most
+        ``incidents.max_silence``. Open incidents it covers from now record it on their timelines."""
+        try:
+            parsed = parse_matchers(matchers) if isinstance(matchers, str) else checked(matchers)
+        except MatcherError as error:
+            raise IncidentError(f"silence not made: {error}") from None
+        why = " ".join(reason.split())
+        if not why:
+            raise IncidentError("silence not made: say why (the reason is required)")
+        now = self._clock.now()
+        start = now if starts_at is None or starts_at <= now else starts_at
+        if (duration is None) == (ends_at is None):
+            raise IncidentError("silence not made: give either a duration or an end")
+        end = start + duration if duration is not None else float(ends_at or 0.0)
+        if end <= start:
+            raise IncidentError("silence not made: it would end before it starts")
+        self._within_max(end - start)
+        actor = by or self.operator
+        text = matchers_text(parsed)
+        silence = Silence(
+            matcher=text,
+            created_at=now,
+            until=end,
+            reason=why,
+            created_by=actor,
+            host=self.host,
+            starts_at=None if start == now else start,
+            matchers=parsed,
+        )
+        events = []
+        if start == now:
+            line = f"silenced by {actor} for {format_duration(end - now)} ({text}): {why}"
+            events = [
+                self._event(incident.id, EventKind.SNOOZED, now, line, actor)
+                for incident in await self._state.open_incidents()
+                if silence.covers(incident.rule, incident.fingerprint, incident.labels)
+            ]
+        return await self._state.add_silence(silence, events)
+
+    async def expire_silence(self, silence_id: int, by: str | None = None) -> Silence:
+        """End a silence now, pending or active (Alertmanager's "expire"); the silence as it was."""
+        now = self._clock.now()
+        found = next((s for s in await self._state.silences_since(now) if s.id == silence_id), None)
+        if found is None or found.state(now) is SilenceState.EXPIRED:
+            raise IncidentError(f"silence #{silence_id} does not exist or is already over")
+        actor = by or self.operator
+        if not await self._state.end_silence(silence_id, now, actor):
+            raise IncidentError(f"silence #{silence_id} is already over")
+        return replace(found, ended_at=now, ended_by=actor, end_reason="cancelled")
+
+    async def all_silences(self, expired_within: float = 86400.0) -> list[Silence]:
+        """Pending and active silences, and those over in the last ``expired_within`` seconds."""
+        return await self._state.silences_since(self._clock.now() - expired_within)
+
+    def _within_max(self, length: float) -> None:
+        limit = self.settings.max_silence
+        if length > limit:
+            raise IncidentError(
+                f"a silence may last at most {format_duration(limit)} (incidents.max_silence); "
+                f"asked for {format_duration(length)}"
+            )
 
     async def unsnooze(self, matcher: str, by: str | None = None) -> int:
         """End the active silences for ``matcher`` now; returns how many were ended."""

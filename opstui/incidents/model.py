@@ -6,10 +6,12 @@ the state store and hands that back, so a screen can never show a change that is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from opstui.alerts.model import Severity
+from opstui.incidents.matchers import Matcher, alert_labels
 
 
 class IncidentState(StrEnum):
@@ -112,24 +114,57 @@ class IncidentEvent:
     id: int = 0
 
 
+class SilenceState(StrEnum):
+    """As Alertmanager shows a silence: not yet started, in force, or over (ended on time or early)."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
 @dataclass(frozen=True, slots=True)
 class Silence:
-    """A snooze: alerts whose rule name or fingerprint equals ``matcher`` open no incident until ``until``."""
+    """Alerts it covers open no incident from ``starts_at`` (default: when made) until ``until``.
+
+    Two kinds share the table: a snooze (``s`` on an incident; ``matchers`` empty, ``matcher`` the rule name or
+    fingerprint it equals) and a silence with Alertmanager's label matchers (``matcher`` then their text).
+    """
 
     matcher: str
     created_at: float
     until: float
+    """When it ends (its end time; a silence can be expired early, see ``ended_at``)."""
     reason: str
+    """Why (required for a silence with matchers)."""
     created_by: str
     host: str
     ended_at: float | None = None
     """When it expired or was cancelled; None while it may still apply."""
     ended_by: str | None = None
     end_reason: str | None = None
-    """``expired`` or ``cancelled``."""
+    """``expired`` or ``cancelled`` (expired early by a person)."""
     suppressed: int = 0
     """How many alert firings it has swallowed, so a silence never hides an outage unnoticed."""
     id: int = 0
+    starts_at: float | None = None
+    """When it starts applying (a silence may be scheduled ahead); None: from ``created_at``."""
+    matchers: tuple[Matcher, ...] = ()
+
+    @property
+    def start(self) -> float:
+        return self.created_at if self.starts_at is None else self.starts_at
+
+    def state(self, now: float) -> SilenceState:
+        if self.ended_at is not None or now >= self.until:
+            return SilenceState.EXPIRED
+        return SilenceState.PENDING if now < self.start else SilenceState.ACTIVE
 
     def active(self, now: float) -> bool:
-        return self.ended_at is None and now < self.until
+        return self.state(now) is SilenceState.ACTIVE
+
+    def covers(self, rule: str, fingerprint: str, labels: Iterable[tuple[str, str]]) -> bool:
+        """Whether it applies to this alert (its time aside): every matcher holds, or the snooze names it."""
+        if not self.matchers:
+            return self.matcher in (rule, fingerprint)
+        seen = alert_labels(rule, labels)
+        return all(m.holds(seen) for m in self.matchers)

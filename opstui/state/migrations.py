@@ -185,6 +185,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(
+        5,
+        "silences with label matchers and a start (Alertmanager's silences for opstui's own rules)",
+        (
+            "ALTER TABLE silences ADD COLUMN starts_at REAL",
+            "ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -158,9 +158,14 @@ _V4 = (
     f"ADD CONSTRAINT incident_events_kind_check CHECK (kind IN ({EVENT_KINDS_V4}))",
 )
 
+_V5 = (
+    "ALTER TABLE silences ADD COLUMN starts_at DOUBLE PRECISION",
+    "ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT '[]'",
+)
+
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(sqlite.version, sqlite.description, statements)
-    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3, _V4), strict=True)
+    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3, _V4, _V5), strict=True)
 )
 """Same numbers and descriptions as SQLite's: adding a SQLite migration without its PostgreSQL twin fails here."""
 

@@ -181,7 +181,13 @@ class PostgresState(PostgresPool):
         return await self._run(work, "record the silence", write=True)
 
     async def active_silences(self, now: float) -> list[Silence]:
-        return await self._rows(rows.silence, "read silences", numbered(sql.ACTIVE_SILENCES), now)
+        return await self._rows(rows.silence, "read silences", numbered(sql.ACTIVE_SILENCES), now, now)
+
+    async def silences_since(self, since: float) -> list[Silence]:
+        return await self._rows(rows.silence, "read silences", numbered(sql.SILENCES_SINCE), since)
+
+    async def end_silence(self, silence_id: int, at: float, by: str) -> int:
+        return await self._count("expire the silence", numbered(sql.END_SILENCE), at, by, silence_id, at)
 
     async def end_silences(self, matcher: str, at: float, by: str) -> int:
         return await self._count("cancel the silence", numbered(sql.END_SILENCES), at, by, matcher, at)

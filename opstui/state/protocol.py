@@ -159,7 +159,17 @@ class StateStore(Protocol):
 
     async def add_silence(self, silence: Silence, events: Sequence[IncidentEvent] = ()) -> Silence: ...
 
-    async def active_silences(self, now: float) -> list[Silence]: ...
+    async def active_silences(self, now: float) -> list[Silence]:
+        """The silences in force at ``now`` (started, not ended), longest-lasting first."""
+        ...
+
+    async def silences_since(self, since: float) -> list[Silence]:
+        """Every silence not over, and those over at or after ``since``: pending and active first, by start."""
+        ...
+
+    async def end_silence(self, silence_id: int, at: float, by: str) -> int:
+        """Expire one silence early (pending or active); 0 if it was already over."""
+        ...
 
     async def end_silences(self, matcher: str, at: float, by: str) -> int:
         """Cancel the active silences for ``matcher``; returns how many."""

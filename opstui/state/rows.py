@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opstui.alerts.model import Severity
+from opstui.incidents.matchers import from_json, to_json
 from opstui.incidents.model import AlertPhase, EventKind, Incident, IncidentEvent, IncidentState, Milestone, Silence
 from opstui.state.protocol import Tick, TickKind
 
@@ -39,7 +40,16 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
 )
 """What an incident is written with, in :func:`incident_values` order (``id`` and ``revision`` aside)."""
 EVENT_COLUMNS: tuple[str, ...] = ("incident_id", "at", "kind", "milestone", "actor", "host", "text")
-SILENCE_COLUMNS: tuple[str, ...] = ("matcher", "created_at", "until", "reason", "created_by", "host")
+SILENCE_COLUMNS: tuple[str, ...] = (
+    "matcher",
+    "created_at",
+    "until",
+    "reason",
+    "created_by",
+    "host",
+    "starts_at",
+    "matchers",
+)
 TICK_COLUMNS: tuple[str, ...] = ("task_id", "period_start", "at", "kind", "actor", "host", "value", "note", "undoes")
 
 
@@ -73,7 +83,16 @@ def event_values(event: IncidentEvent) -> tuple[object, ...]:
 
 
 def silence_values(silence: Silence) -> tuple[object, ...]:
-    return (silence.matcher, silence.created_at, silence.until, silence.reason, silence.created_by, silence.host)
+    return (
+        silence.matcher,
+        silence.created_at,
+        silence.until,
+        silence.reason,
+        silence.created_by,
+        silence.host,
+        silence.starts_at,
+        to_json(silence.matchers),
+    )
 
 
 def tick_values(tick: Tick) -> tuple[object, ...]:
@@ -107,7 +126,9 @@ def event(row: Mapping[str, Any]) -> IncidentEvent:
 
 
 def silence(row: Mapping[str, Any]) -> Silence:
-    return Silence(**dict(row))
+    values = dict(row)
+    values["matchers"] = from_json(values.get("matchers"))
+    return Silence(**values)
 
 
 def tick(row: Mapping[str, Any]) -> Tick:

@@ -43,7 +43,21 @@ EVENTS = "SELECT * FROM incident_events WHERE incident_id = ? ORDER BY at, id"
 # Silences -----------------------------------------------------------------------------------------------
 
 INSERT_SILENCE = _insert("silences", SILENCE_COLUMNS)
-ACTIVE_SILENCES = "SELECT * FROM silences WHERE ended_at IS NULL AND until > ? ORDER BY until DESC, id"
+ACTIVE_SILENCES = (
+    "SELECT * FROM silences WHERE ended_at IS NULL AND until > ? AND COALESCE(starts_at, created_at) <= ? "
+    "ORDER BY until DESC, id"
+)
+"""In force: started (a silence may be scheduled ahead) and not over. Parameters: now, now."""
+SILENCES_SINCE = (
+    "SELECT * FROM silences WHERE ended_at IS NULL OR ended_at >= ? "
+    "ORDER BY CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END, COALESCE(starts_at, created_at), id"
+)
+"""Not over, and over at or after the parameter: those not over first, then by start."""
+END_SILENCE = (
+    "UPDATE silences SET ended_at = ?, ended_by = ?, end_reason = 'cancelled' WHERE id = ? AND ended_at IS NULL "
+    "AND until > ?"
+)
+"""Expire one early. Parameters: at, by, id, at."""
 END_SILENCES = (
     "UPDATE silences SET ended_at = ?, ended_by = ?, end_reason = 'cancelled' "
     "WHERE matcher = ? AND ended_at IS NULL AND until > ?"

@@ -153,9 +153,18 @@ class SqliteState(SqliteFile):
 
     async def active_silences(self, now: float) -> list[Silence]:
         def work() -> list[Silence]:
-            return [rows.silence(row) for row in self._db.execute(sql.ACTIVE_SILENCES, (now,))]
+            return [rows.silence(row) for row in self._db.execute(sql.ACTIVE_SILENCES, (now, now))]
 
         return await self._call(work, "read silences")
+
+    async def silences_since(self, since: float) -> list[Silence]:
+        def work() -> list[Silence]:
+            return [rows.silence(row) for row in self._db.execute(sql.SILENCES_SINCE, (since,))]
+
+        return await self._call(work, "read silences")
+
+    async def end_silence(self, silence_id: int, at: float, by: str) -> int:
+        return await self._count("expire the silence", sql.END_SILENCE, at, by, silence_id, at)
 
     async def end_silences(self, matcher: str, at: float, by: str) -> int:
         return await self._count("cancel the silence", sql.END_SILENCES, at, by, matcher, at)

@@ -10,3 +10,9 @@ from tests.incidents.test_realert import (  # noqa: F401 - collected here agains
     test_reminders_repeat_while_triggered_and_firing,
     test_repeat_starts_the_chain_again_after_the_last_level,
 )
+from tests.incidents.test_silences import (  # noqa: F401, E402
+    test_a_pending_silence_can_be_expired_before_it_starts,
+    test_a_reason_and_a_bounded_length_are_required,
+    test_a_silence_pending_then_active_then_expired,
+    test_expire_early_and_the_timeline_says_silenced,
+)

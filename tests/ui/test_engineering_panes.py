@@ -150,6 +150,25 @@ async def test_alerts_line_counts_firing_and_pending(core: Core, clock: FakeCloc
         assert line.has_class("-firing")
 
 
+async def test_alerts_line_marks_silenced_alerts(core: Core, clock: FakeClock) -> None:
+    feed(core, {**HEALTHY, "error_rate": 6.2})
+    core.alerts.evaluate()
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert core.incidents is not None
+        clock.advance(300)
+        core.monitor.record("error_rate", 6.4, clock.now())
+        await core.incidents.silence('alertname="High Error Rate"', "rollback in progress", duration=3600)
+        await core.evaluate_once()  # High Error Rate fires, silenced: no incident, and the line says so
+        app.tick()
+        await pilot.pause()
+        line = app.screen.query_one(AlertsLine)
+        assert str(line.content) == "alerts: 1 pending (Elevated Error Rate) · 1 silenced (High Error Rate)"
+        assert not line.has_class("-firing")
+        assert "firing (silenced): High Error Rate" in str(line.tooltip)
+        assert await core.incidents.open_incidents() == []
+
+
 async def test_a_broken_rule_is_shown_as_a_warning(core: Core) -> None:
     app = make_app(core)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -138,7 +138,9 @@ class EngineeringScreen(ConsoleScreen):
                 core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
             )
         self.query_one(EventTail).show(core.monitor.errors, snap.now, core.config.timezone)
-        self.query_one(AlertsLine).show(core.alerts.alerts(), core.alerts.errors)
+        alerts = core.alerts.alerts()
+        silenced = {a.fingerprint for a in alerts if core.silenced(a)} if core.silences else set()
+        self.query_one(AlertsLine).show(alerts, core.alerts.errors, silenced)
         for pane in self.query(DatabasePane):
             store = core.monitor.store
             pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors, snap.tables.get(SLOW_STATEMENTS))

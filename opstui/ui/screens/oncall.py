@@ -40,7 +40,7 @@ from opstui.ui.widgets.incident_feed import IncidentFeed
 from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_note
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.page_trouble import PageTrouble
-from opstui.ui.widgets.silences_modal import SilencesModal
+from opstui.ui.widgets.silences_modal import SilencesModal, suggested_matchers
 
 HELP = """\
 ## On-call
@@ -55,11 +55,14 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
   the incident (`#7 P0 Payment System Down acknowledged`). `A` (any screen) acknowledges the banner's.
 - `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
   a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
-  rule for a while, with a reason.
+  rule for a while, with a reason. (`m` and `s` are not in this footer, for room; the detail's has them.)
 - `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
   `p` there writes the post-incident review.
+- `S` lists the silences, opstui's own (pending, active, over in the last day) and Alertmanager's (who,
+  from and until when, on what, why); `c` there makes one (matchers such as `service=~"api|web"`, a start
+  that may be later, a length of at most `incidents.max_silence`, and why), `x` expires one early.
 - With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
-  silence; `S` lists Alertmanager's silences (who, until when, on what) and `x` there expires one.
+  silence.
 
 Every action is saved in the state store before the screen shows it. Pages that could not be
 delivered show under the incident count (`opstui notifications` lists every page).
@@ -76,10 +79,13 @@ class OnCallScreen(ConsoleScreen):
         Binding("a", "acknowledge", "Ack", id="oncall.acknowledge", tooltip="Acknowledge the selected incident"),
         Binding("r", "resolve", "Resolve", id="oncall.resolve", tooltip="Resolve the selected incident"),
         Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline"),
-        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone"),
-        Binding("s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while"),
+        # m and s are in `?` and on the detail's footer: the list's 80-column footer keeps room for S and q Quit.
+        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone", show=False),
+        Binding(
+            "s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while", show=False
+        ),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
-        Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Alertmanager's silences: who, until when"),
+        Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Silences (opstui's and Alertmanager's)"),
     ]
 
     def __init__(self) -> None:
@@ -201,9 +207,7 @@ class OnCallScreen(ConsoleScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
         while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
-        says so rather than doing nothing). ``S`` is there only with an alertmanager source."""
-        if action == "silences":
-            return bool(self.core.alertmanagers)
+        says so rather than doing nothing)."""
         if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
@@ -265,7 +269,9 @@ class OnCallScreen(ConsoleScreen):
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
 
     def action_silences(self) -> None:
-        self.app.push_screen(SilencesModal(self.core))
+        incident = self.selected()
+        suggestion = "" if incident is None else suggested_matchers(incident.rule, incident.labels)
+        self.app.push_screen(SilencesModal(self.core, suggestion))
 
 
 class IncidentDetailScreen(ConsoleScreen):
