@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from opstui.alerts.evaluate import Context, Vector, evaluate
 from opstui.alerts.expr import Node, Selector, main_metric, metrics, parse
-from opstui.alerts.model import AlertState, AlertTransition
+from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import Clock
 from opstui.config.alerting import AlertingSettings, AlertRule, render_summary
 from opstui.metrics.freshness import Freshness
@@ -54,6 +54,24 @@ class Alert:
     resolved_at: float | None = None
     data_stale_since: float | None = None
     """Firing, and the data it is judged on went stale at this time: kept firing, never resolved on silence."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleState:
+    """One line of the alerts view: a rule with no alert (inactive), or one of its alerts."""
+
+    rule: str
+    severity: Severity
+    state: AlertState
+    fingerprint: str
+    labels: tuple[tuple[str, str], ...]
+    value: float | None
+    """The alert's value at its last true evaluation; for an inactive rule, its main metric now (None: no data)."""
+    since: float | None
+    """When it entered its state (pending: the condition started holding; firing: fired; resolved: resolved)."""
+    error: str | None
+    """Why the rule's last evaluation failed (the same for every line of the rule)."""
+    metric: str | None
 
 
 class Verdict(StrEnum):
@@ -116,6 +134,42 @@ class RuleEngine:
         order = {AlertState.FIRING: 0, AlertState.PENDING: 1, AlertState.RESOLVED: 2}
         everything = [alert for alerts in self._alerts.values() for alert in alerts.values()]
         return sorted(everything, key=lambda a: (order.get(a.state, 3), a.rule, a.fingerprint))
+
+    def overview(self) -> list[RuleState]:
+        """Every rule, in config order: each of its alerts, or one inactive line with its main metric now."""
+        out: list[RuleState] = []
+        for compiled in self._rules:
+            rule = compiled.rule
+            error = self.errors.get(rule.name)
+            alerts = sorted(self._alerts[rule.name].values(), key=lambda a: a.fingerprint)
+            for alert in alerts:
+                since = {
+                    AlertState.FIRING: alert.fired_at,
+                    AlertState.RESOLVED: alert.resolved_at,
+                }.get(alert.state, alert.active_at)
+                out.append(
+                    RuleState(
+                        rule.name,
+                        rule.severity,
+                        alert.state,
+                        alert.fingerprint,
+                        alert.labels,
+                        alert.value,
+                        since,
+                        error,
+                        compiled.metric,
+                    )
+                )
+            if not alerts:
+                value = self._store.value(compiled.metric) if compiled.metric else None
+                labels = tuple(sorted(rule.labels.items()))
+                fp = fingerprint(rule.name, dict(rule.labels))
+                out.append(
+                    RuleState(
+                        rule.name, rule.severity, AlertState.INACTIVE, fp, labels, value, None, error, compiled.metric
+                    )
+                )
+        return out
 
     def firing_transition(self, fingerprint: str) -> AlertTransition | None:
         """A FIRING transition at now for an alert that is firing, to announce it again; else None."""

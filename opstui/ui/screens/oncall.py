@@ -61,12 +61,18 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `S` lists the silences, opstui's own (pending, active, over in the last day) and Alertmanager's (who,
   from and until when, on what, why); `c` there makes one (matchers such as `service=~"api|web"`, a start
   that may be later, a length of at most `incidents.max_silence`, and why), `x` expires one early.
+- `L` the alerts: every rule's state (inactive, pending, firing, resolved, silenced), value, since
+  when, labels and last evaluation error; `/` filters.
 - With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
   silence.
 
 Every action is saved in the state store before the screen shows it. Pages that could not be
 delivered show under the incident count (`opstui notifications` lists every page).
 """
+
+
+VIEWS_GROUP = Binding.Group("Views", compact=True)
+"""``S`` (silences) and ``L`` (alerts) share one footer label ("SL Views"), so 80 columns keep ``q Quit``."""
 
 
 class OnCallScreen(ConsoleScreen):
@@ -85,7 +91,15 @@ class OnCallScreen(ConsoleScreen):
             "s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while", show=False
         ),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
-        Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Silences (opstui's and Alertmanager's)"),
+        Binding(
+            "S",
+            "silences",
+            "Silences",
+            id="oncall.silences",
+            tooltip="Silences (opstui's and Alertmanager's)",
+            group=VIEWS_GROUP,
+        ),
+        Binding("L", "alerts", "Alerts", id="oncall.alerts", tooltip="Every rule's state", group=VIEWS_GROUP),
     ]
 
     def __init__(self) -> None:
@@ -267,6 +281,11 @@ class OnCallScreen(ConsoleScreen):
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
+
+    def action_alerts(self) -> None:
+        from opstui.ui.screens.alerts import AlertsScreen  # imported when first shown
+
+        self.app.push_screen(AlertsScreen())
 
     def action_silences(self) -> None:
         incident = self.selected()
