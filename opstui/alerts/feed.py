@@ -106,7 +106,8 @@ def attention(open_incidents: list[Incident]) -> Attention:
     """How many open incidents nobody has acknowledged, the banner for the most urgent unacknowledged P0/P1,
     and what the firing ones make of the header's status."""
     waiting = [i for i in open_incidents if i.state is IncidentState.TRIGGERED]
-    firing = [i for i in open_incidents if i.alert_state is not AlertPhase.CLEARED]
+    # An incident opened by hand has no alert to clear: it counts as burning until it is resolved.
+    firing = [i for i in open_incidents if i.alert_state is not AlertPhase.CLEARED or i.manual]
     status = Status.worst([Status.CRITICAL if i.severity.rank <= 1 else Status.WARNING for i in firing])
     urgent = sorted(
         (i for i in waiting if i.severity in (Severity.P0, Severity.P1)),

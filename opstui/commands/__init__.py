@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "demo_db",
     "checklist",
     "incidents",
+    "incident",
     "ack_resolve",
     "silences",
     "report",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import math
 import socket
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from opstui.alerts.model import AlertState, AlertTransition
+from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
@@ -22,6 +23,8 @@ from opstui.config.rotation import OnCall
 from opstui.incidents.errors import AlreadyHandled, IncidentError
 from opstui.incidents.matchers import Matcher, MatcherError, checked, matchers_text, parse_matchers
 from opstui.incidents.model import (
+    MANUAL_PREFIX,
+    MANUAL_RULE,
     AlertPhase,
     EventKind,
     Incident,
@@ -223,6 +226,58 @@ class IncidentManager:
         if acted:
             await self._tell_owner(incident, actor, note, acknowledged=True)
         return incident
+
+    async def open_manual(
+        self, title: str, severity: Severity, summary: str = "", by: str | None = None, runbook: str | None = None
+    ) -> Incident:
+        """Open an incident by hand (a user-reported problem no rule sees): recorded, paged and escalated like one
+        an alert opened. Nothing clears it by itself: no alert stands behind it, so it never auto-resolves."""
+        text = " ".join(title.split())
+        if not text:
+            raise IncidentError("an incident needs a title")
+        if len(text) > 200:
+            raise IncidentError("a title is at most 200 characters (put the rest in --summary)")
+        actor = by or self.operator
+        now = self._clock.now()
+        incident = Incident(
+            id=0,
+            fingerprint=f"{MANUAL_PREFIX}{uuid.uuid4().hex}",
+            rule=MANUAL_RULE,
+            title=text,
+            severity=Severity(severity),
+            state=IncidentState.TRIGGERED,
+            opened_at=now,
+            triggered_at=now,
+            alert_state=AlertPhase.CLEARED,
+            runbook=runbook,
+            summary=" ".join(summary.split()),
+        )
+        line = f"opened by hand by {actor}" + (f": {incident.summary}" if incident.summary else "")
+        event = self._event(0, EventKind.TRIGGERED, now, line, actor=actor)
+        return await self._state.insert_incident(
+            incident, event, [self._notification(incident, EventKind.TRIGGERED, line, now)]
+        )
+
+    async def change_severity(self, incident_id: int, severity: Severity, by: str | None = None) -> Incident:
+        """Raise or lower an open incident's severity: its response time follows; recorded and notified."""
+        actor = by or self.operator
+        severity = Severity(severity)
+
+        def change(incident: Incident) -> _Change | None:
+            if not incident.is_open:
+                raise IncidentError(f"incident #{incident.id} is resolved; its severity stays {incident.severity}")
+            if incident.severity is severity:
+                return None
+            now = self._clock.now()
+            changed = replace(incident, severity=severity)
+            text = f"severity {incident.severity.value} -> {severity.value} by {actor}"
+            return _Change(
+                changed,
+                [self._event(incident.id, EventKind.SEVERITY_CHANGED, now, text, actor)],
+                [self._notification(changed, EventKind.SEVERITY_CHANGED, text, now)],
+            )
+
+        return await self._change(incident_id, change)
 
     async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
         """Close the incident; ``note`` says how (the review's Resolution).

@@ -13,6 +13,11 @@ from enum import StrEnum
 from opstui.alerts.model import Severity
 from opstui.incidents.matchers import Matcher, alert_labels
 
+MANUAL_PREFIX = "manual:"
+"""The fingerprint of an incident opened by hand starts with this (no alert has such a fingerprint)."""
+MANUAL_RULE = "manual"
+"""The ``rule`` of an incident opened by hand."""
+
 
 class IncidentState(StrEnum):
     """The incident's life: an alert triggers it, a person acknowledges it, it is resolved."""
@@ -97,6 +102,11 @@ class Incident:
     @property
     def is_open(self) -> bool:
         return self.state is not IncidentState.RESOLVED
+
+    @property
+    def manual(self) -> bool:
+        """Opened by a person (``c``, ``opstui incident open``), not by an alert: nothing will clear it."""
+        return self.fingerprint.startswith(MANUAL_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from tests.incidents.test_manual import (  # noqa: F401, E402
+    test_a_manual_incident_lives_like_any_other,
+    test_a_severity_change_is_recorded_notified_and_moves_the_sla,
+)
 from tests.incidents.test_realert import (  # noqa: F401 - collected here against PostgreSQL
     test_a_resolved_incident_never_times_out,
     test_ack_timeout_per_severity_and_off,

@@ -39,6 +39,7 @@ from opstui.ui.widgets.incident_detail import (
 from opstui.ui.widgets.incident_feed import IncidentFeed
 from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_note
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
+from opstui.ui.widgets.manual_incident import ask_new_incident, ask_severity
 from opstui.ui.widgets.page_trouble import PageTrouble
 from opstui.ui.widgets.silences_modal import SilencesModal, suggested_matchers
 
@@ -56,6 +57,8 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
   a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
   rule for a while, with a reason. (`m` and `s` are not in this footer, for room; the detail's has them.)
+- `c` open an incident by hand (a title, a severity, what users report): paged and escalated like the
+  others. `v` change the selected incident's severity (its response time follows; recorded and notified).
 - `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
   `p` there writes the post-incident review.
 - `S` lists the silences, opstui's own (pending, active, over in the last day) and Alertmanager's (who,
@@ -91,6 +94,8 @@ class OnCallScreen(ConsoleScreen):
             "s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while", show=False
         ),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
+        Binding("c", "create", "New", id="oncall.create", tooltip="Open an incident by hand"),
+        Binding("v", "severity", "Severity", id="oncall.severity", tooltip="Change the severity", show=False),
         Binding(
             "S",
             "silences",
@@ -222,7 +227,7 @@ class OnCallScreen(ConsoleScreen):
         """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
         while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
         says so rather than doing nothing)."""
-        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
+        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail", "severity"}:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
             try:
@@ -281,6 +286,18 @@ class OnCallScreen(ConsoleScreen):
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
+
+    def action_create(self) -> None:
+        ask_new_incident(self, self._opened)
+
+    def _opened(self, stored: Incident | None) -> None:
+        if stored is not None:
+            self._stored(stored)
+            self.table.select(stored.id)
+
+    def action_severity(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_severity(self, incident, self._resolved)
 
     def action_alerts(self) -> None:
         from opstui.ui.screens.alerts import AlertsScreen  # imported when first shown

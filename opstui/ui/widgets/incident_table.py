@@ -153,6 +153,11 @@ class IncidentTable(DataTable[str | Text]):
     def action_last_row(self) -> None:
         self.move_cursor(row=max(0, len(self._shown) - 1), animate=False)
 
+    def select(self, incident_id: int) -> None:
+        """Put the cursor on that incident, if it is listed."""
+        if incident_id in (ids := self.incident_ids):
+            self.move_cursor(row=ids.index(incident_id), animate=False)
+
     def first_unacknowledged(self) -> None:
         """Put the cursor on the most urgent incident nobody has acknowledged (rows are in urgency order)."""
         index = next((i for i, row in enumerate(self._shown) if row.waiting), None)

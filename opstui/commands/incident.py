@@ -1,0 +1,66 @@
+"""``opstui incident open`` and ``opstui incident severity``: an incident opened by hand, a severity changed.
+
+Recorded exactly as the console's ``c`` and ``v`` keys do (the same manager, operator and host), paged and
+escalated like an incident an alert opened. Exit statuses: 0 done, 1 refused (no title, no such incident,
+already resolved) or the state store unavailable, 2 bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from opstui.alerts.model import Severity
+from opstui.commands.incidents import EXIT_OK, Session, add_common, execute
+from opstui.incidents.manager import IncidentError
+
+SEVERITIES = [s.value for s in Severity]
+
+
+def register(sub: Any) -> None:
+    incident = sub.add_parser(
+        "incident",
+        help="open an incident by hand, or change an incident's severity",
+        description="Open an incident by hand (a problem users report that no rule sees) or change the severity "
+        "of an open one. Exit 0 done, 1 refused (it says why), 2 bad config.",
+    )
+    actions = incident.add_subparsers(dest="action", metavar="ACTION", required=True)
+    opened = actions.add_parser("open", help="open an incident: paged and escalated like the others")
+    opened.add_argument("--title", required=True, metavar="TEXT", help="what is wrong, in a line")
+    opened.add_argument("--severity", required=True, choices=SEVERITIES, help="P0 (page now) ... P3")
+    opened.add_argument("--summary", default="", metavar="TEXT", help="more about it (on the timeline and pages)")
+    opened.add_argument("--runbook", metavar="SLUG", help="the runbook it shows, e.g. payment-failures")
+    add_common(opened)
+    opened.set_defaults(func=run_open)
+
+    severity = actions.add_parser("severity", help="change an open incident's severity (its response time follows)")
+    severity.add_argument("id", type=int, metavar="ID", help="the incident number, as 'opstui incidents' shows it")
+    severity.add_argument("severity", choices=SEVERITIES, metavar="SEVERITY", help="P0, P1, P2 or P3")
+    add_common(severity)
+    severity.set_defaults(func=run_severity)
+
+
+def run_open(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        made = await current.manager.open_manual(
+            args.title, Severity(args.severity), summary=args.summary, runbook=args.runbook
+        )
+        print(f"#{made.id} {made.severity.value} opened by {current.manager.operator}: {made.title}")
+        return EXIT_OK
+
+    return execute(args, work)
+
+
+def run_severity(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        before = await current.manager.get(args.id)
+        if before is None:
+            raise IncidentError(f"there is no incident #{args.id}")
+        changed = await current.manager.change_severity(args.id, Severity(args.severity))
+        if changed.severity is before.severity:
+            print(f"#{changed.id} is already {changed.severity.value}")
+        else:
+            print(f"#{changed.id} {before.severity.value} -> {changed.severity.value}: {changed.title}")
+        return EXIT_OK
+
+    return execute(args, work)
