@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
+from opstui.alerts.inhibit import Inhibitor
 from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import Alert, RuleEngine
 from opstui.alerts.seeds import console_rules
@@ -155,6 +156,8 @@ class Core:
         """Each health check's uptime over 24 h / 7 d / 30 d / 90 d from the history; refreshed every minute."""
         self.history_error: str | None = None
         """Why the history file was refused at start (one line); the console runs on without it."""
+        self.inhibited: dict[str, str] = {}
+        """Alerts an inhibit rule holds back (fingerprint: its inhibitor's), as of the alert loop's last turn."""
         self.silences: tuple[Silence, ...] = ()
         """opstui's own silences in force, as of the alert loop's last turn (the alerts line marks what they cover)."""
 
@@ -309,10 +312,11 @@ class Core:
             if self.incidents is None:
                 return
             if self._feed is None:
-                self._feed = IncidentFeed(self.alerts, self.incidents)
+                self._feed = IncidentFeed(self.alerts, self.incidents, Inhibitor(self.config.alerting.inhibit))
             transitions += await self._external_turn(self.incidents)
             self._attend(attention(await self._feed.turn(transitions)))
             self.silences = tuple(await self.incidents.silences())
+            self.inhibited = dict(self._feed.inhibited)
 
     def silenced(self, alert: Alert) -> bool:
         """Whether one of opstui's silences in force covers ``alert`` (as of the alert loop's last turn)."""

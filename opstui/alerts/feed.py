@@ -4,7 +4,8 @@ Incident and alert state agree, always. The engine announces a firing alert once
 it firing with no open incident: a silence swallowed the announcement, or someone resolved the incident
 while the alert still fired (``r`` confirmed, ``opstui resolve --force``). Alertmanager re-sends firing
 alerts for this reason, and the feed does the same: on every turn, a firing alert with no open incident
-and no silence is announced again, which opens a new incident or reopens the resolved one.
+and no silence is announced again, which opens a new incident or reopens the resolved one. An alert an
+inhibit rule holds back (its inhibitor fires) is not announced; once the inhibitor stops, it is.
 
 The other way round, an incident opened by an earlier run (or another console) whose alert cleared while
 this console was down would say "alert firing" forever: no engine here will ever announce its end. So
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opstui.alerts.inhibit import Inhibitor
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.alerts.rules import RuleEngine, Verdict
 from opstui.incidents.manager import IncidentManager
@@ -26,14 +28,23 @@ from opstui.status import Status
 class IncidentFeed:
     """Carries the engine's transitions to the incident manager, then lets time act (escalate, auto-resolve)."""
 
-    def __init__(self, engine: RuleEngine, incidents: IncidentManager) -> None:
+    def __init__(self, engine: RuleEngine, incidents: IncidentManager, inhibitor: Inhibitor | None = None) -> None:
         self._engine = engine
+        self._inhibitor = inhibitor or Inhibitor([])
+        self.inhibited: dict[str, str] = {}
+        """Firing or pending alerts an inhibit rule holds back now, by fingerprint: the source's fingerprint."""
         self._incidents = incidents
         self._reconciled: set[int] = set()
         """Open incidents already checked against the engine (bounded: pruned to the open ones each turn)."""
 
     async def turn(self, transitions: list[AlertTransition]) -> list[Incident]:
         """Apply ``transitions`` and the time that passed; return the open incidents, most urgent first."""
+        self.inhibited = self._inhibited_now()
+        if self.inhibited:
+            # An inhibited alert opens nothing; when its inhibitor stops, _unhandled announces it again.
+            transitions = [
+                t for t in transitions if not (t.state is AlertState.FIRING and t.fingerprint in self.inhibited)
+            ]
         await self._incidents.on_transitions(transitions)
         await self._incidents.tick()
         open_incidents = await self._incidents.open_incidents()
@@ -47,7 +58,7 @@ class IncidentFeed:
 
     async def _unhandled(self, open_incidents: list[Incident], announced: set[str]) -> list[AlertTransition]:
         """Firing alerts with no open incident and no silence (those announced this turn had their chance)."""
-        handled = {incident.fingerprint for incident in open_incidents} | announced
+        handled = {incident.fingerprint for incident in open_incidents} | announced | set(self.inhibited)
         # An alert kept firing only because its data went stale is not announced again: someone resolved its
         # incident while blind; fresh data that still fires announces it anew.
         waiting = [
@@ -64,6 +75,19 @@ class IncidentFeed:
                 continue
             if (transition := self._engine.firing_transition(alert.fingerprint)) is not None:
                 out.append(transition)
+        return out
+
+    def _inhibited_now(self) -> dict[str, str]:
+        if not self._inhibitor:
+            return {}
+        alerts = self._engine.alerts()
+        firing = [a for a in alerts if a.state is AlertState.FIRING]
+        out: dict[str, str] = {}
+        for alert in alerts:
+            if alert.state in (AlertState.FIRING, AlertState.PENDING):
+                source = self._inhibitor.inhibitor(alert.rule, alert.fingerprint, alert.labels, firing)
+                if source is not None:
+                    out[alert.fingerprint] = source
         return out
 
     async def _reconcile(self, open_incidents: list[Incident]) -> bool:

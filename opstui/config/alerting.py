@@ -108,6 +108,30 @@ AlertRules = Annotated[list[AlertRule] | None, AfterValidator(_unique_names)]
 """The ``alerts:`` list; unset (null) means the built-in rules from the seeds."""
 
 
+class InhibitRule(Model):
+    """While an alert matching ``source`` fires, alerts matching ``target`` with the same ``equal`` labels open no
+    incident (Alertmanager's inhibit rules): Service Down makes High Error Rate on the same service noise."""
+
+    source: str
+    """Matchers of the inhibiting alert, e.g. ``alertname="Service Down"`` (=, !=, =~, !~; alertname is the rule)."""
+    target: str
+    """Matchers of the alerts it inhibits, e.g. ``alertname=~"High Error Rate|Slow Response Time"``."""
+    equal: list[str] = Field(default_factory=list)
+    """Labels that must have the same value on both (e.g. ``[service]``); empty: any source inhibits any target."""
+
+    @field_validator("source", "target")
+    @classmethod
+    def _matchers(cls, text: str) -> str:
+        # The runtime's own parser (validate = runtime), imported here: a pure function, nothing is started.
+        from opstui.incidents.matchers import MatcherError, parse_matchers
+
+        try:
+            parse_matchers(text)
+        except MatcherError as exc:
+            raise ValueError(str(exc)) from None
+        return text
+
+
 class AlertingSettings(Model):
     """How often rules are evaluated and how old a metric's latest point may be."""
 
@@ -121,3 +145,5 @@ class AlertingSettings(Model):
     """A source (other than an ``http`` check, which the Service Down rule watches) down, unreachable or
     stale this long opens its own incident (the built-in P1 rule ``Source Down``): the console is blind
     there. Null: never. Added to your ``alerts:`` too, unless one of them is named ``Source Down``."""
+    inhibit: list[InhibitRule] = Field(default_factory=list)
+    """Inhibit rules: a firing alert that makes others noise (docs/oncall-routing.md, "Inhibition")."""

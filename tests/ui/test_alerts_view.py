@@ -67,7 +67,7 @@ async def test_alerts_view_states_silenced_filter_and_errors(core: Core, clock: 
         assert seen["Elevated Error Rate"][1] == "silenced"
         assert seen["Email Delivery Issues"][5].startswith("⚠ ValueError: unknown function")
         title = str(screen.query_one("#alerts-title").render())
-        assert "1 firing, 0 pending, 1 silenced · 1 failing to evaluate" in title
+        assert "1 firing, 0 pending, 1 silenced, 0 inhibited · 1 failing to evaluate" in title
 
         await pilot.press("slash")
         await pilot.press(*"silenced")

@@ -24,13 +24,15 @@ from opstui.ui.screens.audit import CELL_PADDING, clip, when_text
 from opstui.ui.screens.base import ConsoleScreen
 
 SILENCED = "silenced"
+INHIBITED = "inhibited"
 
 HELP = """\
 ## Alerts
 
 Every alert rule's state as the rule engine last evaluated it: **inactive** (with its metric now),
 **pending** (true, waiting for its `for`), **firing**, **resolved** (shown for a while after it stops),
-or **silenced** (firing or pending, but one of opstui's silences covers it: it opens no incident).
+**silenced** (firing or pending, but one of opstui's silences covers it: it opens no incident) or
+**inhibited** (an inhibit rule holds it back while another alert fires: it opens no incident).
 **Since** is when it entered that state; **Value** is the expression's value at its last true
 evaluation (for an inactive rule, its main metric now). A rule whose evaluation fails shows the error.
 
@@ -38,9 +40,12 @@ evaluation (for an inactive rule, its main metric now). A rule whose evaluation 
 """
 
 
-def shown_state(row: RuleState, silenced: bool) -> str:
-    if silenced and row.state in (AlertState.FIRING, AlertState.PENDING):
-        return SILENCED
+def shown_state(row: RuleState, silenced: bool, inhibited: bool = False) -> str:
+    if row.state in (AlertState.FIRING, AlertState.PENDING):
+        if inhibited:
+            return INHIBITED
+        if silenced:
+            return SILENCED
     return row.state.value
 
 
@@ -107,7 +112,8 @@ class AlertsScreen(ConsoleScreen):
             for row in overview
             if any(s.covers(row.rule, row.fingerprint, row.labels) for s in core.silences)
         }
-        self.rows = [(row, shown_state(row, row.fingerprint in hushed)) for row in overview]
+        held = core.inhibited
+        self.rows = [(row, shown_state(row, row.fingerprint in hushed, row.fingerprint in held)) for row in overview]
         key = (tuple(self.rows), self.query_text, self.size.width)
         if key != self._key:
             self._key = key
@@ -134,7 +140,8 @@ class AlertsScreen(ConsoleScreen):
             table.add_row(*(plain_text(clip(cell, width)) for cell, width in zip(cells, widths, strict=True)))
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        counts = {state: sum(1 for _, s in self.rows if s == state) for state in ("firing", "pending", SILENCED)}
+        states = ("firing", "pending", SILENCED, INHIBITED)
+        counts = {state: sum(1 for _, s in self.rows if s == state) for state in states}
         broken = len({row.rule for row, _ in self.rows if row.error})
         title = f"Alerts · {len({row.rule for row, _ in self.rows})} rules · " + ", ".join(
             f"{n} {state}" for state, n in counts.items()

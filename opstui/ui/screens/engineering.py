@@ -140,7 +140,7 @@ class EngineeringScreen(ConsoleScreen):
         self.query_one(EventTail).show(core.monitor.errors, snap.now, core.config.timezone)
         alerts = core.alerts.alerts()
         silenced = {a.fingerprint for a in alerts if core.silenced(a)} if core.silences else set()
-        self.query_one(AlertsLine).show(alerts, core.alerts.errors, silenced)
+        self.query_one(AlertsLine).show(alerts, core.alerts.errors, silenced, core.inhibited)
         for pane in self.query(DatabasePane):
             store = core.monitor.store
             pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors, snap.tables.get(SLOW_STATEMENTS))
