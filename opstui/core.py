@@ -34,6 +34,7 @@ from opstui.clock import Clock, zone
 from opstui.config.incidents import operator_name
 from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
+from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident
 from opstui.incidents.review_charts import metrics_section
@@ -179,6 +180,7 @@ class Core:
                 escalation=self.config.escalation,
                 on_call=self._rotation_at_now,
                 owners=self.alertmanagers,
+                maintenance=Maintenance(self.config.maintenance, self.config.timezone),
             )
         await self._open_history()  # before the sources: the rings are filled from disk, then live data follows
         await self.monitor.start()

@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "incident",
     "ack_resolve",
     "silences",
+    "maintenance",
     "report",
     "uptime",
     "replay",

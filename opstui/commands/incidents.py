@@ -23,6 +23,7 @@ from opstui.commands.common import EXIT_CONFIG, error, load
 from opstui.config import Config, ConfigError
 from opstui.config.durations import format_duration
 from opstui.config.incidents import StateSettings, operator_name
+from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentError, IncidentManager
 from opstui.incidents.model import Incident
 from opstui.state import StateError, StateStore, open_state
@@ -111,6 +112,7 @@ async def session(config: Config, state_path: str | None, *, read_only: bool = F
             escalation=config.escalation,
             on_call=None if rotation is None else lambda: rotation.who_is_on_call(clock.now()),
             owners=owners,
+            maintenance=Maintenance(config.maintenance, config.timezone),
         )
         yield Session(config, zone(config.timezone), manager, clock)
     finally:

@@ -28,6 +28,7 @@ from opstui.config.alerting import AlertingSettings, AlertRules  # noqa: E402
 from opstui.config.backup import BackupSource  # noqa: E402
 from opstui.config.checklist import ChecklistTasks  # noqa: E402
 from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
+from opstui.config.maintenance import MaintenanceWindow  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
 from opstui.config.rotation import Rotation  # noqa: E402
 
@@ -397,6 +398,8 @@ class Config(Model):
     """Alert rules; unset (null) means the built-in rules from the seeds, ``[]`` means none."""
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     state: StateSettings = Field(default_factory=StateSettings)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+    """Planned windows (recurring or one-off) whose matching alerts open no incident, as a silence."""
     rotation: Rotation | None = None
     """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
     checklist: ChecklistTasks | None = None

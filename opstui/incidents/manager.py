@@ -21,6 +21,7 @@ from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.config.rotation import OnCall
 from opstui.incidents.errors import AlreadyHandled, IncidentError
+from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.matchers import Matcher, MatcherError, checked, matchers_text, parse_matchers
 from opstui.incidents.model import (
     MANUAL_PREFIX,
@@ -69,6 +70,7 @@ class IncidentManager:
         escalation: EscalationSettings | None = None,
         on_call: Callable[[], OnCall | None] | None = None,
         owners: Sequence[AlertOwner] = (),
+        maintenance: Maintenance | None = None,
     ) -> None:
         self._state = state
         self._clock = clock
@@ -78,6 +80,8 @@ class IncidentManager:
         self.host = host or socket.gethostname()
         self._on_call = on_call
         """Who is primary / secondary / manager now (the rotation), so escalation pages people, not roles."""
+        self.maintenance = maintenance or Maintenance([])
+        """The config's maintenance windows: while one is open it silences what its matchers cover."""
         self.owners = tuple(owners)
         """Systems some incidents' alerts came from (Alertmanager), told when a person acknowledges or resolves."""
 
@@ -109,7 +113,8 @@ class IncidentManager:
             return
         silence = await self._silence_for(alert, alert.at)
         if silence is not None:
-            await self._state.count_suppressed(silence.id)
+            if silence.id:  # a maintenance window's silence is not stored
+                await self._state.count_suppressed(silence.id)
             return
         if (
             latest is not None
@@ -186,7 +191,7 @@ class IncidentManager:
         return await self._change(incident_id, clear)
 
     async def _silence_for(self, alert: AlertTransition, now: float) -> Silence | None:
-        for silence in await self._state.active_silences(now):
+        for silence in [*await self._state.active_silences(now), *self.maintenance.silences(now)]:
             if silence.covers(alert.rule, alert.fingerprint, alert.labels):
                 return silence
         return None
@@ -469,8 +474,9 @@ class IncidentManager:
         return await self._state.end_silences(matcher, self._clock.now(), by or self.operator)
 
     async def silences(self) -> list[Silence]:
-        """The silences in force now, longest-lasting first."""
-        return await self._state.active_silences(self._clock.now())
+        """The silences in force now, longest-lasting first, then the maintenance windows open now."""
+        now = self._clock.now()
+        return [*await self._state.active_silences(now), *self.maintenance.silences(now)]
 
     # Time passing ----------------------------------------------------------------------------------
 

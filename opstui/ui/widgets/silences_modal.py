@@ -1,6 +1,7 @@
 """The silences, listed from the On-call screen (``S``): opstui's own and every Alertmanager's, in one table.
 
-opstui's own come first (pending and active, then those over in the last day), then Alertmanager's in force.
+opstui's own come first (pending and active, then those over in the last day), then the config's maintenance
+windows (open now, or next), then Alertmanager's in force.
 ``x`` expires the selected one after a yes / no: opstui's in the state store, Alertmanager's in Alertmanager
 (when it silenced an incident's alert, that incident's timeline records who expired it). ``c`` makes a new
 silence of opstui's own: matchers (pre-filled from the incident selected on the On-call screen), a start
@@ -54,7 +55,7 @@ class SilencesModal(ModalScreen[None]):
         self.own: list[Silence] = []
         self.silences: list[AmSilence] = []
         """Alertmanager's, in the order listed (after opstui's own)."""
-        self.rows: list[Silence | AmSilence] = []
+        self.rows: list[Silence | AmSilence | MaintenanceRow] = []
         """What each table row is, top to bottom."""
 
     def compose(self) -> ComposeResult:
@@ -82,7 +83,7 @@ class SilencesModal(ModalScreen[None]):
         silences, am_problems = await self.core.alertmanager_silences()
         problems += am_problems
         self.own, self.silences = own, silences
-        self.rows = [*own, *silences]
+        self.rows = [*own, *self._windows(), *silences]
         tz = zone(self.core.config.timezone)
         now = self.core.clock.now()
 
@@ -99,6 +100,12 @@ class SilencesModal(ModalScreen[None]):
             cells: tuple[str, ...] = ("opstui", f"#{silence.id}", state.value, silence.matcher, silence.created_by)
             cells += (at(silence.start), ends, silence.reason)
             table.add_row(*(plain_text(cell) for cell in cells), key=f"opstui:{silence.id}")
+        windows = self.core.incidents.maintenance.upcoming(now) if self.core.incidents is not None else []
+        for opening in windows:
+            opens = "active" if opening.start <= now else "pending"
+            cells = ("maintenance", "-", opens, opening.window.matchers, "config", at(opening.start), at(opening.end))
+            cells += (opening.window.name,)
+            table.add_row(*(plain_text(cell) for cell in cells), key=f"maintenance:{opening.window.name}")
         for am in silences:
             cells = (am.source, am.id[:8], am.state, am.matchers, am.created_by, "", at(am.ends_at), am.comment)
             table.add_row(*(plain_text(cell) for cell in cells), key=f"{am.source}:{am.id}")
@@ -113,7 +120,12 @@ class SilencesModal(ModalScreen[None]):
             status += f"; not read: {'; '.join(problems)}"
         self.query_one("#silences-status", Static).update(plain(status))
 
-    def selected(self) -> Silence | AmSilence | None:
+    def _windows(self) -> list[MaintenanceRow]:
+        if self.core.incidents is None:
+            return []
+        return [MaintenanceRow(o.window.name) for o in self.core.incidents.maintenance.upcoming(self.core.clock.now())]
+
+    def selected(self) -> Silence | AmSilence | MaintenanceRow | None:
         table = self.query_one(DataTable)
         if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
             return None
@@ -122,6 +134,9 @@ class SilencesModal(ModalScreen[None]):
     def action_expire(self) -> None:
         silence = self.selected()
         if silence is None:
+            return
+        if isinstance(silence, MaintenanceRow):
+            self.notify(f"maintenance window {silence.name!r} is in the config: change it there", severity="warning")
             return
         if isinstance(silence, Silence):
             if silence.state(self.core.clock.now()) is SilenceState.EXPIRED:
@@ -159,6 +174,13 @@ class SilencesModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceRow:
+    """A maintenance window's line: it lives in the config, so it is listed but not expired from here."""
+
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
