@@ -3,9 +3,14 @@ incident's matchers with a later start, refuse one without a reason, expire one 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 from textual.widgets import DataTable, Input
 
 from opstui.clock import FakeClock
+from opstui.config.maintenance import MaintenanceWindow
+from opstui.config.models import Config
 from opstui.core import Core
 from opstui.incidents.model import SilenceState
 from opstui.ui.screens.oncall import OnCallScreen
@@ -70,3 +75,23 @@ async def test_make_list_and_expire_a_silence(core: Core, clock: FakeClock) -> N
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, OnCallScreen)
+
+
+async def test_maintenance_windows_are_listed_not_expired(ui_config: Config, clock: FakeClock, tmp_path: Path) -> None:
+    start = datetime.fromtimestamp(clock.now() - 600, UTC)
+    window = {"name": "db upgrade", "matchers": 'alertname="Database Connection Lost"'}
+    window |= {"from": start.isoformat(), "to": (start + timedelta(hours=2)).isoformat()}
+    config = ui_config.model_copy(update={"maintenance": [MaintenanceWindow.model_validate(window)]})
+    notices = Notices()
+    app = make_app(Core(config, clock, state_path=str(tmp_path / "state.db")))
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
+        await show_oncall(app, pilot)
+        await pilot.press("S")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, SilencesModal)
+        assert cells(modal)[0][:5] == ["maintenance", "-", "active", 'alertname="Database Connection Lost"', "config"]
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SilencesModal)  # no question: it is changed in the config
+        assert notices.texts()[-1] == "maintenance window 'db upgrade' is in the config: change it there"
