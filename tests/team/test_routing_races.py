@@ -1,0 +1,53 @@
+"""Team mode for re-alerting and silences: of consoles racing on one PostgreSQL schema, exactly one wins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from opstui.alerts.model import AlertState, Severity
+from opstui.clock import FakeClock
+from opstui.incidents.manager import IncidentError
+from opstui.incidents.model import EventKind, Silence
+from opstui.state.postgres import PostgresState
+from tests.incidents.conftest import alert
+from tests.team.test_shared_state import console
+
+MakeState = Callable[..., PostgresState]
+
+
+async def test_five_consoles_expiring_one_silence_have_one_winner(make_state: MakeState, clock: FakeClock) -> None:
+    stores = [make_state(pool_size=2) for _ in range(5)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        consoles = [console(store, clock, f"eng{n}") for n, store in enumerate(stores)]
+        made = await consoles[0].silence('alertname="Service Down"', "drill", duration=3600)
+        clock.advance(60)
+        results = await asyncio.gather(*(c.expire_silence(made.id) for c in consoles), return_exceptions=True)
+        won = [r for r in results if isinstance(r, Silence)]
+        assert len(won) == 1, results
+        assert all(isinstance(r, IncidentError) for r in results if not isinstance(r, Silence))
+        (listed,) = await consoles[1].all_silences()
+        assert listed.ended_by == won[0].ended_by
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_five_consoles_ticking_past_an_ack_timeout_record_it_once(
+    make_state: MakeState, clock: FakeClock
+) -> None:
+    stores = [make_state(pool_size=2) for _ in range(5)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        consoles = [console(store, clock, f"eng{n}") for n, store in enumerate(stores)]
+        await consoles[0].on_transitions([alert(AlertState.FIRING, clock.now(), severity=Severity.P0)])
+        (incident,) = await consoles[0].open_incidents()
+        await consoles[0].acknowledge(incident.id)
+        clock.advance(30 * 60)
+        await asyncio.gather(*(c.tick() for c in consoles))
+        events = await consoles[0].timeline(incident.id)
+        assert [e.kind for e in events].count(EventKind.ACK_TIMEOUT) == 1
+        pages = [n.payload["event"] for n in await stores[0].pending_notifications(clock.now())]
+        assert pages.count("ack_timeout") == 1
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
