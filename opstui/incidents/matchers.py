@@ -96,7 +96,7 @@ def parse_matchers(text: str) -> tuple[Matcher, ...]:
 
 
 def _quoted(body: str, pos: int) -> tuple[str, int]:
-    """The JSON-style quoted string at ``pos`` (``\\"`` and ``\\\\`` escaped) and the position after it."""
+    """The quoted string at ``pos`` (a backslash escapes the next character) and the position after it."""
     out: list[str] = []
     i = pos + 1
     while i < len(body):
