@@ -36,12 +36,11 @@ from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
 from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentManager
-from opstui.incidents.model import Incident
+from opstui.incidents.model import Incident, Silence
 from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
 from opstui.metrics.history_file import HistoryFile
 from opstui.metrics.uptime import JUDGED, Uptime, overall
-from opstui.incidents.model import Silence
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
