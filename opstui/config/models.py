@@ -22,6 +22,7 @@ class Model(BaseModel):
 
 
 # Imported after Model because these settings subclass it (opstui.config imports this module first).
+from opstui.config.actions import Action, Contact, check_actions  # noqa: E402
 from opstui.config.alerting import AlertingSettings, AlertRules  # noqa: E402
 from opstui.config.backup import BackupSource  # noqa: E402
 from opstui.config.checklist import ChecklistTasks  # noqa: E402
@@ -375,6 +376,16 @@ class Config(Model):
     """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
     checklist: ChecklistTasks | None = None
     """Recurring tasks (cadence, group, linked metric, ``auto:``); unset: the built-in list from the seeds."""
+    actions: list[Action] = Field(default_factory=list)
+    """Runbook actions: commands or HTTP requests that ``!`` on an incident offers to run (see
+    docs/communicate-and-act.md). Only these ever run; never a command from a runbook's text."""
+    contacts: list[Contact] = Field(default_factory=list)
+    """Who to call (providers' support, teams), shown in the incident detail beside the runbook."""
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, actions: list[Action]) -> list[Action]:
+        return check_actions(actions)
 
     @field_validator("launch_at")
     @classmethod
