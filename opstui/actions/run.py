@@ -25,8 +25,9 @@ import os
 import shlex
 import signal
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from opstui.actions.match import actions_for
 from opstui.clock import Clock
@@ -300,11 +301,12 @@ class ActionRunner:
                 await answered
 
 
-async def _first(work: asyncio.Future[int], timer: object) -> bool:
+async def _first(work: asyncio.Future[int], timer: Coroutine[Any, Any, None]) -> bool:
     """Wait for ``work`` or the timer (a clock sleep), whichever ends first; True if the work did."""
-    alarm = asyncio.ensure_future(timer)  # type: ignore[arg-type]
+    alarm: asyncio.Future[Any] = asyncio.ensure_future(timer)
+    pending: set[asyncio.Future[Any]] = {work, alarm}
     try:
-        done, _ = await asyncio.wait({work, alarm}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
     finally:
         alarm.cancel()
     return work in done

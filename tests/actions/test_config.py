@@ -1,4 +1,5 @@
-"""``actions:`` and ``contacts:`` in the config: what validate accepts and refuses, and what applies to which incident."""
+"""``actions:`` and ``contacts:`` in the config: what validate accepts and refuses, and what applies to which
+incident."""
 
 from __future__ import annotations
 
@@ -83,3 +84,16 @@ def test_env_and_header_values_are_never_printed_with_the_config() -> None:
         env={"TOKEN": "s3cr3t"},
     )
     assert "s3cr3t" not in repr(config) and "s3cr3t" not in str(config.model_dump())
+
+
+def test_the_example_config_carries_the_seeds_commands_and_contacts() -> None:
+    from pathlib import Path
+
+    from opstui.config import load_config
+
+    example = load_config(Path(__file__).resolve().parents[2] / "config.example.yaml")
+    names = [action.name for action in example.actions]
+    assert names[:3] == ["Check API health", "Check database connection", "Rollback web (Vercel)"]
+    assert all(action.dangerous for action in example.actions if action.name.startswith("Rollback"))
+    providers = {contact.provider for contact in example.contacts}
+    assert {"Vercel Support", "MongoDB Atlas Support", "Stripe Support", "Mailgun/SendGrid Support"} <= providers

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
+from opstui.actions.match import actions_for, contacts_for
 from opstui.clock import zone
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
@@ -28,6 +29,7 @@ from opstui.incidents.review import render_review, review_path, write_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.action_modals import ask_action
 from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
@@ -56,14 +58,22 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
   a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
   rule for a while, with a reason.
-- `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
-  `p` there writes the post-incident review.
+- `!` the incident's runbook actions (commands and HTTP requests from `actions:` in the config):
+  pick one, confirm it (type its name for a dangerous one), watch its output; who ran it, when,
+  its exit status and its output (secrets redacted) go on the timeline and in the audit.
+- `enter` the detail: runbook and contacts, timeline, the metric around the start, deploys before
+  it; `p` there writes the post-incident review.
 - With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
   silence; `S` lists Alertmanager's silences (who, until when, on what) and `x` there expires one.
 
 Every action is saved in the state store before the screen shows it. Pages that could not be
 delivered show under the incident count (`opstui notifications` lists every page).
 """
+
+
+ACTIONS_TIP = "Run one of the incident's runbook actions (from the config)"
+MORE_KEYS = "   n note  m milestone  enter detail"
+"""The list's keys the footer has no room for at 80 columns, named in the status line."""
 
 
 class OnCallScreen(ConsoleScreen):
@@ -75,9 +85,11 @@ class OnCallScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Ack", id="oncall.acknowledge", tooltip="Acknowledge the selected incident"),
         Binding("r", "resolve", "Resolve", id="oncall.resolve", tooltip="Resolve the selected incident"),
-        Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline"),
-        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone"),
+        Binding("exclamation_mark", "actions", "Act", id="oncall.run_action", key_display="!", tooltip=ACTIONS_TIP),
         Binding("s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while"),
+        # Named in the status line instead of the footer, which keeps `q Quit` in sight at 80 columns.
+        Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline", show=False),
+        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone", show=False),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
         Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Alertmanager's silences: who, until when"),
     ]
@@ -180,7 +192,7 @@ class OnCallScreen(ConsoleScreen):
         stale = self.core.stale_alert_sources()
         self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
-        status = f"{len(incidents)} open, {waiting} unacknowledged" if incidents else "No open incidents."
+        status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
         self.query_one("#oncall-status", Static).update(status)
         self.refresh_bindings()
 
@@ -204,7 +216,7 @@ class OnCallScreen(ConsoleScreen):
         says so rather than doing nothing). ``S`` is there only with an alertmanager source."""
         if action == "silences":
             return bool(self.core.alertmanagers)
-        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail"}:
+        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail", "actions"}:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
             try:
@@ -260,6 +272,10 @@ class OnCallScreen(ConsoleScreen):
         if (incident := self.selected()) is not None:
             ask_snooze(self, incident)
 
+    def action_actions(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_action(self, incident)
+
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
@@ -276,20 +292,26 @@ class IncidentDetailScreen(ConsoleScreen):
 
     TITLE_TEXT = "Incident"
     HELP = (
-        "## Incident\n\nThe incident's runbook, its timeline (who did what, when, from which host), its "
+        "## Incident\n\nThe incident's runbook with its contacts and actions, its timeline (who did what, when, "
+        "from which host), its "
         "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
         "post-incident review beside the state database; `escape` goes back to the list. `a` acknowledges, "
-        "`r` resolves, `n` notes, `m` marks a milestone and `s` snoozes this incident, as on the list."
+        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes and `!` runs a runbook action on this incident, "
+        "as on the list."
     )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("a", "acknowledge", "Ack", id="detail.acknowledge", tooltip="Acknowledge this incident"),
         Binding("r", "resolve", "Resolve", id="detail.resolve", tooltip="Resolve this incident"),
-        Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline"),
-        Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone"),
-        Binding("s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while"),
-        Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review"),
+        Binding("exclamation_mark", "actions", "Act", id="detail.run_action", key_display="!", tooltip=ACTIONS_TIP),
+        # Named in the summary instead of the footer, which keeps `q Quit` in sight at 80 columns.
+        Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline", show=False),
+        Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone", show=False),
+        Binding(
+            "s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while", show=False
+        ),
+        Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review", show=False),
     ]
 
     def __init__(self, incident_id: int, runbooks: RunbookLibrary) -> None:
@@ -348,6 +370,8 @@ class IncidentDetailScreen(ConsoleScreen):
         deploys = [(at, v) for at, v in self.core.monitor.deploys if start - DEPLOYS_BEFORE <= at <= start]
         remaining = manager.sla_remaining(incident, now)
         self.data = DetailData(
+            contacts=contacts_for(self.core.config.contacts, incident),
+            actions=[action.name for action in actions_for(self.core.config.actions, incident)],
             incident=incident,
             events=events,
             runbook=self.runbooks.markdown(incident.runbook, incident.rule),
@@ -382,6 +406,10 @@ class IncidentDetailScreen(ConsoleScreen):
     def action_milestone(self) -> None:
         if self.data is not None:
             ask_milestone(self, self.data.incident, after=lambda: self.load())
+
+    def action_actions(self) -> None:
+        if self.data is not None:
+            ask_action(self, self.data.incident, after=lambda: self.load())
 
     def action_report(self) -> None:
         self.write_report()
