@@ -34,6 +34,7 @@ from opstui.clock import Clock
 from opstui.config.actions import Action, HttpAction
 from opstui.config.durations import format_duration
 from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import ACTION_MARK
 from opstui.redact import dsn_secrets, redact
 from opstui.sanitize import clean
 
@@ -82,7 +83,7 @@ class ActionRun:
     def timeline_text(self) -> str:
         """The line recorded when the run ends: the outcome, then the output's tail."""
         took = format_duration(max(0.0, self.finished_at - self.started_at))
-        head = f"action {self.action}: {self.outcome} after {took}"
+        head = f"{ACTION_MARK}{self.action}: {self.outcome} after {took}"
         tail = list(self.lines[-TIMELINE_LINES:])
         earlier = self.dropped + len(self.lines) - len(tail)
         body = "\n".join(tail)
@@ -189,7 +190,7 @@ class ActionRunner:
             raise ActionRefused(f"not run: {action.name!r} is not an action for incident #{incident_id}")
         actor = by or self.manager.operator
         started = self.clock.now()
-        await self.manager.add_note(incident_id, f"action {action.name} started: {describe(action)}", by=actor)
+        await self.manager.add_note(incident_id, f"{ACTION_MARK}{action.name} started: {describe(action)}", by=actor)
         output = Output(secrets_of(action), on_line)
         if action.http is not None:
             exit_code, timed_out, problem = await self._http(action, action.http, output)

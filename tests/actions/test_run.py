@@ -11,7 +11,9 @@ import pytest
 from opstui.actions.run import OUTPUT_LINES, ActionRefused, ActionRunner
 from opstui.clock import FakeClock
 from opstui.config.actions import Action
+from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import EventKind
+from opstui.incidents.review import render_review
 from opstui.state import SqliteState
 from tests.actions.conftest import PYTHON, python
 from tests.notify.servers import HookServer
@@ -30,8 +32,8 @@ async def test_a_confirmed_action_runs_and_its_run_is_on_the_timeline_and_audit(
     assert (run.ok, run.exit_code, run.outcome, run.actor) == (True, 0, "exit 0", "alice")
     assert lines == ["health: ok", "db: ok"] == list(run.lines)
     started, ended = (await notes(state, incident_id))[-2:]
-    assert started.startswith("action Check health started: ") and PYTHON in started
-    assert ended == "action Check health: exit 0 after 0ms\nhealth: ok\ndb: ok"
+    assert started.startswith("[action] Check health started: ") and PYTHON in started
+    assert ended == "[action] Check health: exit 0 after 0ms\nhealth: ok\ndb: ok"
     audit = [(a.actor, a.host, a.action, a.subject, a.text) for a in await state.audit(clock.now() - 1)]
     assert ("alice", "oncall-box", "incident note", f"incident #{incident_id}", ended) in audit
 
@@ -94,7 +96,9 @@ async def test_an_action_that_outlives_its_timeout_is_stopped_and_recorded_as_ti
     assert (run.timed_out, run.ok, run.exit_code) == (True, False, None)
     assert run.outcome == "timed out after 10s, stopped"
     assert list(run.lines) == ["rolling back"]
-    assert (await notes(state, incident_id))[-1] == "action probe: timed out after 10s, stopped after 10s\nrolling back"
+    assert (await notes(state, incident_id))[
+        -1
+    ] == "[action] probe: timed out after 10s, stopped after 10s\nrolling back"
 
 
 async def test_a_secret_in_the_output_is_redacted_everywhere(
@@ -163,3 +167,15 @@ async def test_an_http_action_posts_and_its_secret_header_is_redacted_from_the_a
     hook.mode = "ok"
     assert (await runner.run(action, incident_id)).outcome == "HTTP 200"
     assert hook.received == [{}]
+
+
+async def test_the_review_lists_the_run_on_its_timeline_and_not_as_root_cause(
+    runner: ActionRunner, manager: IncidentManager, incident_id: int
+) -> None:
+    await runner.run(python("print('rolled back')", name="Rollback web", confirm=False), incident_id)
+    incident = await manager.get(incident_id)
+    assert incident is not None
+    review = render_review(incident, await manager.timeline(incident_id))
+    assert "- **14:13** - [action] Rollback web: exit 0 after 0ms (run by alice)" in review
+    root_cause = review.split("### Root Cause")[1].split("###")[0]
+    assert "[action]" not in root_cause and "Describe technical root cause" in root_cause

@@ -64,7 +64,7 @@ async def test_bang_lists_the_incidents_actions_and_a_confirmed_one_runs(ui_conf
         assert isinstance(app.screen, OnCallScreen)
         assert core.state is not None
         events = [e for e in await core.state.events(incident_id) if e.kind is EventKind.NOTE]
-        assert [e.text.split(":")[0] for e in events] == ["action Check health started", "action Check health"]
+        assert [e.text.split(":")[0] for e in events] == ["[action] Check health started", "[action] Check health"]
         assert events[-1].actor == core.operator
         assert "Check health on #1: exit 0" in notices.texts()
 
