@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "incidents",
     "ack_resolve",
     "report",
+    "status_page",
     "state",
     "audit",
     "rules",

@@ -29,6 +29,7 @@ from opstui.config.checklist import ChecklistTasks  # noqa: E402
 from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
 from opstui.config.rotation import Rotation  # noqa: E402
+from opstui.config.status_page import StatusPageSettings  # noqa: E402
 
 
 class Expect(Model):
@@ -381,6 +382,8 @@ class Config(Model):
     docs/communicate-and-act.md). Only these ever run; never a command from a runbook's text."""
     contacts: list[Contact] = Field(default_factory=list)
     """Who to call (providers' support, teams), shown in the incident detail beside the runbook."""
+    status_page: StatusPageSettings = Field(default_factory=StatusPageSettings)
+    """The public status page: components (the seed's four by default), how often a P0/P1 wants an update."""
 
     @field_validator("actions")
     @classmethod

@@ -76,6 +76,11 @@ class IncidentManager:
         self.owners = tuple(owners)
         """Systems some incidents' alerts came from (Alertmanager), told when a person acknowledges or resolves."""
 
+    @property
+    def store(self) -> StateStore:
+        """The state store it reads and writes (for commands that read more than incidents, e.g. the export)."""
+        return self._state
+
     # Alerts in -------------------------------------------------------------------------------------
 
     async def on_transitions(self, transitions: Iterable[AlertTransition]) -> None:

@@ -16,6 +16,9 @@ from opstui.sanitize import clean
 
 _UNKNOWN_TIME = "--:--"
 
+UPDATE_STATUSES = ("Investigating", "Identified", "Monitoring", "Resolved")
+"""The seed template's statuses, as an update's first line starts (see opstui.statuspage.model)."""
+
 PREVENTIVE_MEASURES = (
     "Add monitoring for early detection",
     "Improve error handling",
@@ -106,6 +109,10 @@ def _timeline(incident: Incident, events: Sequence[IncidentEvent]) -> list[tuple
             rows.append((event.at, _sentence(event.text)))
         elif event.kind is EventKind.ACKNOWLEDGED:
             rows.append((event.at, f"Acknowledged by {event.actor}"))
+        elif event.kind is EventKind.MILESTONE and event.milestone is Milestone.STATUS_PAGE_UPDATED:
+            status = event.text.partition("\n")[0].partition(": ")[0]
+            posted = f"Status update posted: {status}" if status in UPDATE_STATUSES else "Status page updated"
+            rows.append((event.at, f"{posted} (by {event.actor})"))
         elif is_action_run(event) and " started: " not in event.text.partition("\n")[0]:
             # The end of a runbook action (a rollback, a restart): what was done, by whom, how it ended.
             rows.append((event.at, f"{event.text.partition(chr(10))[0]} (run by {event.actor})"))

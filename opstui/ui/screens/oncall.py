@@ -43,6 +43,7 @@ from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_not
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.page_trouble import PageTrouble
 from opstui.ui.widgets.silences_modal import SilencesModal
+from opstui.ui.widgets.update_modal import ask_update
 
 HELP = """\
 ## On-call
@@ -61,6 +62,9 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `!` the incident's runbook actions (commands and HTTP requests from `actions:` in the config):
   pick one, confirm it (type its name for a dangerous one), watch its output; who ran it, when,
   its exit status and its output (secrets redacted) go on the timeline and in the audit.
+- `u` a public status update with the seed's template (status Investigating / Identified /
+  Monitoring / Resolved, affected services, message), pre-filled from the incident; `ctrl+s`
+  posts it to the timeline, and `opstui status-page export` publishes it.
 - `enter` the detail: runbook and contacts, timeline, the metric around the start, deploys before
   it; `p` there writes the post-incident review.
 - With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
@@ -72,6 +76,7 @@ delivered show under the incident count (`opstui notifications` lists every page
 
 
 ACTIONS_TIP = "Run one of the incident's runbook actions (from the config)"
+UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
 MORE_KEYS = "   n note  m milestone  enter detail"
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
 
@@ -86,6 +91,7 @@ class OnCallScreen(ConsoleScreen):
         Binding("a", "acknowledge", "Ack", id="oncall.acknowledge", tooltip="Acknowledge the selected incident"),
         Binding("r", "resolve", "Resolve", id="oncall.resolve", tooltip="Resolve the selected incident"),
         Binding("exclamation_mark", "actions", "Act", id="oncall.run_action", key_display="!", tooltip=ACTIONS_TIP),
+        Binding("u", "update", "Update", id="oncall.update", tooltip=UPDATE_TIP),
         Binding("s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while"),
         # Named in the status line instead of the footer, which keeps `q Quit` in sight at 80 columns.
         Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline", show=False),
@@ -216,7 +222,7 @@ class OnCallScreen(ConsoleScreen):
         says so rather than doing nothing). ``S`` is there only with an alertmanager source."""
         if action == "silences":
             return bool(self.core.alertmanagers)
-        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail", "actions"}:
+        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail", "actions", "update"}:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
             try:
@@ -276,6 +282,10 @@ class OnCallScreen(ConsoleScreen):
         if (incident := self.selected()) is not None:
             ask_action(self, incident)
 
+    def action_update(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_update(self, incident)
+
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
@@ -296,8 +306,8 @@ class IncidentDetailScreen(ConsoleScreen):
         "from which host), its "
         "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
         "post-incident review beside the state database; `escape` goes back to the list. `a` acknowledges, "
-        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes and `!` runs a runbook action on this incident, "
-        "as on the list."
+        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes, `!` runs a runbook action and `u` posts a "
+        "status update on this incident, as on the list."
     )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -305,6 +315,7 @@ class IncidentDetailScreen(ConsoleScreen):
         Binding("a", "acknowledge", "Ack", id="detail.acknowledge", tooltip="Acknowledge this incident"),
         Binding("r", "resolve", "Resolve", id="detail.resolve", tooltip="Resolve this incident"),
         Binding("exclamation_mark", "actions", "Act", id="detail.run_action", key_display="!", tooltip=ACTIONS_TIP),
+        Binding("u", "update", "Update", id="detail.update", tooltip=UPDATE_TIP),
         # Named in the summary instead of the footer, which keeps `q Quit` in sight at 80 columns.
         Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline", show=False),
         Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone", show=False),
@@ -410,6 +421,10 @@ class IncidentDetailScreen(ConsoleScreen):
     def action_actions(self) -> None:
         if self.data is not None:
             ask_action(self, self.data.incident, after=lambda: self.load())
+
+    def action_update(self) -> None:
+        if self.data is not None:
+            ask_update(self, self.data.incident, after=lambda: self.load())
 
     def action_report(self) -> None:
         self.write_report()
