@@ -13,6 +13,7 @@ from opstui.incidents.review import render_review
 from opstui.statuspage.export import gather, render
 from opstui.statuspage.model import UpdateStatus, updates_of
 from opstui.ui.screens.oncall import OnCallScreen
+from opstui.ui.widgets.components_line import ComponentsLine
 from opstui.ui.widgets.update_modal import UpdateModal
 from tests.ui.conftest import make_app
 from tests.ui.test_actions import assert_quit_in_sight
@@ -25,6 +26,8 @@ async def test_u_posts_an_update_that_lands_on_the_timeline_the_review_and_the_e
         incident_id = await fire(core, "Payment System Down", Severity.P0, runbook="payment-system-down")
         await show_oncall(app, pilot)
         assert_quit_in_sight(app.screen)
+        line = str(app.screen.query_one(ComponentsLine).render())
+        assert "✖ Payment Processing: major outage" in line and "● Email Delivery" in line
         await pilot.press("u")
         await settle(app, pilot)
         form = app.screen

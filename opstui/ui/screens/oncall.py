@@ -27,9 +27,11 @@ from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
 from opstui.incidents.review import render_review, review_path, write_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
+from opstui.statuspage.derive import derive
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.action_modals import ask_action
+from opstui.ui.widgets.components_line import ComponentsLine
 from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
@@ -123,6 +125,7 @@ class OnCallScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
+        yield ComponentsLine("", id="oncall-components")
         yield PageTrouble("", id="oncall-pages")
         yield IncidentTable(id="incidents")
         yield IncidentFeed(id="oncall-feed")
@@ -197,6 +200,15 @@ class OnCallScreen(ConsoleScreen):
         now = self.core.clock.now()
         stale = self.core.stale_alert_sources()
         self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
+        monitor = self.core.monitor
+        self.query_one(ComponentsLine).show(
+            derive(
+                self.core.config.status_page.components,
+                incidents,
+                sources={name: status.state for name, status in monitor.statuses.items()},
+                kpis={kpi.metric: kpi.level for kpi in monitor.kpi_views()},
+            )
+        )
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
         status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
         self.query_one("#oncall-status", Static).update(status)
