@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "ack_resolve",
     "report",
     "status_page",
+    "handoff",
     "state",
     "audit",
     "rules",

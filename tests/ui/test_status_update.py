@@ -69,3 +69,17 @@ async def test_u_posts_an_update_that_lands_on_the_timeline_the_review_and_the_e
         await pilot.press("escape")
         await settle(app, pilot)
         assert len(updates_of(await core.incidents.timeline(incident_id))) == 1
+
+
+async def test_shift_h_writes_the_handoff_beside_the_state_database(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fire(core, "Payment System Down", Severity.P0, runbook="payment-system-down")
+        await show_oncall(app, pilot)
+        await pilot.press("H")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OnCallScreen) and screen.last_handoff is not None
+        assert screen.last_handoff.parent == core.state_settings.resolved_path().parent / "handoffs"
+        text = screen.last_handoff.read_text()
+        assert "- **#1 P0 Payment System Down**: opened" in text and "## Checklist" in text

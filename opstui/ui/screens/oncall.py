@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
+from opstui import handoff
 from opstui.actions.match import actions_for, contacts_for
 from opstui.clock import zone
 from opstui.incidents.manager import IncidentManager
@@ -67,6 +68,8 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `u` a public status update with the seed's template (status Investigating / Identified /
   Monitoring / Resolved, affected services, message), pre-filled from the incident; `ctrl+s`
   posts it to the timeline, and `opstui status-page export` publishes it.
+- `H` writes the end-of-shift handoff (the last 12 hours: incidents and their last update, silences,
+  missed checklist tasks, who is on call next) into `handoffs/` beside the state database.
 - `enter` the detail: runbook and contacts, timeline, the metric around the start, deploys before
   it; `p` there writes the post-incident review.
 - With an `alertmanager` source: `a` also silences the alert in Alertmanager and `r` expires that
@@ -78,8 +81,10 @@ delivered show under the incident count (`opstui notifications` lists every page
 
 
 ACTIONS_TIP = "Run one of the incident's runbook actions (from the config)"
+HANDOFF_TIP = "Write the end-of-shift handoff notes (the last 12 hours) beside the state database"
+HANDOFF_SHIFT = 12 * 3600.0
 UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
-MORE_KEYS = "   n note  m milestone  enter detail"
+MORE_KEYS = "   n note  m milestone  enter detail  H handoff"
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
 
 
@@ -98,6 +103,7 @@ class OnCallScreen(ConsoleScreen):
         # Named in the status line instead of the footer, which keeps `q Quit` in sight at 80 columns.
         Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline", show=False),
         Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone", show=False),
+        Binding("H", "handoff", "Handoff", id="oncall.handoff", tooltip=HANDOFF_TIP, show=False),
         Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
         Binding("S", "silences", "Silences", id="oncall.silences", tooltip="Alertmanager's silences: who, until when"),
     ]
@@ -111,6 +117,8 @@ class OnCallScreen(ConsoleScreen):
         """The incidents listed when the screen was last left: one not among them is new."""
         self._place = True
         """Set when the screen is shown; the first list read after it places the cursor (once)."""
+        self.last_handoff: Path | None = None
+        """Where ``H`` last wrote the handoff (tests and the notice read it)."""
         self._fresh = asyncio.Event()
         """Set once the list read after the screen was shown is on screen: a key pressed right after
         ``2`` waits for it, so it acts on the incident the cursor was placed on, never on the old row."""
@@ -304,6 +312,27 @@ class OnCallScreen(ConsoleScreen):
 
     def action_silences(self) -> None:
         self.app.push_screen(SilencesModal(self.core))
+
+    def action_handoff(self) -> None:
+        self.write_handoff()
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def write_handoff(self) -> None:
+        """The handoff of the last 12 hours, as ``opstui handoff`` writes it, into ``handoffs/`` beside the store."""
+        core = self.core
+        if core.state is None:
+            self.notify("the state store is not open", title="handoff not written", severity="error")
+            return
+        now, tz = core.clock.now(), self.tz
+        try:
+            notes = await handoff.gather(core.state, core.checklist, core.config.rotation, now - HANDOFF_SHIFT, now, tz)
+            path = handoff.handoff_path(core.state_settings.resolved_path(), now, tz)
+            handoff.write(path, handoff.render(notes, tz))
+        except Exception as exc:  # noqa: BLE001 - shown, not raised
+            self.notify(f"{exc}", title="handoff not written", severity="error")
+            return
+        self.last_handoff = path
+        self.notify(f"{handoff.shift_summary(notes.incidents)}: written to {path}", title="handoff", timeout=8)
 
 
 class IncidentDetailScreen(ConsoleScreen):
