@@ -69,7 +69,8 @@ async def test_the_handoff_tells_the_shift(state: SqliteState, clock: FakeClock)
     sections = {part.split("\n", 1)[0]: part for part in notes.split("\n## ")}
     incidents = sections["Incidents"].splitlines()
     assert incidents[2:6] == [
-        "- **#2 P0 Payment System Down**: opened 2026-09-21 15:13, acknowledged 2026-09-21 15:18 by ana, still acknowledged",
+        "- **#2 P0 Payment System Down**: opened 2026-09-21 15:13, acknowledged 2026-09-21 15:18 by ana, "
+        "still acknowledged",
         "  - last word: Identified (2026-09-21 15:18): Webhooks failing.",
         "- **#3 P1 High Error Rate**: opened 2026-09-21 15:18, resolved 2026-09-21 15:28 by ana",
         "  - last word: note (2026-09-21 15:18, ana): rolled back v1.4.3",
