@@ -179,4 +179,4 @@ def write(path: Path, markdown: str) -> None:
 def shift_summary(notes: Sequence[IncidentNote]) -> str:
     """``3 incidents, 1 still open``: the notice after ``H``."""
     still = sum(1 for n in notes if n.incident.is_open)
-    return f"{len(notes)} incidents, {still} still open"
+    return f"{len(notes)} incident{'' if len(notes) == 1 else 's'}, {still} still open"

@@ -90,6 +90,11 @@ class UpdateModal(ModalScreen[UpdateDraft | None]):
             yield Label("ctrl+s: post   tab: next field   escape: cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        # Field names in the borders: the form has no room for label lines at 80x24.
+        self.query_one(RadioSet).border_title = "Status"
+        self.query_one("#update-title", Input).border_title = "Title"
+        self.query_one("#update-components", Input).border_title = "Affected services"
+        self.query_one(TextArea).border_title = "Message"
         self.query_one(RadioSet).focus()
 
     def action_post(self) -> None:
