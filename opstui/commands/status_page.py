@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             error(f"cannot write into {args.output}: {exc.strerror or exc}")
             return EXIT_FAILED
-        print(f"wrote {path} ({len(page.components)} components, {len(page.current)} current incidents)")
+        print(f"wrote {path} ({len(page.components)} components, {len(page.current)} current incident(s))")
         return EXIT_OK
 
     return execute(args, work, read_only=True)

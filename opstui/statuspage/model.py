@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
+from opstui.alerts.model import Severity
 from opstui.config.status_page import Component
 from opstui.incidents.model import EventKind, Incident, IncidentEvent, Milestone
 
@@ -138,3 +139,16 @@ def next_status(last: IncidentUpdate | None, incident: Incident) -> UpdateStatus
     if not incident.is_open:
         return UpdateStatus.RESOLVED
     return last.status if last is not None else UpdateStatus.INVESTIGATING
+
+
+NAGGED = (Severity.P0, Severity.P1)
+"""Severities whose incidents want a public update at least every ``status_page.update_every``."""
+
+
+def silent_for(incident: Incident, updates: Sequence[IncidentUpdate], every: float, now: float) -> float | None:
+    """How long an open P0/P1 incident has gone without a public update (since it opened, if it never had one),
+    when that is at least ``every``; None when it is fine or not nagged."""
+    if not incident.is_open or incident.severity not in NAGGED:
+        return None
+    last = updates[-1].at if updates else incident.opened_at
+    return now - last if now - last >= every else None

@@ -12,6 +12,7 @@ from opstui.core import Core
 from opstui.incidents.review import render_review
 from opstui.statuspage.export import gather, render
 from opstui.statuspage.model import UpdateStatus, updates_of
+from opstui.statuspage.post import post_update
 from opstui.ui.screens.oncall import OnCallScreen
 from opstui.ui.widgets.components_line import ComponentsLine
 from opstui.ui.widgets.update_modal import UpdateModal
@@ -83,3 +84,26 @@ async def test_shift_h_writes_the_handoff_beside_the_state_database(core: Core) 
         assert screen.last_handoff.parent == core.state_settings.resolved_path().parent / "handoffs"
         text = screen.last_handoff.read_text()
         assert "- **#1 P0 Payment System Down**: opened" in text and "## Checklist" in text
+
+
+async def test_a_p0_without_a_public_update_for_update_every_nags_under_the_header(core: Core) -> None:
+    app = make_app(core)
+    async with app.run_test(size=(80, 24)) as pilot:
+        incident_id = await fire(core, "Payment System Down", Severity.P0, runbook="payment-system-down")
+        await fire(core, "Elevated Error Rate", Severity.P2)  # a P2 never nags
+        await core.refresh_update_nag()
+        assert core.update_nag is None  # just opened
+        core.clock.advance(31 * 60)  # type: ignore[attr-defined]
+        await core.refresh_update_nag()
+        assert core.update_nag == "#1 P0 Payment System Down: no public update for 31m00s"
+        app.tick()
+        await settle(app, pilot)
+        nag = app.screen.query_one("#hdr-update-nag")
+        assert nag.display and "no public update for 31m00s" in str(nag.render())
+        assert core.incidents is not None
+        await post_update(core.incidents, incident_id, UpdateStatus.INVESTIGATING, [], "Payments", "Looking.")
+        await core.refresh_update_nag()
+        assert core.update_nag is None
+        app.tick()
+        await settle(app, pilot)
+        assert not app.screen.query_one("#hdr-update-nag").display
