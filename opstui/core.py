@@ -256,10 +256,15 @@ class Core:
     def build_dispatcher(self, state: StateStore) -> NotificationDispatcher:
         """The dispatcher of the state store's outbox, as the config sets it (``incidents.page_max_age``)."""
         from opstui.notify.dispatcher import NotificationDispatcher, build_channels
-        from opstui.notify.state_outbox import StateOutbox
+        from opstui.notify.state_outbox import StateOutbox, lease_for
+        from opstui.statuspage.publish import publish_channels, publish_notifier
 
-        outbox = StateOutbox(state, self.config.notifiers, self.clock)
-        channels = build_channels(self.config.notifiers)
+        hook = publish_notifier(self.config.status_page)
+        # The published updates' webhook is not a notifier (incident pages are not fanned out to it), but a
+        # claim must outlast its sends too.
+        lease = lease_for([*self.config.notifiers, *([hook] if hook is not None else [])])
+        outbox = StateOutbox(state, self.config.notifiers, self.clock, lease=lease)
+        channels = {**build_channels(self.config.notifiers), **publish_channels(self.config.status_page)}
         return NotificationDispatcher(outbox, channels, self.clock, max_age=self.config.incidents.page_max_age)
 
     async def _notify_loop(self, state: StateStore) -> None:

@@ -8,10 +8,11 @@ demo's source names, so a config that names its sources alike needs nothing here
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from opstui.config.durations import PositiveDuration
 from opstui.config.models import Model
+from opstui.config.notify import HttpUrl, Timeout
 
 
 class Component(Model):
@@ -60,6 +61,19 @@ def _seed_components() -> list[Component]:
     ]
 
 
+class StatusPublish(Model):
+    """Where each update is POSTed as JSON (a Statuspage-compatible ``incident`` object; see
+    docs/communicate-and-act.md), through the same durable outbox as the notifications."""
+
+    url: HttpUrl
+    """The receiver (your status page's API, a bridge); use ``${VAR}`` if it carries a token. Only its host is
+    ever shown."""
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    """E.g. ``Authorization: OAuth ${STATUSPAGE_TOKEN}``; values are never shown."""
+    timeout: Timeout = 5.0
+    """One attempt slower than this fails and is retried later (with backoff, for up to 24 hours)."""
+
+
 class StatusPageSettings(Model):
     """The public status page: what ``u`` on an incident posts to and ``opstui status-page export`` writes."""
 
@@ -71,6 +85,8 @@ class StatusPageSettings(Model):
     """A P0/P1 incident should get a public update at least this often (the seed: post, then keep posting)."""
     history_days: int = Field(default=90, ge=1, le=366)
     """How far back the exported page lists past incidents."""
+    publish: StatusPublish | None = None
+    """POST each update to a webhook as well (unset: the updates are on the timeline and in the export only)."""
 
     @field_validator("components")
     @classmethod

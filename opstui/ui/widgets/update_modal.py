@@ -150,7 +150,9 @@ def ask_update(screen: Screen[Any], incident: Incident, after: Callable[[], obje
     async def post(draft: UpdateDraft) -> None:
         stored = await run_action(
             screen,
-            post_update(manager, incident.id, draft.status, draft.components, draft.title, draft.message),
+            post_update(
+                manager, incident.id, draft.status, draft.components, draft.title, draft.message, settings=settings
+            ),
             lambda u: f"#{incident.id}: status update posted ({u.status.value})",
         )
         if stored is not None and after is not None:
