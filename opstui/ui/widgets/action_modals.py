@@ -108,6 +108,8 @@ class ActionOutputModal(ModalScreen[None]):
         self.run: ActionRun | None = None
         """Set when the run has ended (tests and the status line read it)."""
         self._pending: list[str] = []
+        self._ended = False
+        self._problem: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="output-dialog"):
@@ -123,6 +125,8 @@ class ActionOutputModal(ModalScreen[None]):
         for line in self._pending:
             log.write_line(line)
         self._pending.clear()
+        if self._ended:  # a quick action can end before its pane is on screen
+            self._show_end()
 
     def append(self, line: str) -> None:
         """One output line (already redacted and cleaned by the core)."""
@@ -133,10 +137,17 @@ class ActionOutputModal(ModalScreen[None]):
 
     def finish(self, run: ActionRun | None, problem: str | None = None) -> None:
         self.run = run
+        self._problem = problem
+        self._ended = True
         if self.is_mounted:
-            text = problem if run is None else f"{run.outcome}" + (" (ok)" if run.ok else "")
-            self.query_one("#action-status", Label).update(plain(text or ""))
-            self.query_one("#action-status", Label).set_class(run is None or not run.ok, "failed")
+            self._show_end()
+
+    def _show_end(self) -> None:
+        run = self.run
+        text = self._problem if run is None else f"{run.outcome}" + (" (ok)" if run.ok else "")
+        status = self.query_one("#action-status", Label)
+        status.update(plain(text or ""))
+        status.set_class(run is None or not run.ok, "failed")
 
     def action_close(self) -> None:
         self.dismiss(None)
