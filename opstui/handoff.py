@@ -58,9 +58,17 @@ class Handoff:
 
 
 async def gather(
-    state: StateStore, checklist: Checklist | None, rotation: Rotation | None, since: float, now: float, tz: tzinfo
+    state: StateStore,
+    checklist: Checklist | None,
+    rotation: Rotation | None,
+    since: float,
+    now: float,
+    tz: tzinfo,
+    *,
+    refresh: bool = True,
 ) -> Handoff:
-    """Read the shift from the state store (and the checklist, refreshed from it)."""
+    """Read the shift from the state store (and the checklist, refreshed from it unless ``refresh`` is False:
+    the console refreshes its own under the core's lock first)."""
     notes = []
     for incident in await state.recent_incidents(SCAN):
         moments = [incident.opened_at, incident.acknowledged_at or 0.0, incident.resolved_at or 0.0]
@@ -71,7 +79,8 @@ async def gather(
     overdue: list[tuple[str, float]] = []
     missed: list[tuple[str, float]] = []
     if checklist is not None:
-        await checklist.refresh()
+        if refresh:
+            await checklist.refresh()
         overdue = [(v.task.title, v.overdue_by) for v in checklist.views if v.overdue_by > 0]
         titles = {task.id: task.title for task in checklist.tasks}
         span = min(TIMELINE_SPAN, now - since)

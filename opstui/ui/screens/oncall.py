@@ -325,7 +325,10 @@ class OnCallScreen(ConsoleScreen):
             return
         now, tz = core.clock.now(), self.tz
         try:
-            notes = await handoff.gather(core.state, core.checklist, core.config.rotation, now - HANDOFF_SHIFT, now, tz)
+            await core.refresh_checklist()  # under the core's lock: never two refreshes (and auto ticks) at once
+            notes = await handoff.gather(
+                core.state, core.checklist, core.config.rotation, now - HANDOFF_SHIFT, now, tz, refresh=False
+            )
             path = handoff.handoff_path(core.state_settings.resolved_path(), now, tz)
             handoff.write(path, handoff.render(notes, tz))
         except Exception as exc:  # noqa: BLE001 - shown, not raised
