@@ -1,4 +1,5 @@
-"""Events per second of the websocket ingest path (``parse_message`` + ``EventWindows.observe``) on one core,
+"""Events per second of the websocket ingest path (``parse_message`` + ``EventWindows.observe`` + the per-route
+windows, ``RouteWindows.observe``; ``ingest_without_routes`` is the same path before routes, its floor) on one core,
 and the cost of one ``EventWindows.stats()`` over a full five-minute window (Python runs this on one thread).
 
 The messages are what a busy shop's websocket carries: JSON arrays of about 20 events, nine in ten of them
@@ -12,6 +13,7 @@ import json
 import random
 import time
 
+from opstui.metrics.routes import RouteWindows
 from opstui.metrics.windows import EventWindows
 from opstui.sources.events import parse_message
 
@@ -58,7 +60,8 @@ def bench_ingest(events: int = 300_000) -> dict[str, float]:
     start = 1_790_000_000.0
     messages = _messages(events, start, per_second, per_message)
     windows = EventWindows(window=window, bucket=1.0)
-    parse_s = observe_s = 0.0
+    routes = RouteWindows(window=window, max_routes=50)
+    parse_s = observe_s = routes_s = 0.0
     parsed = 0
     stats_full: list[float] = []
     stats_all: list[float] = []
@@ -71,8 +74,11 @@ def bench_ingest(events: int = 300_000) -> dict[str, float]:
         t1 = clock()
         windows.observe(result.events, now)
         t2 = clock()
+        routes.observe(result.events, now)
+        t3 = clock()
         parse_s += t1 - t0
         observe_s += t2 - t1
+        routes_s += t3 - t2
         parsed += len(result.events)
         if n % messages_per_second == 0:
             t0 = clock()
@@ -86,7 +92,9 @@ def bench_ingest(events: int = 300_000) -> dict[str, float]:
         "events": float(parsed),
         "parse_events_per_s": parsed / parse_s,
         "observe_events_per_s": parsed / observe_s,
-        "ingest_events_per_s": parsed / (parse_s + observe_s),
+        "routes_events_per_s": parsed / routes_s,
+        "ingest_events_per_s": parsed / (parse_s + observe_s + routes_s),
+        "ingest_without_routes_events_per_s": parsed / (parse_s + observe_s),
         "stats_ms": sum(timed) / len(timed) * 1000,
         "stats_max_ms": max(timed) * 1000,
     }

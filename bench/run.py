@@ -71,7 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for run in (_ingest, _memory):
         rows += run()
-    for module in ("bench.alerts", "bench.scrape", "bench.promql", "bench.ui", "bench.keys", "bench.pg_queries"):
+    for module in (
+        "bench.alerts",
+        "bench.history",
+        "bench.scrape",
+        "bench.promql",
+        "bench.ui",
+        "bench.keys",
+        "bench.pg_queries",
+    ):
         rows += _optional(module, args.quick, args.dsn)
 
     cpu = platform.processor() or platform.machine()

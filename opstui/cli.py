@@ -31,6 +31,9 @@ The config is looked up in --config, then $OPSTUI_CONFIG, then ./opstui.yaml, th
 config directory. 'opstui init' writes a config with every key, commented.
 """
 
+MAX_SPEED = 100.0
+"""The fastest ``--demo --speed``: beyond it the sources' polls (5 s of clock time) come faster than they answer."""
+
 KEYS = """\
 keys in the console: 1 engineering  2 on-call  3 executive  4 checklist  5 audit  t theme
   ? help (every key of the screen you are on)  ctrl+p commands  q quit
@@ -51,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DSN",
         help="with --demo: the shop's PostgreSQL database, filled by "
         "'opstui demo-db' (live orders keep arriving while the console runs)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="with --demo: run the shop and the whole console on a clock N times faster (1-100; the header "
+        "says xN); at 10 the first incident opens within a minute",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -76,17 +87,23 @@ def _console(args: argparse.Namespace) -> int:
     if args.theme is not None and (problem := _unknown_theme(args.theme, "--theme")):
         error(problem)
         return EXIT_CONFIG
-    clock = SystemClock()
     shop = None
     live_db = None
     if args.dsn and not args.demo:
         error("--dsn goes with --demo; for your own database add a 'postgres' source to the config")
         return EXIT_CONFIG
+    if args.speed != 1.0 and not args.demo:
+        error("--speed goes with --demo: a real service runs on real time")
+        return EXIT_CONFIG
+    if not 1.0 <= args.speed <= MAX_SPEED:
+        error(f"--speed must be between 1 and {MAX_SPEED:g}")
+        return EXIT_CONFIG
+    clock = SystemClock(speed=args.speed)  # the one clock: the shop, the sources, rules and incidents
     if args.demo:
         from opstui.demo.background import BackgroundShop
         from opstui.demo.config import demo_config
 
-        shop = BackgroundShop()
+        shop = BackgroundShop(clock=clock)
         base_url = shop.start()
         config = demo_config(base_url, dsn=args.dsn)
         if args.dsn:
@@ -109,7 +126,7 @@ def _console(args: argparse.Namespace) -> int:
     from opstui.ui.theming import ThemeMemory, ui_state_file
 
     core = Core(config, clock, state_path=args.state)
-    app = OpstuiApp(core, theme=args.theme, demo=args.demo, memory=ThemeMemory(ui_state_file()))
+    app = OpstuiApp(core, theme=args.theme, demo=args.demo, memory=ThemeMemory(ui_state_file()), speed=args.speed)
     try:
         app.run()
     finally:

@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opstui.alerts.external import reconcile, source_prefix
@@ -28,12 +29,17 @@ from opstui.alerts.model import AlertTransition
 from opstui.alerts.rules import RuleEngine
 from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
-from opstui.clock import Clock
+from opstui.clock import Clock, zone
 from opstui.config.durations import format_duration
 from opstui.config.incidents import operator_name
-from opstui.config.models import Config
+from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
 from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import Incident
+from opstui.incidents.review_charts import metrics_section
+from opstui.metrics.history import History, HistoryError
+from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.uptime import JUDGED, Uptime, overall
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
@@ -55,6 +61,8 @@ CHECKLIST_REFRESH = 5.0
 """Seconds between checklist refreshes: ticks from another console show within this; due times are minutes."""
 PAGES_REFRESH = 5.0
 """Seconds between readings of the outbox for the header's ``N pages failing``."""
+UPTIME_REFRESH = 60.0
+"""Seconds between readings of the uptime over days from the history (a minute moves a 30-day figure little)."""
 PAGE_TROUBLE_KEPT = 86400.0
 """A page given up on stays counted in the header for this long after its last attempt."""
 UPDATES_REFRESH = 30.0
@@ -146,6 +154,12 @@ class Core:
         self.alertmanagers: list[AlertmanagerOwner] = []
         """The Alertmanagers of the config, told of acknowledgements and resolutions; their silences listable."""
         self._checklist_turn = asyncio.Lock()
+        self.history: History | None = None
+        """The store's history on disk (docs/history.md); None when off or refused."""
+        self.uptime: dict[str, Uptime] = {}
+        """Each health check's uptime over 24 h / 7 d / 30 d / 90 d from the history; refreshed every minute."""
+        self.history_error: str | None = None
+        """Why the history file was refused at start (one line); the console runs on without it."""
 
     async def start(self) -> None:
         """Open the state store (a failure is shown, not fatal) and start the sources."""
@@ -166,6 +180,7 @@ class Core:
                 on_call=self._rotation_at_now,
                 owners=self.alertmanagers,
             )
+        await self._open_history()  # before the sources: the rings are filled from disk, then live data follows
         await self.monitor.start()
         if self.state is not None:
             self.checklist = Checklist.from_config(
@@ -187,6 +202,78 @@ class Core:
             self.spawn(self._pages_loop(self.state), "pages")
             self.spawn(self._updates_loop(), "status updates")
 
+    def history_path(self) -> Path:
+        """``store.history_path``, else beside the SQLite state file, else in the user data directory."""
+        return history_file(self.config.store, self.state_settings)
+
+    async def _open_history(self) -> None:
+        """Load the history into the store and start its writer; a damaged file is refused with one line (in
+        the log and the event tail) and the console runs on without history."""
+        if not self.config.store.history:
+            return
+        prometheus = frozenset(
+            name for s in self.config.sources if isinstance(s, PrometheusSource) for name in s.queries
+        )
+        history = History(
+            self.history_path(),
+            self.monitor.store,
+            self.clock,
+            rollup_retention=self.config.store.rollup_retention,
+            flush_interval=self.config.store.flush_interval,
+            exclude=prometheus,
+        )
+        try:
+            await history.open()
+        except HistoryError as exc:
+            self.history_error = str(exc)
+            log.warning(self.history_error)
+            self.monitor.note("warning", "history", self.history_error)
+            return
+        self.history = history
+        await self.refresh_uptime()  # the Uptime tile and the health table start from the days on record
+        self.spawn(history.run(), "history")
+        self.spawn(self._uptime_loop(), "uptime")
+
+    async def refresh_uptime(self) -> None:
+        """Read each health check's uptime over days from the history; the Uptime tile is judged on 30 days."""
+        if self.history is None:
+            return
+        self.uptime = {row.source: row for row in await self.history.uptime()}
+        self.monitor.long_uptime = overall(list(self.uptime.values()), JUDGED)
+
+    async def review_charts(self, incident: Incident) -> list[str]:
+        """The review's "Metrics around the incident" lines, read from the history file on a thread of
+        their own (a read-only connection beside the writer's)."""
+        kpis = [(kpi.metric, kpi.label or kpi.metric) for kpi in self.config.kpis if kpi.screen == "engineering"]
+        now, tz = self.clock.now(), zone(self.config.timezone)
+        if self.history is None:
+            return metrics_section(incident, None, kpis, now, tz)
+        path = self.history.path
+        await self.history.flush()  # the review shows the points up to now, not up to the last batch
+
+        def read() -> list[str]:
+            try:
+                file = HistoryFile(path, read_only=True)
+            except HistoryError:
+                return metrics_section(incident, None, kpis, now, tz)
+            try:
+                return metrics_section(incident, file, kpis, now, tz)
+            finally:
+                file.close()
+
+        return await asyncio.to_thread(read)
+
+    async def _uptime_loop(self) -> None:
+        assert self.history is not None
+        while True:
+            # Until the first checks are on record (a new file), read again after each flush, not a minute later.
+            await self.clock.sleep(UPTIME_REFRESH if self.uptime else self.history.flush_interval + 1.0)
+            try:
+                await self.refresh_uptime()
+            except Exception as exc:  # noqa: BLE001 - a locked file is retried next turn, not fatal
+                log.warning("uptime not read: %s: %s", type(exc).__name__, exc)
+            _raise_if_cancelling()
+
     async def stop(self) -> None:
         pending = set(self._tasks)
         while pending:
@@ -200,6 +287,9 @@ class Core:
                 await task
         self._tasks.clear()
         await self.monitor.stop()
+        if self.history is not None:
+            await self.history.close()  # after the sources stopped: the last points are flushed
+            self.history = None
         for owner in self.alertmanagers:
             await owner.aclose()
         self.alertmanagers = []
@@ -461,6 +551,10 @@ class Core:
             for status in self.monitor.statuses.values()
             if status.kind == "alertmanager" and status.state not in (SourceState.UP, SourceState.DEGRADED)
         )
+
+    def badge(self) -> str | None:
+        """A word the header shows beside the status (a replay's cursor); None for a live console."""
+        return None
 
     def header_counts(self) -> HeaderCounts:
         """The counts the header shows; refreshed by the core's own loops, read without waiting."""

@@ -20,8 +20,10 @@ from datetime import datetime
 from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
 from opstui.config.models import Config, Kpi, WebsocketSource
+from opstui.metrics.errors import ErrorGroups
 from opstui.metrics.freshness import UNCLAIMED_STALE_AFTER, Freshness
 from opstui.metrics.kpi import KpiRule
+from opstui.metrics.routes import RouteStats, RouteWindows
 from opstui.metrics.store import MetricStore
 from opstui.metrics.windows import EventWindows
 from opstui.sanitize import clean
@@ -40,6 +42,13 @@ DERIVED = (
     "requests_per_min",
     "payments_per_min",
 )
+ROUTE_SERIES = (
+    ("route_error_rate", "error_rate"),
+    ("route_latency_p95", "latency_p95"),
+    ("route_requests_per_min", "requests_per_min"),
+)
+"""Per-route series (label ``route``) for rules, e.g. ``route_error_rate{route="/api/orders"} > 5``. Names of
+their own: under ``error_rate`` itself, the seeds' ``error_rate > 5`` would fire once per route."""
 COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
 """Source states in which the console cannot see what the source shows (``source_up`` is 0)."""
@@ -114,6 +123,8 @@ class Snapshot:
     extra: dict[str, float] = field(default_factory=dict)
     tables: dict[str, TableView] = field(default_factory=dict)
     """Tables read by sources (postgres ``table: true`` queries, the health pack's slow statements)."""
+    routes: tuple[RouteStats, ...] = ()
+    """Per-route figures over the window (``store.max_routes`` at most), busiest first."""
     metric_errors: dict[str, str] = field(default_factory=dict)
     """Metrics whose latest read failed (a query error or timeout): the value shown is stale, and why."""
 
@@ -136,8 +147,14 @@ class Monitor:
         self.retention = settings.retention
         """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
         self.windows = EventWindows(window=settings.window)
+        self.routes = RouteWindows(settings.window, settings.max_routes)
+        """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``."""
+        self.route_stats: tuple[RouteStats, ...] = ()
+        """The routes over the window at the last refresh, busiest first."""
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
+        self.errors = ErrorGroups()
+        """The tail's lines grouped by source, level and message shape (bounded; see opstui.metrics.errors)."""
         self.statuses: dict[str, SourceStatus] = {}
         self.kpis: list[tuple[Kpi, KpiRule]] = [
             (kpi, KpiRule.parse(kpi.target, kpi.warning, kpi.critical)) for kpi in config.kpis
@@ -148,6 +165,9 @@ class Monitor:
         self._sources: object | None = None
         self.tables: dict[str, TableView] = {}
         self.metric_errors: dict[str, str] = {}
+        self.long_uptime: float | None = None
+        """All health checks' uptime over 30 days from the history (set by the core every minute); the
+        ``uptime_pct`` series is this when known, else this session's (the seeds judge 99.9 % on 30 days)."""
         self.external_alerts = ExternalAlerts()
         """Alert sets from Alertmanager sources, waiting for the core's next alert turn."""
 
@@ -165,6 +185,7 @@ class Monitor:
             return
         now = self.clock.now()
         self.windows.observe(events, now)
+        self.routes.observe(events, now)
         self.last_data = now
         self.freshness.last_event = now
         stream_limit = self.freshness.stream_stale_after
@@ -175,9 +196,18 @@ class Monitor:
                 self.freshness.claim(event.name, None, stream_limit)
             elif isinstance(event, DeployEvent):
                 self.deploys.append((event.ts, event.version))
-                self.events.append(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
+                self._log(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
             elif isinstance(event, ErrorEvent):
-                self.events.append(LogEntry(event.ts, event.level, "app", event.message))
+                self._log(LogEntry(event.ts, event.level, "app", event.message))
+
+    def _log(self, entry: LogEntry) -> None:
+        """A line for the event tail: kept in the bounded log and counted in its group."""
+        self.events.append(entry)
+        self.errors.add(entry.ts, entry.level, entry.source, entry.message)
+
+    def note(self, level: str, source: str, message: str) -> None:
+        """A line of the console's own for the event tail (e.g. the history file refused at start)."""
+        self._log(LogEntry(self.clock.now(), level, source, clean(message)))
 
     def status_changed(self, status: SourceStatus) -> None:
         previous = self.statuses.get(status.name)
@@ -186,7 +216,7 @@ class Monitor:
             bad = status.state in (SourceState.DOWN, SourceState.UNREACHABLE)
             level = "critical" if bad else ("warning" if status.state != SourceState.UP else "info")
             reason = f": {status.reason}" if status.reason else ""
-            self.events.append(
+            self._log(
                 LogEntry(
                     status.last_check or self.clock.now(),
                     level,
@@ -223,6 +253,9 @@ class Monitor:
     def refresh(self) -> None:
         """Fold the event windows into the store as derived series; called once a second."""
         now = self.clock.now()
+        # The windows expire by time, so the Routes view shows what the window holds; the series are recorded
+        # only while the streams are fresh, as the service-wide ones (a dead stream's routes turn stale too).
+        self.route_stats = tuple(self.routes.stats(now))
         if self._streams_fresh(now):
             # A dead stream's windows still hold minutes of events: folding them in again would draw old
             # traffic as if it were now. The series stop, age, and turn stale (see opstui.metrics.freshness).
@@ -233,13 +266,21 @@ class Monitor:
                     self.store.record(name, value, now)
             for name in COUNTERS:
                 self.store.record(name, float(getattr(self.windows, name)), now)
+            for route in self.route_stats:
+                labels = {"route": route.route}
+                for series, attribute in ROUTE_SERIES:
+                    value = getattr(route, attribute)
+                    if value is not None:
+                        self.store.record(series, value, now, labels)
         for status in self.statuses.values():
             # Read by the built-in Source Down rule (see opstui.alerts.seeds): blind for long is an incident.
             if status.state is not SourceState.PENDING:
                 up = 0.0 if status.state in BLIND else 1.0
                 self.store.record("source_up", up, now, {"source": status.name, "kind": status.kind})
         checks = [s for s in self.statuses.values() if s.kind == "http" and s.checks]
-        if checks:
+        if self.long_uptime is not None:
+            self.store.record("uptime_pct", self.long_uptime, now)
+        elif checks:
             total = sum(s.checks for s in checks)
             self.store.record("uptime_pct", 100.0 * sum(s.ok_checks for s in checks) / total, now)
 
@@ -322,6 +363,7 @@ class Monitor:
             data_age=None if self.last_data is None else max(0.0, now - self.last_data),
             stream_problems=problems,
             tables=dict(self.tables),
+            routes=self.route_stats,
             metric_errors=dict(self.metric_errors),
         )
 

@@ -43,6 +43,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.line(f"{len(ALLOWED_SKIPS)} reasons are allowed; add one there only if no install can fix it")
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user data directory (where a Core without ``--state`` keeps its history file) is the test's own,
+    never the machine user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """At 1_790_000_000 (2026-09-21 14:13:20 UTC), FakeClock's epoch; ``LAUNCH`` and ``START`` name it too."""

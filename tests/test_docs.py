@@ -150,7 +150,7 @@ def bindings() -> list[tuple[str, str, str]]:
 
     from opstui.ui.app import LAZY_SCREENS
 
-    for module in ("opstui.ui.screens.help", *(module for module, _ in LAZY_SCREENS.values())):
+    for module in ("opstui.ui.screens.help", "opstui.ui.replay_app", *(module for module, _ in LAZY_SCREENS.values())):
         import_module(module)
     found = [("textual.app", App.COMMAND_PALETTE_BINDING, "app.command_palette")]
     classes: list[type[DOMNode]] = [DOMNode]

@@ -19,6 +19,8 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "status_page",
     "handoff",
+    "uptime",
+    "replay",
     "state",
     "audit",
     "rules",

@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from opstui.commands.common import error
-from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
+from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute, state_settings
+from opstui.config.models import history_file
+from opstui.incidents.model import Incident
 from opstui.incidents.review import render_review, write_review
+from opstui.incidents.review_charts import metrics_section
+from opstui.metrics.history_file import HistoryError, HistoryFile
 
 
 def register(sub: Any) -> None:
@@ -28,6 +32,24 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _charts(incident: Incident, current: Session, state_path: str | None) -> list[str]:
+    """The review's text charts from the history file beside the state store (read-only); a missing or
+    damaged file is said in the section, never an error of the report."""
+    config = current.config
+    try:
+        file: HistoryFile | None = HistoryFile(
+            history_file(config.store, state_settings(config, state_path)), read_only=True
+        )
+    except HistoryError:
+        file = None
+    kpis = [(kpi.metric, kpi.label or kpi.metric) for kpi in config.kpis if kpi.screen == "engineering"]
+    try:
+        return metrics_section(incident, file, kpis, current.clock.now(), current.tz)
+    finally:
+        if file is not None:
+            file.close()
+
+
 def run(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
         manager = current.manager
@@ -35,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         if incident is None:
             error(f"there is no incident #{args.id}")
             return EXIT_FAILED
-        markdown = render_review(incident, await manager.timeline(args.id), current.tz)
+        charts = _charts(incident, current, getattr(args, "state", None))
+        markdown = render_review(incident, await manager.timeline(args.id), current.tz, charts)
         if not args.output or args.output == "-":
             print(markdown, end="")
             return EXIT_OK

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
+from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from opstui.config.durations import Duration, PositiveDuration
@@ -312,6 +314,19 @@ class StoreSettings(Model):
     """Hard cap on distinct series; samples for new series beyond it are dropped and counted."""
     event_log: int = Field(default=1000, ge=1, le=100_000)
     """How many recent events (deploys, errors, source changes) the tail keeps."""
+    max_routes: int = Field(default=50, ge=1, le=1000)
+    """Routes (``/api/orders/:id``) whose error rate, latency and volume are kept per route; the requests of
+    further routes are counted as ``other``."""
+    history: bool = True
+    """Keep the store's history on disk (docs/history.md): charts, window rules and uptime resume after a
+    restart. Full resolution for ``retention``, 1-minute rollups for ``rollup_retention``."""
+    history_path: str | None = None
+    """The history file. Unset: ``<state file>.history.db`` beside the SQLite state file, or ``history.db``
+    in the user data directory with a PostgreSQL state store."""
+    rollup_retention: Duration = Field(default=90 * 86400.0, ge=3600.0, le=400 * 86400.0)
+    """How long the 1-minute rollups (min / max / sum / count) are kept: 1 hour to 400 days."""
+    flush_interval: Duration = Field(default=10.0, ge=1.0, le=300.0)
+    """Seconds between writes of the history; a ``kill -9`` loses at most this much."""
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> StoreSettings:
@@ -326,6 +341,17 @@ class StoreSettings(Model):
                 "raise the resolution or shorten the retention"
             )
         return self
+
+
+def history_file(store: StoreSettings, state: StateSettings) -> Path:
+    """Where the history lives: ``store.history_path``, else ``<state file>.history.db`` beside the SQLite state
+    file, else ``history.db`` in the user data directory (a PostgreSQL state store)."""
+    if store.history_path:
+        return Path(store.history_path).expanduser()
+    if state.backend == "sqlite":
+        state_file = state.resolved_path()
+        return state_file.with_name(f"{state_file.stem}.history.db")
+    return Path(user_data_dir("opstui")) / "history.db"
 
 
 class UiSettings(Model):

@@ -10,21 +10,24 @@ import asyncio
 import contextlib
 import threading
 
+from opstui.clock import Clock
 from opstui.demo.shop import DemoShop
 
 
 class BackgroundShop:
     """The demo shop on a daemon thread; :meth:`start` returns its base URL once it listens."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, clock: Clock | None = None) -> None:
         self.port = port
+        self.clock = clock
+        """The console's own clock (``--speed``: both sides warped alike), or the shop's real one."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="opstui-demo-shop", daemon=True)
         self._shop: DemoShop | None = None
 
     def start(self, timeout: float = 10.0) -> str:
         self._thread.start()
-        self._shop = DemoShop(port=self.port)
+        self._shop = DemoShop(port=self.port, clock=self.clock)
         future = asyncio.run_coroutine_threadsafe(self._shop.start(), self._loop)
         future.result(timeout)
         return self._shop.base_url

@@ -13,7 +13,10 @@ Thresholds are the seeds' technical KPI table, except two that the seeds do not 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
+
+from platformdirs import user_data_dir
 
 from opstui.config.models import Config
 
@@ -52,11 +55,18 @@ def demo_config(base_url: str, dsn: str | None = None) -> Config:
     return Config.model_validate(data)
 
 
+def demo_history_path() -> Path:
+    """The demo's history file (``opstui uptime --demo`` reads it): in the user data directory, its own."""
+    return Path(user_data_dir("opstui")) / "demo.history.db"
+
+
 def _demo_data(base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     ws = "ws" + base.removeprefix("http")  # http -> ws, https -> wss
     return {
         "environment": "demo (simulated shop)",
+        # The demo's history survives a restart too, in a file of its own: never mixed into a real console's.
+        "store": {"history_path": str(demo_history_path())},
         "sources": [
             {
                 "name": "api",

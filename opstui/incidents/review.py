@@ -40,8 +40,12 @@ def write_review(path: Path, markdown: str) -> None:
     partial.replace(path)
 
 
-def render_review(incident: Incident, events: Sequence[IncidentEvent], tz: tzinfo = UTC) -> str:
-    """Markdown for the review; times shown in ``tz`` (the config's timezone)."""
+def render_review(
+    incident: Incident, events: Sequence[IncidentEvent], tz: tzinfo = UTC, metrics: Sequence[str] = ()
+) -> str:
+    """Markdown for the review; times shown in ``tz`` (the config's timezone). ``metrics``: the lines of a
+    "Metrics around the incident" section (text charts from the history, see review_charts), after the
+    timeline."""
     events = sorted(events, key=lambda e: (e.at, e.id))
     day = datetime.fromtimestamp(incident.opened_at, tz).date()
 
@@ -66,6 +70,7 @@ def render_review(incident: Incident, events: Sequence[IncidentEvent], tz: tzinf
         "",
         *(f"- **{when(at)}** - {text}" for at, text in _timeline(incident, events)),
         "",
+        *(["### Metrics around the incident", "", *metrics, ""] if metrics else []),
         "### Root Cause",
         "",
         *_paragraphs(_root_cause(events), "Describe technical root cause"),

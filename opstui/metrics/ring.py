@@ -50,6 +50,25 @@ class Ring:
         self._ts[idx] = ts
         self._vals[idx] = value
 
+    def load(self, ts: array[float], values: array[float]) -> None:
+        """Fill an empty ring with points read back from disk (time-ordered, one per slot), keeping the newest
+        ``capacity``: two slice copies, so 48 hours of a series load in microseconds, not 34,560 appends."""
+        if self._size:
+            raise ValueError("load() fills an empty ring only")
+        n = min(len(ts), len(values), self.capacity)
+        if not n:
+            return
+        self._ts[0:n] = ts[len(ts) - n : len(ts)]
+        self._vals[0:n] = values[len(values) - n : len(values)]
+        self._start = 0
+        self._size = n
+
+    def first(self) -> tuple[float, float] | None:
+        """The oldest point still held, or None."""
+        if not self._size:
+            return None
+        return self._ts[self._start], self._vals[self._start]
+
     def last(self) -> tuple[float, float] | None:
         if not self._size:
             return None

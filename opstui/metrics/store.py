@@ -7,6 +7,7 @@ and the number of series is capped by ``max_series``: memory is bounded by the c
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 
 from opstui.clock import Clock
@@ -70,6 +71,33 @@ class MetricStore:
             ring = self._series[key] = Ring(self.capacity, self.resolution)
             self._by_name.setdefault(metric, []).append((key, dict(labels or {})))
         ring.append(self.clock.now() if ts is None else ts, float(value))
+
+    def load(self, metric: str, labels: dict[str, str], ts: array[float], values: array[float]) -> bool:
+        """Put a series read back from disk into an empty ring (the history does this before any source runs);
+        False when ``max_series`` is reached or the series already has points."""
+        key = series_key(metric, labels)
+        ring = self._series.get(key)
+        if ring is None:
+            if len(self._series) >= self.max_series:
+                self.dropped_series += 1
+                return False
+            ring = self._series[key] = Ring(self.capacity, self.resolution)
+            self._by_name.setdefault(metric, []).append((key, dict(labels)))
+        elif len(ring):
+            return False
+        ring.load(ts, values)
+        return True
+
+    def clear(self) -> None:
+        """Forget every series (a replay moving its cursor back loads the store again)."""
+        self._series.clear()
+        self._by_name.clear()
+
+    def items(self) -> list[tuple[str, str, dict[str, str], Ring]]:
+        """Every series as (key, metric, labels, ring), for the history writer."""
+        return [
+            (key, metric, labels, self._series[key]) for metric, keyed in self._by_name.items() for key, labels in keyed
+        ]
 
     def ring(self, metric: str, labels: dict[str, str] | None = None) -> Ring | None:
         return self._series.get(series_key(metric, labels))

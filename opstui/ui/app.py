@@ -125,10 +125,17 @@ class OpstuiApp(App[int]):
     ]
 
     def __init__(
-        self, core: Core, theme: str | None = None, demo: bool = False, memory: ThemeMemory | None = None
+        self,
+        core: Core,
+        theme: str | None = None,
+        demo: bool = False,
+        memory: ThemeMemory | None = None,
+        speed: float = 1.0,
     ) -> None:
         self.core = core
         self.demo = demo
+        self.speed = speed
+        """How much faster than real time the clock runs (``--demo --speed N``); the header says ``xN``."""
         self._themes = load_themes()
         self._memory = memory
         ui = core.config.ui

@@ -27,7 +27,7 @@ def known_binding_ids() -> dict[str, str]:
     from opstui.ui.app import LAZY_SCREENS
 
     # Every screen, and through them every widget and modal (the app imports most of them lazily).
-    for module in ("opstui.ui.screens.help", *(module for module, _ in LAZY_SCREENS.values())):
+    for module in ("opstui.ui.screens.help", "opstui.ui.replay_app", *(module for module, _ in LAZY_SCREENS.values())):
         import_module(module)
 
     found: dict[str, str] = {}

@@ -20,6 +20,14 @@ from opstui.state.postgres import PostgresState
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
+FEED_DEADLINE = 10.0
+"""Seconds of real time a change may take to reach the other console through the change feed.
+
+The aim is well under a second (it is, on a quiet machine); a loaded CI machine gets ten. The tests
+that use it keep every other path closed (the fake clock never reaches the poll or the redraw), so a
+broken feed still fails them: nothing else can bring the change at all.
+"""
+
 
 @pytest.fixture(scope="session")
 def pg_dsn() -> str:

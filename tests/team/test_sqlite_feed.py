@@ -11,6 +11,7 @@ from opstui.config.incidents import IncidentSettings
 from opstui.incidents.manager import IncidentManager
 from opstui.state import SqliteState
 from tests.incidents.conftest import alert
+from tests.team.conftest import FEED_DEADLINE
 
 
 async def test_sqlite_follows_changes_by_polling_on_the_clock(tmp_path: Path, clock: FakeClock) -> None:
@@ -18,7 +19,7 @@ async def test_sqlite_follows_changes_by_polling_on_the_clock(tmp_path: Path, cl
         feed = await reader.subscribe()
         manager = IncidentManager(writer, clock, IncidentSettings(), operator="alice", host="box")
         await manager.on_transitions([alert(AlertState.FIRING, clock.now())])
-        first = await asyncio.wait_for(anext(feed), 1.0)  # read straight away: written before the first poll
+        first = await asyncio.wait_for(anext(feed), FEED_DEADLINE)  # read straight away: written before the first poll
         assert (first.kind, first.seq) == ("incident", 1)
         await manager.acknowledge(first.ref)
         waiting = asyncio.ensure_future(anext(feed))

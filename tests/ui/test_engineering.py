@@ -17,6 +17,12 @@ from opstui.ui.widgets.latency_chart import LatencyChart, downsample
 from tests.ui.conftest import HEALTHY, feed, make_app
 
 
+def tail_text(app: object) -> str:
+    """The event tail's rows as text, one line a row (cells joined by spaces)."""
+    table = app.screen.query_one(EventTail).table  # type: ignore[attr-defined]
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
+
+
 def tile(app: object, metric: str) -> KpiTile:
     return app.screen.query_one(f"#kpi-{metric}", KpiTile)  # type: ignore[attr-defined, no-any-return]
 
@@ -66,6 +72,8 @@ async def test_tile_level_follows_new_values(core: Core, clock: FakeClock) -> No
 
 
 async def test_health_table_shows_down_source_and_reason(core: Core, clock: FakeClock) -> None:
+    # Without the history, uptime is this session's (tests/ui/test_uptime_days.py: over 30 days from the history).
+    core.config = core.config.model_copy(update={"store": core.config.store.model_copy(update={"history": False})})
     feed(core)
     app = make_app(core)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -117,8 +125,7 @@ async def test_health_table_shows_down_source_and_reason(core: Core, clock: Fake
         row = [str(cell) for cell in table.get_row("payments")]
         assert "up" in row[1] and row[7] == "" and row[2] == "—"
         assert table.row_count == 3
-        events = str(app.screen.query_one(EventTail).content)
-        assert "unreachable -> up" in events
+        assert "unreachable -> up" in tail_text(app)
 
 
 async def test_event_tail_shows_deploys_and_errors(core: Core) -> None:
@@ -127,7 +134,7 @@ async def test_event_tail_shows_deploys_and_errors(core: Core) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         app.tick()
         await pilot.pause()
-        text = str(app.screen.query_one(EventTail).content)
+        text = tail_text(app)
         assert "deployed v1.4.2" in text
         assert "payment gateway 502" in text
 
@@ -176,6 +183,6 @@ async def test_event_tail_shows_newest_first_and_says_so(core: Core, clock: Fake
         app.tick()
         await pilot.pause()
         tail = app.screen.query_one(EventTail)
-        lines = str(tail.content).splitlines()
+        lines = tail_text(app).splitlines()
         assert "late line" in lines[0] and "v1.4.3" in lines[1] and "payment gateway 502" in lines[2]
         assert "newest first" in str(tail.border_title)

@@ -250,7 +250,11 @@ async def test_detail_shows_runbook_timeline_and_writes_the_review(core: Core, t
         await settle(app, pilot)
         expected = tmp_path / "reviews" / f"incident-{incident_id}-review.md"
         assert screen.last_report == expected
-        assert "### Incident Summary" in expected.read_text()
+        review = expected.read_text()
+        assert "### Incident Summary" in review
+        # The metrics around it, from the history on disk (flushed for the review): error_rate first.
+        charts = review.split("### Metrics around the incident", 1)[1].split("###", 1)[0]
+        assert charts.split("```text\n", 1)[1].startswith("error_rate (min ")
         assert any(str(expected) in text for text in notices.texts())
         await pilot.press("escape")
         await pilot.pause()

@@ -7,13 +7,18 @@ data did not change; the chart is hidden (and not computed) on small terminals.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 
 from opstui.config.models import PostgresSource
+from opstui.metrics.uptime import JUDGED
 from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.screens.routes import RoutesScreen
 from opstui.ui.widgets.alerts_line import AlertsLine
 from opstui.ui.widgets.database_pane import HEALTH_METRICS, DatabasePane
 from opstui.ui.widgets.event_tail import EventTail
@@ -34,8 +39,10 @@ Is the service healthy, and if not, where does it hurt.
   `▲` warning, `✖` critical, `◌` stale (no new data for longer than its source's `stale_after`: the last
   value, dimmed, and `stale 2m` in the bottom border; the KPI counts as UNKNOWN), `·` no data.
 - **Health checks**: each source's state, how long it has been down (`Down`, from its last success), the
-  latency and reason of its last check, how long ago that was (`Age`), its uptime this session and the
-  days left on its TLS certificate (`TLS`).
+  latency and reason of its last check, how long ago that was (`Age`), its uptime and the days left on its
+  TLS certificate (`TLS`). Uptime is over the last 30 days from the history on disk (header `Up 30d`;
+  `opstui uptime` gives 24 h / 7 d / 30 d / 90 d), or this session's when the history is off (header
+  `Uptime`). The Uptime tile is all checks over 30 days likewise.
 - **Latency**: p50 / p95 / p99 over the chart window (`ui.chart_window`), a vertical line at each deploy.
   Hidden when the terminal is smaller than 120x32.
 - **Alerts**: the line under the tiles counts firing and pending alerts and names them; a rule that
@@ -44,8 +51,14 @@ Is the service healthy, and if not, where does it hurt.
   longest query and transaction, waiting locks, cache hit ratio, size, replication lag (when there are
   replicas), and the slowest statements from `pg_stat_statements` (or why they are unavailable). A
   figure marked `!` is stale: its last read failed (the tooltip says why). One line on short terminals.
-- **Events**: deploys, error events and sources going down or coming back, newest first (by time,
-  not by arrival: a late deploy webhook still lands in its place).
+- **Routes** (`r`): error rate, p50 / p95 / p99 and volume per route over the window, sortable; `escape`
+  comes back.
+- **Events**, grouped: deploys, error events and sources going down or coming back. The same error
+  repeated (same source, level and message once numbers, ids and hex are stripped) is one row: when it
+  was last seen, its level, source, how many times (`×`), a sparkline of the last 8 minutes (a bar a
+  minute) and its latest text, `new ·` when first seen in the last 5 minutes. Newest on top (by time,
+  not by arrival). `tab` to the pane and `enter` on a row shows the latest full line and the group's
+  fields; `/` filters by source, level or text, `escape` clears the filter.
 
 The header: overall status, environment, time since launch (T+hh:mm), age of the newest data,
 unacknowledged incidents, overdue checklist tasks, who is on call, and a banner for a new P0/P1.
@@ -57,6 +70,13 @@ class EngineeringScreen(ConsoleScreen):
 
     TITLE_TEXT = "Engineering"
     HELP = HELP
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "routes", "Routes", id="engineering.routes", tooltip="Error rate, latency and volume per route"),
+        Binding("slash", "filter_events", "Filter", id="engineering.filter", tooltip="Filter the grouped events"),
+        Binding(
+            "escape", "clear_filter", "Clear filter", id="engineering.clear_filter", show=False, tooltip="Clear it"
+        ),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
@@ -80,6 +100,17 @@ class EngineeringScreen(ConsoleScreen):
         """A postgres source collects the health pack, so the database pane has something to show."""
         return any(isinstance(s, PostgresSource) and s.health for s in self.core.config.sources)
 
+    def action_filter_events(self) -> None:
+        """``/``: the events pane's filter box (source, level or text)."""
+        self.query_one(EventTail).open_filter()
+
+    def action_clear_filter(self) -> None:
+        self.query_one(EventTail).clear_filter()
+
+    def action_routes(self) -> None:
+        """The Routes view: which endpoint hurts."""
+        self.app.push_screen(RoutesScreen())
+
     def on_resize(self, event: events.Resize) -> None:
         tiles = self.query_one("#tiles", Grid)
         count = len(tiles.children) or 1
@@ -98,14 +129,15 @@ class EngineeringScreen(ConsoleScreen):
             if view.screen == "engineering":
                 for tile in self.query(f"#kpi-{view.metric}").results(KpiTile):
                     tile.show(view)
-        self.query_one(HealthTable).show(snap.sources, snap.now)
+        days30 = {name: row.percent(JUDGED) for name, row in core.uptime.items()} if core.history else None
+        self.query_one(HealthTable).show(snap.sources, snap.now, days30)
         chart = self.query_one(LatencyChart)
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
             chart.show(
                 core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
             )
-        self.query_one(EventTail).show(snap.events, core.config.timezone)
+        self.query_one(EventTail).show(core.monitor.errors, snap.now, core.config.timezone)
         self.query_one(AlertsLine).show(core.alerts.alerts(), core.alerts.errors)
         for pane in self.query(DatabasePane):
             store = core.monitor.store

@@ -163,7 +163,7 @@ class OnCallScreen(ConsoleScreen):
 
     def refresh_from_core(self) -> None:
         core = self.core
-        self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.events, core.clock.now(), self.tz)
+        self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.errors, core.clock.now(), self.tz)
         self.query_one(PageTrouble).show(core.page_trouble, core.notifications_failing, self.tz)
         if self.core.incidents is None:
             reason = self.core.state_error or "the state store is not open yet"
@@ -485,7 +485,8 @@ class IncidentDetailScreen(ConsoleScreen):
             if incident is None:
                 raise LookupError(f"there is no incident #{self.incident_id}")
             path = review_path(self.core.state_settings.resolved_path(), incident.id)
-            write_review(path, render_review(incident, events, zone(self.core.config.timezone)))
+            charts = await self.core.review_charts(incident)
+            write_review(path, render_review(incident, events, zone(self.core.config.timezone), charts))
         except Exception as exc:  # noqa: BLE001 - shown, not raised
             self.notify(f"review not written: {exc}", severity="error")
             return

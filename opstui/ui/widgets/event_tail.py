@@ -1,43 +1,54 @@
-"""The event tail: deploys, errors and sources going down or coming back, newest first by time.
+"""The event tail, grouped: deploys, errors and sources going down or coming back, one row per kind.
 
-Entries arrive in the order the sources deliver them, which is not time order (a deploy webhook
-lands seconds after the error lines it caused), so the tail sorts by timestamp: the newest line is
-always the top one, the way an on-call engineer reads it. Redrawn only when a new entry arrived
-(compared by the newest entry and the count), and only as many lines as fit.
+The same error repeated dozens of times is one row (:mod:`opstui.metrics.errors`: same source, level and
+message shape) with its count, the time it was last seen, a per-minute sparkline of the last 15 minutes and
+its latest full text; a group first seen in the last 5 minutes is marked ``new``. Rows are ordered by the
+time last seen (by timestamp, not arrival: a deploy webhook that lands late still takes its place), newest on
+top. ``enter`` on a row shows the latest full line and the group's fields; ``/`` filters (source, level or
+text); ``escape`` clears the filter. The table is rebuilt only when a group changed (the groups' version),
+at the screen's 1 Hz pace, never per event, and holds at most :data:`MAX_ROWS` rows.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
 
-from textual.content import Content
-from textual.widgets import Static
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
 
+from opstui.clock import zone
+from opstui.metrics.errors import TREND_MINUTES, ErrorGroup, ErrorGroups
 from opstui.monitor import LogEntry
+from opstui.ui.plain import plain_text
 from opstui.ui.widgets.formatting import clock_time
 
 LEVEL_STYLE = {
-    "critical": ("✖", "$status-crit"),
-    "error": ("✖", "$status-crit"),
-    "warning": ("▲", "$status-warn"),
-    "deploy": ("⇡", "$accent"),
-    "info": ("●", "$status-ok"),
+    "critical": ("✖", "status-crit"),
+    "error": ("✖", "status-crit"),
+    "warning": ("▲", "status-warn"),
+    "deploy": ("⇡", "accent"),
+    "info": ("●", "status-ok"),
 }
+MAX_ROWS = 200
+"""Groups listed at most (the newest); the bound of the table whatever the groups."""
+TREND_WIDTH = 8
+"""Minutes of the sparkline shown in the row (the group keeps 15)."""
+_BARS = " ▁▂▃▄▅▆▇█"
 
 
-def entry_line(entry: LogEntry, zone: str) -> Content:
-    """One line: time, level shape and word in its colour, source, message."""
-    icon, style = LEVEL_STYLE.get(entry.level, ("·", "$text-muted"))
-    return Content.assemble(
-        (clock_time(entry.ts, zone), "$text-muted"),
-        " ",
-        (f"{icon} {entry.level:<8}", style),
-        " ",
-        (f"{entry.source:<12}", "bold"),
-        " ",
-        entry.message,
-    )
+def spark(counts: Sequence[int]) -> str:
+    """Per-minute counts as block characters, scaled to the largest; a quiet minute is a space."""
+    top = max(counts, default=0)
+    if not top:
+        return " " * len(counts)
+    return "".join(_BARS[0 if c == 0 else max(1, round(8 * c / top))] for c in counts)
 
 
 def newest_first(events: Sequence[LogEntry], limit: int) -> list[LogEntry]:
@@ -46,24 +57,203 @@ def newest_first(events: Sequence[LogEntry], limit: int) -> list[LogEntry]:
     return [events[i] for i in indexes]
 
 
-class EventTail(Static):
-    """The newest events that fit the pane, newest at the top."""
+def group_matches(group: ErrorGroup, needle: str) -> bool:
+    """The ``/`` filter: a case-insensitive substring of the source, the level or the latest text."""
+    if not needle:
+        return True
+    needle = needle.casefold()
+    return any(needle in part.casefold() for part in (group.source, group.level, group.latest))
 
-    TITLE = "Events · newest first"
+
+def group_cells(group: ErrorGroup, now: float, zone_name: str) -> tuple[str, ...]:
+    """The plain text of each column for one group."""
+    icon, _ = LEVEL_STYLE.get(group.level, ("·", "text-muted"))
+    return (
+        clock_time(group.last, zone_name),
+        f"{icon} {group.level}",
+        group.source,
+        f"{group.count:,}",
+        spark(group.trend(now, TREND_WIDTH)),
+        ("new · " if group.is_new(now) else "") + group.latest,
+    )
+
+
+COLUMNS = (
+    ("last", "Last"),
+    ("level", "Level"),
+    ("source", "Source"),
+    ("count", "×"),
+    ("trend", "8 min"),
+    ("text", "Latest"),
+)
+CELL_PADDING = 2
+"""A DataTable cell's left + right padding, counted when the text column takes the rest of the width."""
+
+
+def column_widths(width: int) -> tuple[int, ...]:
+    """Fixed widths for a pane ``width`` wide: the latest text gets what is left (never a sideways scroll)."""
+    source = 12 if width >= 100 else 10
+    fixed = (8, 10, source, 5, TREND_WIDTH)
+    rest = width - sum(fixed) - CELL_PADDING * len(COLUMNS) - 2  # the border
+    return (*fixed, max(10, rest))
+
+
+class GroupDetail(ModalScreen[None]):
+    """``enter`` on a group: its latest full line and its fields."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "app.pop_screen", "Close", id="events.detail_close"),
+    ]
+    DEFAULT_CSS = """
+    GroupDetail { align: center middle; }
+    GroupDetail > #group-detail {
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, group: ErrorGroup, now: float, zone_name: str) -> None:
+        super().__init__()
+        self.group = group
+        self.now = now
+        self.zone_name = zone_name
+
+    def compose(self) -> ComposeResult:
+        g = self.group
+        tz = zone(self.zone_name)
+        stamp = "%Y-%m-%d %H:%M:%S"
+        lines = Text("\n").join(
+            [
+                plain_text(g.latest, multiline=True),
+                Text(""),
+                plain_text(f"source   {g.source}"),
+                plain_text(f"level    {g.level}"),
+                plain_text(f"count    {g.count:,} ({g.recent(self.now):,} in the last {TREND_MINUTES} minutes)"),
+                plain_text(f"first    {datetime.fromtimestamp(g.first, tz).strftime(stamp)}"),
+                plain_text(f"last     {datetime.fromtimestamp(g.last, tz).strftime(stamp)}"),
+                plain_text(f"trend    {spark(g.trend(self.now))} (a minute a bar, {TREND_MINUTES} minutes)"),
+                plain_text(f"grouped  {g.shape}"),
+            ]
+        )
+        box = Static(lines, id="group-detail")
+        box.border_title = "Event"
+        box.border_subtitle = "escape closes"
+        yield box
+
+
+class EventTail(Vertical):
+    """The grouped events that fit the pane, seen last on top; a filter box shown by ``/``."""
+
+    TITLE = "Events · grouped · newest first"
 
     def __init__(self) -> None:
-        super().__init__("no events yet", id="event-tail")
+        super().__init__(id="event-tail")
         self.border_title = self.TITLE
+        self.query_text = ""
         self._key: object = None
+        self._groups: list[ErrorGroup] = []
+        self._now = 0.0
+        self._zone = "UTC"
+        self._errors: ErrorGroups | None = None
+        self._widths: tuple[int, ...] = ()
 
-    def show(self, events: Sequence[LogEntry], zone: str) -> None:
-        lines = max(1, self.content_size.height or self.size.height or 10)
-        key = (len(events), events[-1] if events else None, lines)
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: source, level or text (escape clears)", id="event-filter")
+        yield DataTable(id="event-table", cursor_type="row", show_header=False)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
+
+    def _columns(self) -> None:
+        """(Re)make the columns for the pane's width: on the first draw and after a resize."""
+        widths = column_widths(self.size.width or 80)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        table = self.table
+        table.clear(columns=True)
+        for (key, label), width in zip(COLUMNS, widths, strict=True):
+            table.add_column(label, key=key, width=width)
+        self._key = None
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#event-table", DataTable)
+
+    def _forget(self) -> None:
+        self._key = None
+
+    def show(self, errors: ErrorGroups, now: float, zone_name: str) -> None:
+        """Rebuild the rows when a group changed, the minute turned (sparklines, "new"), or the filter moved."""
+        self._errors = errors
+        self._columns()
+        key = (errors.version, int(now // 60), self.query_text, zone_name)
         if key == self._key:
             return
         self._key = key
-        shown = newest_first(events, lines)
-        if not shown:
-            self.update("no events yet")
-            return
-        self.update(Content("\n").join(entry_line(entry, zone) for entry in shown))
+        self._now, self._zone = now, zone_name
+        groups = errors.groups()
+        shown = [g for g in groups if group_matches(g, self.query_text)][:MAX_ROWS]
+        self._groups = shown
+        table = self.table
+        selected = self._selected_key()
+        colours = self.app.theme_variables
+        with self.app.batch_update():
+            table.clear()
+            for group in shown:
+                cells = group_cells(group, now, zone_name)
+                _, variable = LEVEL_STYLE.get(group.level, ("·", "text-muted"))
+                row = [plain_text(cell, no_wrap=True, overflow="ellipsis") for cell in cells]
+                row[1].stylize(colours.get(variable, ""))
+                row[3].justify = "right"
+                if group.is_new(now):
+                    row[5].stylize(f"bold {colours.get('accent', '')}", 0, 3)
+                table.add_row(*row, key=group.key)
+        if selected is not None and selected in {g.key for g in shown}:
+            table.move_cursor(row=[g.key for g in shown].index(selected))
+        parts = [self.TITLE]
+        if self.query_text:
+            parts.append(f"filter '{self.query_text}': {len(shown)} of {len(groups)}")
+        self.border_title = " · ".join(parts)
+        if not shown and not self.query_text:
+            self.border_title = f"{self.TITLE} · no events yet"
+
+    def _selected_key(self) -> str | None:
+        row = self.table.cursor_row
+        return self._groups[row].key if 0 <= row < len(self._groups) else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        group = next((g for g in self._groups if g.key == event.row_key.value), None)
+        if group is not None:
+            self.app.push_screen(GroupDetail(group, self._now, self._zone))
+
+    def open_filter(self) -> None:
+        box = self.query_one("#event-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    def clear_filter(self) -> None:
+        box = self.query_one("#event-filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self.query_text = ""
+        self.table.focus()
+        self._reshow()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_text = event.value.strip()
+        self._reshow()
+
+    def _reshow(self) -> None:
+        """Apply the filter now, not at the next redraw."""
+        self._key = None
+        if self._errors is not None:
+            self.show(self._errors, self._now, self._zone)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            event.input.remove_class("-shown")
+        self.table.focus()

@@ -51,9 +51,11 @@ class ConsoleHeader(Widget):
     FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-pages", "hdr-oncall")
     """The one-line fields after the status (and the DEMO badge), left to right."""
 
-    def __init__(self, demo: bool = False) -> None:
+    def __init__(self, demo: bool = False, speed: float = 1.0) -> None:
         super().__init__(id="console-header")
         self.demo = demo
+        self.speed = speed
+        """A clock faster than real time (``--demo --speed 10``) is said in the badge: ``DEMO x10``."""
         # References kept from compose, so a redraw never queries the DOM: a tick that lands while the
         # screen is mounting or being torn down updates detached Statics instead of raising NoMatches.
         self._status = Static("?", id="hdr-status", classes="-unknown")
@@ -61,6 +63,9 @@ class ConsoleHeader(Widget):
         self._banner = Static("", id="hdr-banner")
         self._nag = Static("", id="hdr-update-nag")
         self._state_error = Static("", id="hdr-state-error")
+        self._badge = Static("", id="hdr-badge")
+        """A replay's cursor (``REPLAY 2026-11-30 02:00:00 ▶ x10``); hidden on a live console."""
+        self._badge.display = False
         self._why = ""
         """What the status tooltip says: the terms that made the status what it is."""
 
@@ -68,7 +73,8 @@ class ConsoleHeader(Widget):
         with Horizontal(id="header-line"):
             yield self._status
             if self.demo:
-                yield Static("DEMO", id="hdr-demo")
+                yield Static("DEMO" if self.speed == 1 else f"DEMO x{self.speed:g}", id="hdr-demo")
+            yield self._badge
             yield from self._fields.values()
         yield self._banner
         yield self._nag
@@ -90,6 +96,8 @@ class ConsoleHeader(Widget):
             self._why = status.tooltip = why
         for cls in STATUS_CLASS.values():
             status.set_class(cls == STATUS_CLASS[overall.status], cls)
+        badge_text = core.badge() or ""
+        self._set(self._badge, badge_text).display = bool(badge_text)
         self._set(self._fields["hdr-env"], snap.environment)
         self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch))
         self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.ui.widgets.formatting import age, number
@@ -42,6 +43,9 @@ STATE_STYLE = {
 BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
 """States in which the table says how long the source has been down ("down since")."""
 
+LONG_UPTIME_LABEL = "Up 30d"
+"""The uptime column's header once the history gives uptime over 30 days (docs/history.md)."""
+
 
 def down_for(status: SourceStatus, now: float) -> float | None:
     """Seconds since the source last succeeded, while it is down, unreachable or stale; None otherwise.
@@ -55,9 +59,18 @@ def down_for(status: SourceStatus, now: float) -> float | None:
     return None if start is None else max(0.0, now - start)
 
 
-def row_cells(status: SourceStatus, now: float) -> tuple[str, ...]:
-    """The plain text of each column for one source (what the diff compares)."""
-    uptime = status.uptime_pct
+def row_cells(status: SourceStatus, now: float, days30: dict[str, float | None] | None = None) -> tuple[str, ...]:
+    """The plain text of each column for one source (what the diff compares).
+
+    Uptime is this session's, or, with ``days30`` (the history is on), the last 30 days' from the history, with
+    two decimals since 99.9 % is the target; "—" for a source with no check on record yet.
+    """
+    if days30 is None:
+        uptime = status.uptime_pct
+        uptime_text = "—" if uptime is None else f"{uptime:.1f}%"
+    else:
+        uptime = days30.get(status.name)
+        uptime_text = "—" if uptime is None else f"{uptime:.2f}%"
     down = down_for(status, now)
     return (
         status.name,
@@ -65,7 +78,7 @@ def row_cells(status: SourceStatus, now: float) -> tuple[str, ...]:
         "—" if down is None else age(down),
         number(status.latency_ms, "ms") if status.latency_ms is not None else "—",
         age(None if status.last_check is None else now - status.last_check),
-        "—" if uptime is None else f"{uptime:.1f}%",
+        uptime_text,
         "—" if status.tls_days_left is None else f"{status.tls_days_left:.0f}",
         status.reason or "",
     )
@@ -89,15 +102,21 @@ class HealthTable(DataTable[Text]):
         self.clear()
         self._cells.clear()
 
-    def show(self, sources: tuple[SourceStatus, ...], now: float) -> None:
-        """Add new sources, drop removed ones, and update the cells that changed."""
+    def show(
+        self, sources: tuple[SourceStatus, ...], now: float, days30: dict[str, float | None] | None = None
+    ) -> None:
+        """Add new sources, drop removed ones, and update the cells that changed; with ``days30`` the uptime
+        column is the last 30 days' (its header says so)."""
         wanted = {s.name for s in sources}
+        if days30 is not None and str(self.columns[ColumnKey("uptime")].label) != LONG_UPTIME_LABEL:
+            self.columns[ColumnKey("uptime")].label = Text(LONG_UPTIME_LABEL)
+            self.refresh()
         with self.app.batch_update():
             for name in [n for n in self._cells if n not in wanted]:
                 self.remove_row(name)
                 del self._cells[name]
             for status in sources:
-                cells = row_cells(status, now)
+                cells = row_cells(status, now, days30)
                 old = self._cells.get(status.name)
                 if old is None:
                     self.add_row(*self._render_cells(status, cells), key=status.name)

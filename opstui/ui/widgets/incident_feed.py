@@ -12,7 +12,8 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from opstui.config.durations import format_duration
-from opstui.monitor import LogEntry
+from opstui.metrics.errors import ErrorGroups
+from opstui.ui.plain import plain_text
 
 ERRORS_WINDOW = 15 * 60.0
 """The seeds' "Critical errors (last 15 min)"."""
@@ -31,14 +32,18 @@ def recent_deploys(deploys: Iterable[tuple[float, str]], now: float, tz: tzinfo)
     )
 
 
-def critical_errors(events: Iterable[LogEntry], now: float, tz: tzinfo) -> Text:
-    rows = [e for e in events if e.level in ERROR_LEVELS and now - e.ts <= ERRORS_WINDOW]
+def critical_errors(errors: ErrorGroups, now: float, tz: tzinfo) -> Text:
+    """The error groups seen in the last 15 minutes, seen last first: ``HH:MM:SS  ×N  source: latest text``,
+    N counted over the 15 minutes (the same groups as the Engineering screen's event tail)."""
+    rows = [g for g in errors.groups() if g.level in ERROR_LEVELS and now - g.last <= ERRORS_WINDOW]
     if not rows:
         return Text("none in the last 15 minutes", style="dim")
-    latest = sorted(rows, key=lambda e: e.ts, reverse=True)[:SHOWN]
-    lines = [Text(f"{datetime.fromtimestamp(e.ts, tz):%H:%M:%S}  {e.source}: {e.message}") for e in latest]
+    lines = [
+        plain_text(f"{datetime.fromtimestamp(g.last, tz):%H:%M:%S}  ×{g.recent(now):<4,} {g.source}: {g.latest}")
+        for g in rows[:SHOWN]
+    ]
     if len(rows) > SHOWN:
-        lines.append(Text(f"... and {len(rows) - SHOWN} more", style="dim"))
+        lines.append(Text(f"... and {len(rows) - SHOWN} more kinds", style="dim"))
     return Text("\n").join(lines)
 
 
@@ -57,11 +62,11 @@ class IncidentFeed(Horizontal):
         yield deploys
         yield errors
 
-    def show(self, deploys: Iterable[tuple[float, str]], events: Iterable[LogEntry], now: float, tz: tzinfo) -> None:
+    def show(self, deploys: Iterable[tuple[float, str]], errors: ErrorGroups, now: float, tz: tzinfo) -> None:
         """Repaint a pane only when its text changed (at 1 Hz it usually has not)."""
         for pane_id, text in (
             ("#feed-deploys", recent_deploys(deploys, now, tz)),
-            ("#feed-errors", critical_errors(events, now, tz)),
+            ("#feed-errors", critical_errors(errors, now, tz)),
         ):
             pane = self.query_one(pane_id, Static)
             if self._shown.get(pane_id) != text.plain:

@@ -1,0 +1,82 @@
+"""Replay: the screens show what the history on disk held at the cursor; keys move the cursor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from opstui.cli import main
+from opstui.clock import FakeClock
+from opstui.config.models import Config
+from opstui.metrics.history import History
+from opstui.metrics.replay import ReplayClock
+from opstui.metrics.store import MetricStore
+from opstui.replay import ReplayCore
+from opstui.ui.replay_app import ReplayApp
+from opstui.ui.widgets.kpi_tile import KpiTile
+
+END = 1_790_000_000.0
+STEP = 5.0
+
+
+def queue_at(ts: float) -> float:
+    """The recorded queue length: its minute of the hour, so each minute reads differently."""
+    return float(int(ts // 60) % 60)
+
+
+async def write_history(path: Path) -> None:
+    clock = FakeClock(END - 2 * 3600)
+    store = MetricStore(clock)
+    history = History(path, store, clock, rollup_retention=86400.0)
+    await history.open()
+    while clock.now() < END:
+        clock.advance(STEP)
+        store.record("queue_length", queue_at(clock.now()))
+    await history.close()
+
+
+def tile_value(app: ReplayApp) -> str:
+    tile = app.screen.query_one("#kpi-queue_length", KpiTile)
+    return str(tile.query_one(".kpi-value", Static).content)
+
+
+async def test_replay_shows_the_value_a_tile_had_at_the_cursor(ui_config: Config, tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    await write_history(path)
+    wall = [0.0]
+    cursor = END - 3600 + 17  # 17 s into a minute
+    clock = ReplayClock(cursor, speed=10.0, wall=lambda: wall[0])
+    clock.pause()
+    core = ReplayCore(ui_config.model_copy(update={"sources": []}), clock, path)
+    app = ReplayApp(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.tick()
+        await pilot.pause()
+        last_point = cursor // STEP * STEP
+        assert tile_value(app) == f"● {queue_at(last_point):g}"
+        badge = str(app.screen.query_one("#hdr-badge", Static).content)
+        assert badge.startswith("REPLAY 2026-09-21 13:13:37") and badge.endswith("paused")
+        await pilot.press("right")  # a minute on
+        await pilot.pause()
+        assert tile_value(app) == f"● {queue_at(last_point + 60):g}"
+        await pilot.press("left", "left")  # back before the start: the store is loaded again up to the cursor
+        await pilot.pause()
+        assert tile_value(app) == f"● {queue_at(last_point - 60):g}"
+        ring = core.monitor.store.ring("queue_length")
+        assert ring is not None and ring.last() == (last_point - 60, queue_at(last_point - 60))  # nothing after it
+        await pilot.press("space")  # play: ten times real time
+        wall[0] += 6.0
+        assert core.replayer is not None
+        core.replayer.advance()
+        app.tick()
+        await pilot.pause()
+        assert tile_value(app) == f"● {queue_at(last_point - 60 + 60):g}"
+        assert str(app.screen.query_one("#hdr-badge", Static).content).endswith("▶ x10")
+
+
+def test_replay_without_history_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--state", str(tmp_path / "state.db")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err
