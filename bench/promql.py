@@ -16,7 +16,6 @@ import httpx
 from opstui.clock import FakeClock
 from opstui.config.models import Config, PrometheusSource
 from opstui.monitor import Monitor
-from opstui.sources.factory import MAX_IN_FLIGHT
 from opstui.sources.prometheus import PrometheusQuery
 
 ANSWER = json.dumps(
@@ -67,7 +66,7 @@ async def _bench(queries: int, rounds: int) -> dict[str, float]:
     clock = FakeClock(time.time())
     monitor = Monitor(Config(), clock)
     async with httpx.AsyncClient() as client:
-        source = PrometheusQuery(cfg, clock, monitor, client, asyncio.Semaphore(MAX_IN_FLIGHT), 900.0)
+        source = PrometheusQuery(cfg, clock, monitor, client, 900.0)
         await source.run_once()  # connections opened
         cpu, began = time.process_time(), time.perf_counter()
         for _ in range(rounds):

@@ -77,9 +77,14 @@ def load_config_text(text: str, *, file: str = "<config>", env: dict[str, str] |
         raise ConfigError(
             f"the text is {len(text):,} characters; a config may be at most {MAX_CONFIG_BYTES:,}", file=file
         )
-    loader = BoundedLoader(text)
+    try:
+        loader = BoundedLoader(text)  # PyYAML's reader refuses control characters here, before parsing
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(exc, text, file) from None
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(exc, text, file) from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except yaml.YAMLError as exc:
@@ -121,6 +126,18 @@ class BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+def _unprintable(exc: yaml.reader.ReaderError, text: str, file: str) -> ConfigError:
+    """A raw control character in the file (an ESC pasted from a terminal, say): its line and code point."""
+    line = text.count("\n", 0, max(0, exc.position)) + 1
+    character = exc.character if isinstance(exc.character, int) else 0
+    return ConfigError(
+        f"YAML: the control character U+{character:04X} may not appear in a config file "
+        "(inside double quotes write it as an escape, e.g. \\e)",
+        file=file,
+        line=line,
+    )
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ConfigError:

@@ -154,11 +154,11 @@ class ScrapeSource(Model):
     type: Literal["scrape"]
     url: str
     """The ``/metrics`` URL; ``${VAR}`` is replaced from the environment."""
-    interval: Duration = 5.0
+    interval: PositiveDuration = 5.0
     stale_after: PositiveDuration | None = None
     """A metric this source recorded is stale once its newest point is older than this: its tile says
     ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
-    timeout: Duration = 2.0
+    timeout: PositiveDuration = 2.0
     headers: dict[str, str] = Field(default_factory=dict)
     verify_tls: bool = True
     metrics: dict[str, str]
@@ -192,11 +192,11 @@ class PrometheusSource(Model):
     type: Literal["prometheus"]
     url: str
     """The server's base URL, e.g. ``http://prometheus:9090`` (``/api/v1/query`` is appended)."""
-    interval: Duration = 15.0
+    interval: PositiveDuration = 15.0
     stale_after: PositiveDuration | None = None
     """A metric this source recorded is stale once its newest point is older than this: its tile says
     ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
-    timeout: Duration = 5.0
+    timeout: PositiveDuration = 5.0
     """Each query gives up after this long (also sent to Prometheus as its own ``timeout``)."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra request headers, e.g. ``X-Scope-OrgID`` for Mimir (values are never shown)."""
@@ -242,8 +242,8 @@ class AlertmanagerSource(Model):
     type: Literal["alertmanager"]
     url: str
     """The Alertmanager's base URL, e.g. ``http://alertmanager:9093`` (``/api/v2`` is appended)."""
-    interval: Duration = 10.0
-    timeout: Duration = 5.0
+    interval: PositiveDuration = 10.0
+    timeout: PositiveDuration = 5.0
     headers: dict[str, str] = Field(default_factory=dict)
     basic_auth: BasicAuth | None = None
     bearer_token: str | None = None
@@ -254,7 +254,7 @@ class AlertmanagerSource(Model):
     """The alert label that gives the incident's severity."""
     severity_map: dict[str, Priority] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
     """Label value -> severity; ``P0``..``P3`` are taken as they are; anything else (or no label) is P2."""
-    ack_silence: Duration = 3600.0
+    ack_silence: PositiveDuration = 3600.0
     """How long the silence created by an acknowledgement lasts (resolving the incident expires it)."""
 
 

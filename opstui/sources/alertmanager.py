@@ -270,10 +270,8 @@ class AlertmanagerPoll(PolledSource):
 
     kind = "alertmanager"
 
-    def __init__(
-        self, cfg: AlertmanagerSource, clock: Clock, sink: Sink, api: AlertmanagerApi, limiter: asyncio.Semaphore
-    ) -> None:
-        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+    def __init__(self, cfg: AlertmanagerSource, clock: Clock, sink: Sink, api: AlertmanagerApi) -> None:
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink)
         self.cfg = cfg
         self.api = api
         self.prefix = source_prefix(cfg.name)

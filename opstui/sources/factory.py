@@ -1,9 +1,11 @@
 """Build the runtime sources from the config, with the HTTP resources they share.
 
-All HTTP, JSON, scrape and Prometheus sources share one ``httpx.AsyncClient`` (connection reuse) and one
-``asyncio.Semaphore`` (at most :data:`MAX_IN_FLIGHT` requests outstanding: httpx degrades sharply
-beyond ~10, see docs/performance.md). Sources with ``verify_tls: false`` get a second client, because
-certificate verification is a property of an httpx client, not of a request.
+Every HTTP, JSON, scrape, Prometheus and Alertmanager source gets an ``httpx.AsyncClient`` of its own, with a
+connection pool as big as the source's own concurrency (one request at a time; a Prometheus source a few):
+fair sources, so no endpoint, however it hangs, can fill a pool or a limiter another source waits on. (A
+shared client with a shared 8-slot semaphore let 40 hanging endpoints starve a healthy check.) A client costs
+~0.2 ms to build and keeps one connection alive for its source; httpx's slowdown with ~100 requests in flight
+is a property of one pool (docs/performance.md), which no pool here ever sees.
 
 httpx and websockets are imported here, inside :func:`build_sources`, not at module level: the
 console's first frame does not need them (httpx alone pulls in click and pygments).
@@ -18,7 +20,6 @@ once. Both contexts (verifying and not) are built once per process and shared by
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import ssl
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from opstui.sources.alertmanager import AlertmanagerOwner
 
 __all__ = [
-    "MAX_IN_FLIGHT",
     "DeferredTrustContext",
     "SourceSet",
     "build_owners",
@@ -55,9 +55,6 @@ __all__ = [
     "redact_url",
     "tls_context",
 ]
-
-MAX_IN_FLIGHT = 8
-"""Requests outstanding at once across every HTTP and JSON source."""
 
 
 class DeferredTrustContext(ssl.SSLContext):
@@ -134,14 +131,13 @@ def tls_context(verify: bool) -> ssl.SSLContext:
 
 @dataclass
 class SourceSet:
-    """The runtime sources of one config, and what they share; :meth:`aclose` releases it all."""
+    """The runtime sources of one config, and their HTTP clients; :meth:`aclose` releases it all."""
 
     sources: list[Source]
-    limiter: asyncio.Semaphore
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     async def aclose(self) -> None:
-        """Close every source, then the shared HTTP clients (call after cancelling the sources' tasks)."""
+        """Close every source, then their HTTP clients (call after cancelling the sources' tasks)."""
         for source in self.sources:
             await source.close()
         for client in self.clients:
@@ -149,7 +145,7 @@ class SourceSet:
 
 
 def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
-    """One runtime source per config entry, in config order, sharing one client and one semaphore.
+    """One runtime source per config entry, in config order, each HTTP one with a client of its own.
 
     When ``sink`` can hand out a sink per source (the :class:`~opstui.monitor.Monitor` does), each source
     writes to its own, so every series it records knows its source's ``stale_after``.
@@ -163,17 +159,16 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     from opstui.sources.scrape import Scrape
     from opstui.sources.websocket import WebsocketStream
 
-    limiter = asyncio.Semaphore(MAX_IN_FLIGHT)
-    clients: dict[bool, httpx.AsyncClient] = {}
+    clients: list[httpx.AsyncClient] = []
 
-    def client_for(verify_tls: bool) -> httpx.AsyncClient:
-        if verify_tls not in clients:
-            clients[verify_tls] = httpx.AsyncClient(
-                verify=tls_context(verify_tls),
-                limits=httpx.Limits(max_connections=2 * MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
-                headers={"User-Agent": "opstui"},
-            )
-        return clients[verify_tls]
+    def client_for(verify_tls: bool, connections: int = 1) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            verify=tls_context(verify_tls),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            headers={"User-Agent": "opstui"},
+        )
+        clients.append(client)
+        return client
 
     sources: list[Source] = []
     claim = getattr(sink, "sink_for", None)  # the monitor notes whose series are whose (see opstui.monitor)
@@ -181,17 +176,17 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     for cfg in config.sources:
         sink = claim(source_stale_after(cfg)) if claim is not None else shared
         if isinstance(cfg, HttpSource):
-            sources.append(HttpCheck(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
+            sources.append(HttpCheck(cfg, clock, sink, client_for(cfg.verify_tls)))
         elif isinstance(cfg, JsonSource):
-            sources.append(JsonPoll(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
+            sources.append(JsonPoll(cfg, clock, sink, client_for(cfg.verify_tls)))
         elif isinstance(cfg, ScrapeSource):
-            sources.append(Scrape(cfg, clock, sink, client_for(cfg.verify_tls), limiter))
+            sources.append(Scrape(cfg, clock, sink, client_for(cfg.verify_tls)))
         elif isinstance(cfg, PrometheusSource):
-            client = client_for(cfg.verify_tls)
-            sources.append(PrometheusQuery(cfg, clock, sink, client, limiter, config.ui.chart_window))
+            client = client_for(cfg.verify_tls, PrometheusQuery.concurrency)
+            sources.append(PrometheusQuery(cfg, clock, sink, client, config.ui.chart_window))
         elif isinstance(cfg, AlertmanagerSource):
             api = AlertmanagerApi(cfg, client_for(cfg.verify_tls))
-            sources.append(AlertmanagerPoll(cfg, clock, sink, api, limiter))
+            sources.append(AlertmanagerPoll(cfg, clock, sink, api))
         elif isinstance(cfg, WebsocketSource):
             sources.append(WebsocketStream(cfg, clock, sink))
         elif isinstance(cfg, PostgresSource):
@@ -201,8 +196,8 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
         elif isinstance(cfg, BackupSource):
             from opstui.sources.backup.source import BackupCheck
 
-            sources.append(BackupCheck(cfg, clock, sink, limiter))
-    return SourceSet(sources, limiter, list(clients.values()))
+            sources.append(BackupCheck(cfg, clock, sink))
+    return SourceSet(sources, clients)
 
 
 def build_owners(config: Config, clock: Clock) -> list[AlertmanagerOwner]:

@@ -1,9 +1,12 @@
 """HTTP health checks, and the polling loop they share with the JSON source.
 
-A poll is one request made under the shared ``limiter`` (an ``asyncio.Semaphore``): httpx slows down
-badly with ~100 requests in flight (see docs/performance.md), so the console never has more than the
-semaphore's worth outstanding, however many checks are configured. Each source awaits its own
-request before sleeping, so a source's polls never overlap and a slow one never delays another.
+Fair sources. Each source has its own ``limiter`` (one request at a time; a Prometheus source, whose queries all
+go to one server, a few) and its own HTTP client, so nothing one source waits for is shared with another: forty
+hanging endpoints hold forty requests of their own and a healthy check beside them keeps its cadence. (A shared
+semaphore of 8, tried first because httpx degrades with ~100 requests in one connection pool, see
+docs/performance.md, let 40 hanging sources starve a healthy check to 2 checks a minute instead of 30.) Each
+source awaits its own request before sleeping, so its polls never overlap; the timeout covers the whole request,
+connect to last byte.
 
 Pacing. After a good check (up or degraded) the next one starts ``interval`` later. After a failing
 one (down or unreachable) it starts ``interval`` plus a jitter that grows with the failures in a row up to
@@ -12,7 +15,9 @@ short recovery must be seen); the jitter only spreads the retries of many consol
 together, so they do not storm the service in lock-step as it comes back. ``next_attempt`` says when.
 
 Latency is measured on the real monotonic clock (it is a network fact); every timestamp the rest of
-the console sees comes from the injected clock.
+the console sees comes from the injected clock. The console's own load is told apart from the endpoint's
+slowness by :mod:`opstui.sources.loop_lag`: a check that timed out or was slow while the console's event loop
+ran late says so on its row, and an HTTP check is judged slow on its latency less that lateness.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from opstui.clock import Clock
 from opstui.config.models import HttpSource
 from opstui.redact import redact_url
 from opstui.sources.base import Sink, Source, SourceState, SourceStatus
+from opstui.sources.loop_lag import loop_lag, overload_note
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,8 @@ doubles with each failure in a row, up to one ``interval`` (so at most ``2 x int
 MAX_BODY_BYTES = 1_048_576
 """An HTTP check reads at most this much of the body (``body_contains`` looks within it)."""
 MAX_REASON = 200
+OVERLOAD_SHARE = 0.25
+"""A failed check whose attempt saw the console's loop late by at least this share of its duration says so."""
 
 OK_STATES = (SourceState.UP, SourceState.DEGRADED)
 """States that count towards uptime and reset the backoff."""
@@ -112,12 +120,13 @@ class PolledSource(Source):
     (built with :meth:`_result`); this class counts checks, paces the loop and keeps it alive.
     """
 
-    def __init__(
-        self, name: str, url: str, interval: float, clock: Clock, sink: Sink, limiter: asyncio.Semaphore
-    ) -> None:
+    concurrency = 1
+    """Requests this source has in flight at most (its own limit: no other source can fill it)."""
+
+    def __init__(self, name: str, url: str, interval: float, clock: Clock, sink: Sink) -> None:
         super().__init__(name, redact_url(url), clock, sink)
         self.interval = interval
-        self.limiter = limiter
+        self.limiter = asyncio.Semaphore(self.concurrency)
         self.backoff = Backoff(base=interval / RETRY_JITTER, cap=interval)
         """Only the jitter added to ``interval`` after a failure (see the module doc)."""
 
@@ -140,6 +149,17 @@ class PolledSource(Source):
         }
 
     async def _safe_probe(self) -> dict[str, object]:
+        started = time.perf_counter()
+        with loop_lag() as lag:
+            changes = await self._guarded_probe()
+        # A failure while the console's loop was held up for a good part of the attempt may be the console's, not
+        # the endpoint's: the row says so (the doubt is shown, not hidden).
+        note = overload_note(lag.worst) if lag.worst >= OVERLOAD_SHARE * (time.perf_counter() - started) else ""
+        if note and changes["state"] not in OK_STATES and note not in str(changes["reason"]):
+            changes["reason"] = f"{changes['reason']}; {note}"
+        return changes
+
+    async def _guarded_probe(self) -> dict[str, object]:
         try:
             return await self._probe()
         except httpx.InvalidURL:
@@ -174,10 +194,8 @@ class HttpCheck(PolledSource):
 
     kind = "http"
 
-    def __init__(
-        self, cfg: HttpSource, clock: Clock, sink: Sink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
-    ) -> None:
-        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+    def __init__(self, cfg: HttpSource, clock: Clock, sink: Sink, client: httpx.AsyncClient) -> None:
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink)
         self.cfg = cfg
         self.client = client
         self.labels = {"source": cfg.name}
@@ -187,28 +205,33 @@ class HttpCheck(PolledSource):
     async def _probe(self) -> dict[str, object]:
         cfg = self.cfg
         async with self.limiter:
-            started = time.perf_counter()
-            try:
-                async with (
-                    asyncio.timeout(cfg.timeout),
-                    self.client.stream(cfg.method, cfg.url, headers=cfg.headers, timeout=cfg.timeout) as response,
-                ):
-                    tls_days = tls_days_left(response, self.clock.now())
-                    body, _ = await read_capped(response, MAX_BODY_BYTES)
-            except (httpx.TransportError, OSError, TimeoutError) as exc:
-                result = self._result(
-                    SourceState.UNREACHABLE, describe_network_error(exc, cfg.timeout), latency_ms=None
-                )
-                self._record(SourceState.UNREACHABLE, None, None)
-                return result
-            latency_ms = (time.perf_counter() - started) * 1000.0
-        state, reason = self._judge(response, body, latency_ms)
+            with loop_lag() as lag:
+                started = time.perf_counter()
+                try:
+                    async with (
+                        asyncio.timeout(cfg.timeout),
+                        self.client.stream(cfg.method, cfg.url, headers=cfg.headers, timeout=cfg.timeout) as response,
+                    ):
+                        tls_days = tls_days_left(response, self.clock.now())
+                        body, _ = await read_capped(response, MAX_BODY_BYTES)
+                except (httpx.TransportError, OSError, TimeoutError) as exc:
+                    result = self._result(
+                        SourceState.UNREACHABLE, describe_network_error(exc, cfg.timeout), latency_ms=None
+                    )
+                    self._record(SourceState.UNREACHABLE, None, None)
+                    return result
+                latency_ms = (time.perf_counter() - started) * 1000.0
+        state, reason = self._judge(response, body, latency_ms, lag.worst)
         tls = self.status.tls_days_left if tls_days is None else tls_days
         result = self._result(state, reason, latency_ms=latency_ms, tls_days_left=tls)
         self._record(state, latency_ms, tls_days)
         return result
 
-    def _judge(self, response: httpx.Response, body: bytes, latency_ms: float) -> tuple[SourceState, str]:
+    def _judge(
+        self, response: httpx.Response, body: bytes, latency_ms: float, loop_late: float
+    ) -> tuple[SourceState, str]:
+        """The verdict on one answer; ``loop_late`` (seconds the console's loop ran late meanwhile) is not counted
+        as the endpoint's slowness."""
         expect = self.cfg.expect
         if response.status_code not in self.expected_status:
             return SourceState.DOWN, f"HTTP {response.status_code}"
@@ -216,8 +239,15 @@ class HttpCheck(PolledSource):
             text = body.decode(response.encoding or "utf-8", errors="replace")
             if expect.body_contains not in text:
                 return SourceState.DOWN, f"body lacks {expect.body_contains!r}"
-        if expect.max_latency is not None and latency_ms > expect.max_latency * 1000.0:
-            return SourceState.DEGRADED, f"slow: {latency_ms:.0f} ms > {expect.max_latency * 1000.0:.0f} ms"
+        limit_ms = None if expect.max_latency is None else expect.max_latency * 1000.0
+        if limit_ms is not None and latency_ms > limit_ms:
+            slow = f"slow: {latency_ms:.0f} ms > {limit_ms:.0f} ms"
+            note = overload_note(loop_late)
+            if not note:
+                return SourceState.DEGRADED, slow
+            if latency_ms - loop_late * 1000.0 > limit_ms:
+                return SourceState.DEGRADED, f"{slow}; {note}"
+            return SourceState.UP, f"{slow} measured, but {note}"
         return SourceState.UP, ""
 
     def _record(self, state: SourceState, latency_ms: float | None, tls_days: float | None) -> None:

@@ -77,10 +77,8 @@ class JsonPoll(PolledSource):
 
     kind = "json"
 
-    def __init__(
-        self, cfg: JsonSource, clock: Clock, sink: Sink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
-    ) -> None:
-        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+    def __init__(self, cfg: JsonSource, clock: Clock, sink: Sink, client: httpx.AsyncClient) -> None:
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink)
         self.cfg = cfg
         self.client = client
 

@@ -85,6 +85,8 @@ class PrometheusQuery(PolledSource):
     """Runs the configured PromQL queries every ``interval`` (see the module doc)."""
 
     kind = "prometheus"
+    concurrency = 4
+    """A round's queries run side by side, at most this many at once, all to the one server this source asks."""
 
     def __init__(
         self,
@@ -92,10 +94,9 @@ class PrometheusQuery(PolledSource):
         clock: Clock,
         sink: Sink,
         client: httpx.AsyncClient,
-        limiter: asyncio.Semaphore,
         chart_window: float,
     ) -> None:
-        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink)
         self.cfg = cfg
         self.client = client
         self.base = cfg.url.rstrip("/")

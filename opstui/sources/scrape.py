@@ -36,10 +36,8 @@ class Scrape(PolledSource):
 
     kind = "scrape"
 
-    def __init__(
-        self, cfg: ScrapeSource, clock: Clock, sink: Sink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
-    ) -> None:
-        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink, limiter)
+    def __init__(self, cfg: ScrapeSource, clock: Clock, sink: Sink, client: httpx.AsyncClient) -> None:
+        super().__init__(cfg.name, cfg.url, cfg.interval, clock, sink)
         self.cfg = cfg
         self.client = client
         self.folders = {metric: Folder(parse_expression(text)) for metric, text in cfg.metrics.items()}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
@@ -39,6 +40,21 @@ answering keys while a producer's burst is decoded; smaller ones are parsed inli
 (~0.1 ms) would cost more than it saves."""
 INGEST_SLICE = 2000
 """Events folded into the windows per turn of the event loop; between slices a key press is handled."""
+TURN_BUDGET = 0.005
+"""Seconds of work the stream does in one turn of the event loop before it lets the others run.
+
+websockets hands over every message already buffered without yielding, and one read of the socket (256 KiB)
+holds thousands of small messages: a flood of them kept the loop for over a second at a time, so a healthy HTTP
+check elsewhere timed out. After this much work the stream yields (``asyncio.sleep(0)``): a probe's next step
+waits at most about this long for the stream, whatever the producer sends."""
+CLOSE_TIMEOUT = 1.0
+"""Seconds the closing handshake may take (websockets' default is 10): under a flood the server's close frame sits
+behind everything it sent before it, unread, and quitting the console waited the whole 10 s."""
+READ_BYTES = 16 * 1024
+"""Bytes taken from the socket per read (asyncio's default is 256 KiB). websockets parses every frame of a read in
+one callback, before any of our code runs: 256 KiB of small compressed frames held the loop for 0.2-0.5 s; 16
+KiB is a few milliseconds, and still more than 10 MB/s. Set on plain ``ws://`` connections (asyncio's selector
+transport reads ``max_size`` bytes at a time); a ``wss://`` stream keeps asyncio's TLS read size."""
 
 
 class WebsocketStream(Source):
@@ -100,10 +116,12 @@ class WebsocketStream(Source):
             async with connect(
                 cfg.url,
                 open_timeout=cfg.connect_timeout,
+                close_timeout=CLOSE_TIMEOUT,
                 max_size=cfg.max_message_bytes,
                 additional_headers=cfg.headers,
             ) as connection:
                 self._connection = connection
+                _bound_reads(connection)
                 return SourceState.UNREACHABLE, await self._listen(connection)
         except InvalidStatus as exc:
             return SourceState.DOWN, f"handshake rejected: HTTP {exc.response.status_code}"
@@ -124,8 +142,12 @@ class WebsocketStream(Source):
         self._last_activity = self.clock.now()
         watchdog = asyncio.create_task(self._watch())
         self._publish(SourceState.UP, next_attempt=None)
+        turn_started = time.perf_counter()
         try:
             async for raw in connection:
+                if time.perf_counter() - turn_started >= TURN_BUDGET:
+                    await asyncio.sleep(0)  # a flood of small messages: the other tasks' turn
+                    turn_started = time.perf_counter()
                 now = self.clock.now()
                 if len(raw) >= OFF_LOOP_BYTES:
                     result = await asyncio.to_thread(parse_message, raw, now)
@@ -135,6 +157,7 @@ class WebsocketStream(Source):
                 for start in range(0, len(events), INGEST_SLICE):
                     if start:
                         await asyncio.sleep(0)  # a burst is folded in slices: the screen answers in between
+                        turn_started = time.perf_counter()
                     batch = events[start : start + INGEST_SLICE]
                     self.sink.ingest(batch)
                     self._received += len(batch)
@@ -193,3 +216,10 @@ def _closed_reason(code: int | None, reason: str) -> str:
     """``connection closed (code 1006)``, with the peer's reason when it gave one; no code means 1006."""
     text = f"connection closed (code {1006 if code is None else int(code)}"
     return f"{text}: {reason[:100]})" if reason else f"{text})"
+
+
+def _bound_reads(connection: ClientConnection) -> None:
+    """Read at most :data:`READ_BYTES` per turn of the loop where the transport lets us say so (see there)."""
+    transport = connection.transport
+    if isinstance(getattr(transport, "max_size", None), int) and transport.get_extra_info("sslcontext") is None:
+        transport.max_size = READ_BYTES  # type: ignore[attr-defined]

@@ -36,10 +36,9 @@ def put(folder: Path, name: str, size: int, age: float) -> Path:
 
 
 def source(clock: FakeClock, sink: RecordingSink, **cfg: Any) -> BackupCheck:
-    import asyncio
 
     model = BackupSource.model_validate({"name": "db-dumps", "type": "backup", **cfg})
-    return BackupCheck(model, clock, sink, asyncio.Semaphore(1))
+    return BackupCheck(model, clock, sink)
 
 
 def last(sink: RecordingSink, metric: str) -> float:

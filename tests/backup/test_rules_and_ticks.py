@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ def watch(cfg: Config, clock: FakeClock) -> tuple[Monitor, BackupCheck]:
     monitor = Monitor(cfg, clock)
     source_cfg = cfg.sources[0]
     assert source_cfg.type == "backup"
-    return monitor, BackupCheck(source_cfg, clock, monitor, asyncio.Semaphore(1))
+    return monitor, BackupCheck(source_cfg, clock, monitor)
 
 
 def test_the_backup_rules_come_with_a_backup_source_only(tmp_path: Path) -> None:

@@ -37,6 +37,22 @@ REFUSED: dict[str, tuple[str, int, str]] = {
     "refresh 0.01": ("ui:\n  refresh: 10ms\n", 2, "ui.refresh"),
     "launch_at 9999": ('launch_at: "9999-01-01T00:00:00Z"\n', 1, "launch_at must be within a year"),
     "interval 0": ("sources:\n  - {name: a, type: http, url: 'http://x', interval: 0}\n", 2, "sources[0].interval"),
+    "raw escape in the file": ("environment: prod\nui:\n  theme: x\x1b[2J\n", 3, "control character U+001B"),
+    "interval 0 (scrape)": (
+        "sources:\n  - {name: a, type: scrape, url: 'http://x', metrics: {a: b}, interval: 0}\n",
+        2,
+        "sources[0].interval: Input should be greater than 0",
+    ),
+    "timeout 0 (prometheus)": (
+        "sources:\n  - {name: a, type: prometheus, url: 'http://x', queries: {a: up}, timeout: 0s}\n",
+        2,
+        "sources[0].timeout",
+    ),
+    "interval 0 (alertmanager)": (
+        "sources:\n  - {name: a, type: alertmanager, url: 'http://x', interval: 0}\n",
+        2,
+        "interval",
+    ),
     "unknown theme": ("ui:\n  theme: no-such-theme\n", 2, "ui.theme"),
     "unknown key id": ("ui:\n  keys: {no.such.binding: x}\n", 2, "ui.keys"),
     "unclosed quote": (

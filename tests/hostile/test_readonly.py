@@ -95,3 +95,26 @@ async def test_writes_are_refused_in_the_read_only_transaction(pg_dsn: str) -> N
         as_monitor(pg_dsn), {"write": "WITH w AS (INSERT INTO hostile_target VALUES (1) RETURNING n) SELECT n FROM w"}
     )
     assert "read-only transaction" in sink.errors["write"]
+
+
+async def test_dblink_exec_cannot_write_through_a_connection_of_its_own(pg_dsn: str) -> None:
+    # The attack run's superuser wrote a row with dblink_exec: a second connection, outside the read-only
+    # transaction. A superuser is refused at connect now (above); the monitoring role may call dblink but not
+    # write with it: it may not connect without a password, nor insert as itself.
+    await execute(
+        pg_dsn,
+        "CREATE EXTENSION IF NOT EXISTS dblink",
+        "CREATE TABLE IF NOT EXISTS hostile_dblink (n int)",
+    )
+    database = pg_dsn.rpartition("/")[2].partition("?")[0]
+    for user in ("postgres", MONITOR_ROLE):
+        target = f"dbname={database} host=127.0.0.1 user={user}"
+        insert = f"SELECT dblink_exec('{target}', 'INSERT INTO hostile_dblink VALUES (1)')"
+        source, sink = await once(as_monitor(pg_dsn), {"write": insert})
+        assert source.status.state is SourceState.DEGRADED
+        assert "write" in sink.errors and "write" not in sink.values, sink.errors
+    conn = await asyncpg.connect(pg_dsn, timeout=5)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM hostile_dblink") == 0, "no row was written"
+    finally:
+        await conn.close()

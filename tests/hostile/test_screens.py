@@ -135,3 +135,23 @@ async def test_every_screen_shows_hostile_text_inert_and_markup_literally(
         await pilot.press("question_mark")
         await settle(app, pilot)
         assert_safe(app, "help")
+
+
+async def test_a_console_started_while_the_markup_incident_is_open_shows_it(
+    ui_config: Config, clock: FakeClock, tmp_path: object
+) -> None:
+    # Issue 11: an alert named "Disk low [/var]" crashed the console when it fired and again at every start while
+    # its incident was open: in team mode every console of the team, until someone resolved it from the shell.
+    state_path = f"{tmp_path}/state.db"
+    first = make_app(Core(hostile_config(ui_config), clock, state_path=state_path))
+    async with first.run_test(size=SIZE) as pilot:
+        assert first.core is not None
+        await plant(first.core)
+        await settle(first, pilot)
+    second = make_app(Core(hostile_config(ui_config), clock, state_path=state_path))
+    async with second.run_test(size=SIZE) as pilot:
+        await settle(second, pilot)
+        assert "Disk low [/var]" in assert_safe(second, "engineering, at start")
+        await pilot.press("2")
+        await settle(second, pilot)
+        assert "Disk low [/var]" in assert_safe(second, "on-call, at start")

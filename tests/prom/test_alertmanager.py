@@ -8,7 +8,6 @@ it, so the tests share one Alertmanager without seeing each other's alerts.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -212,7 +211,7 @@ async def test_alertmanager_down_is_the_source_down_and_its_incidents_stay(
         cfg = AlertmanagerSource.model_validate(
             {"name": "am", "type": "alertmanager", "url": "http://127.0.0.1:1", "filter": [f'test="{tag}"']}
         )
-        source = AlertmanagerPoll(cfg, clock, sink, AlertmanagerApi(cfg, client), asyncio.Semaphore(8))
+        source = AlertmanagerPoll(cfg, clock, sink, AlertmanagerApi(cfg, client))
         status = await source.run_once()
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "connection refused")
     assert sets == []  # no set handed over: nothing opens, nothing resolves

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -21,14 +20,13 @@ from tests.prom.servers import Prometheus, eventually
 @pytest.fixture
 async def promql(prometheus: Prometheus, clock: FakeClock, sink: Sink) -> AsyncIterator[Callable[..., PrometheusQuery]]:
     async with httpx.AsyncClient() as client:
-        limiter = asyncio.Semaphore(8)
 
         def make(queries: dict[str, str], chart_window: float = 60.0, **fields: Any) -> PrometheusQuery:
             fields.setdefault("backfill", False)
             cfg = PrometheusSource.model_validate(
                 {"name": "prom", "type": "prometheus", "url": prometheus.url, "queries": queries, **fields}
             )
-            return PrometheusQuery(cfg, clock, sink, client, limiter, chart_window)
+            return PrometheusQuery(cfg, clock, sink, client, chart_window)
 
         yield make
 

@@ -3,7 +3,6 @@ Prometheus its rules fire on the same data as in opstui; a rule on a metric with
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import time
 from collections.abc import Iterator
@@ -116,7 +115,7 @@ async def test_the_export_passes_promtool_and_fires_in_prometheus_as_in_opstui(
     assert isinstance(prom, PrometheusSource)
     async with httpx.AsyncClient() as client:
         clock.set(time.time())
-        await PrometheusQuery(prom, clock, monitor, client, asyncio.Semaphore(8), 120.0).run_once()
+        await PrometheusQuery(prom, clock, monitor, client, 120.0).run_once()
     assert config.alerts is not None
     engine = RuleEngine(config.alerts[:3], monitor.store, clock, config.alerting)
     clock.advance(2.0)  # past the 1 s `for`, on opstui's own clock

@@ -7,7 +7,6 @@ match them within 2 %.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -43,13 +42,12 @@ def close(ours: float, theirs: float, tolerance: float = 0.02) -> bool:
 @pytest.fixture
 async def scrape(clock: FakeClock, sink: Sink) -> AsyncIterator[Callable[..., Scrape]]:
     async with httpx.AsyncClient() as client:
-        limiter = asyncio.Semaphore(8)
 
         def make(url: str, metrics: dict[str, str], **fields: Any) -> Scrape:
             cfg = ScrapeSource.model_validate(
                 {"name": "svc", "type": "scrape", "url": url, "metrics": metrics, **fields}
             )
-            return Scrape(cfg, clock, sink, client, limiter)
+            return Scrape(cfg, clock, sink, client)
 
         yield make
 

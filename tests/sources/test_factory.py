@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from opstui.clock import FakeClock
 from opstui.config.models import Config, HttpSource
 from opstui.sources.base import SourceState
-from opstui.sources.factory import MAX_IN_FLIGHT, DeferredTrustContext, build_sources, redact_url, tls_context
+from opstui.sources.factory import DeferredTrustContext, build_sources, redact_url, tls_context
 from opstui.sources.http import HttpCheck
 from opstui.sources.jsonpoll import JsonPoll
 from opstui.sources.websocket import WebsocketStream
@@ -35,20 +35,19 @@ CONFIG = {
 }
 
 
-async def test_one_source_per_entry_sharing_clients_and_limiter(clock: FakeClock, sink: RecordingSink) -> None:
+async def test_one_source_per_entry_each_with_its_own_client_and_limiter(clock: FakeClock, sink: RecordingSink) -> None:
     built = build_sources(Config.model_validate(CONFIG), clock, sink)
     try:
         api, stats, shop, web = built.sources
         assert isinstance(api, HttpCheck) and isinstance(web, HttpCheck)
         assert isinstance(stats, JsonPoll) and isinstance(shop, WebsocketStream)
         assert [s.name for s in built.sources] == ["api", "stats", "shop", "web"]
-        assert api.limiter is stats.limiter is web.limiter is built.limiter
-        for _ in range(MAX_IN_FLIGHT):
-            assert not built.limiter.locked()
-            await built.limiter.acquire()
-        assert built.limiter.locked()
-        assert api.client is web.client and api.client is not stats.client  # verify_tls differs
-        assert len(built.clients) == 2
+        # Fair sources: nothing one of them waits for is shared with another.
+        assert len({id(api.limiter), id(stats.limiter), id(web.limiter)}) == 3
+        await api.limiter.acquire()
+        assert api.limiter.locked() and not web.limiter.locked()
+        assert len({id(api.client), id(stats.client), id(web.client)}) == 3
+        assert built.clients == [api.client, stats.client, web.client]
         assert [s.status.target for s in built.sources] == [
             "https://***@api.example.com/health?token=***&region=eu",
             "https://stats.internal/?api_key=***",
@@ -128,7 +127,7 @@ async def test_deferred_trust_still_refuses_an_untrusted_certificate(
     https_server.routes["/health"] = Route(200, "ok")
     context = DeferredTrustContext()
     async with httpx.AsyncClient(verify=context) as client:
-        check = HttpCheck(http(https_server.url("/health")), clock, sink, client, asyncio.Semaphore(1))
+        check = HttpCheck(http(https_server.url("/health")), clock, sink, client)
         status = await check.run_once()
     assert status.state is SourceState.UNREACHABLE
     assert status.reason.startswith("TLS: ") and "certificate" in status.reason
@@ -145,7 +144,7 @@ async def test_deferred_trust_honours_ssl_cert_file(
     https_server.routes["/health"] = Route(200, "ok")
     monkeypatch.setenv("SSL_CERT_FILE", str(self_signed.cert))
     async with httpx.AsyncClient(verify=DeferredTrustContext()) as client:
-        check = HttpCheck(http(https_server.url("/health")), clock, sink, client, asyncio.Semaphore(1))
+        check = HttpCheck(http(https_server.url("/health")), clock, sink, client)
         status = await check.run_once()
     assert status.state is SourceState.UP
     assert status.tls_days_left is not None  # a verified connection exposes the certificate

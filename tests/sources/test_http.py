@@ -27,15 +27,8 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield shared
 
 
-@pytest.fixture
-def limiter() -> asyncio.Semaphore:
-    return asyncio.Semaphore(8)
-
-
-def make_check(
-    cfg: HttpSource, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient, limiter: asyncio.Semaphore
-) -> HttpCheck:
-    return HttpCheck(cfg, clock, sink, client, limiter)
+def make_check(cfg: HttpSource, clock: FakeClock, sink: RecordingSink, client: httpx.AsyncClient) -> HttpCheck:
+    return HttpCheck(cfg, clock, sink, client)
 
 
 async def test_matching_status_and_body_is_up_and_recorded(
@@ -43,11 +36,10 @@ async def test_matching_status_and_body_is_up_and_recorded(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(200, '{"status": "ok"}')
     cfg = http_cfg(http_server.url("/health"), expect={"body_contains": "ok"}, headers={"X-Probe": "opstui"})
-    status = await make_check(cfg, clock, sink, client, limiter).run_once()
+    status = await make_check(cfg, clock, sink, client).run_once()
 
     assert status.state is SourceState.UP
     assert status.reason == ""
@@ -67,11 +59,10 @@ async def test_any_listed_status_counts_as_up(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/ping"] = Route(204, "")
     cfg = http_cfg(http_server.url("/ping"), method="HEAD", expect={"status": [200, 204]})
-    status = await make_check(cfg, clock, sink, client, limiter).run_once()
+    status = await make_check(cfg, clock, sink, client).run_once()
     assert status.state is SourceState.UP
 
 
@@ -80,10 +71,9 @@ async def test_503_is_down_with_the_status_as_reason(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(503, "maintenance")
-    status = await make_check(http_cfg(http_server.url("/health")), clock, sink, client, limiter).run_once()
+    status = await make_check(http_cfg(http_server.url("/health")), clock, sink, client).run_once()
 
     assert (status.state, status.reason) == (SourceState.DOWN, "HTTP 503")
     assert (status.checks, status.ok_checks, status.last_ok) == (1, 0, None)
@@ -97,11 +87,10 @@ async def test_missing_body_text_is_down(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(200, '{"status": "starting"}')
     cfg = http_cfg(http_server.url("/health"), expect={"body_contains": "ok"})
-    status = await make_check(cfg, clock, sink, client, limiter).run_once()
+    status = await make_check(cfg, clock, sink, client).run_once()
     assert (status.state, status.reason) == (SourceState.DOWN, "body lacks 'ok'")
 
 
@@ -110,11 +99,10 @@ async def test_slower_than_max_latency_is_degraded_but_counts_as_up(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/slow"] = Route(200, "ok", delay=0.05)
     cfg = http_cfg(http_server.url("/slow"), expect={"max_latency": "20ms"})
-    status = await make_check(cfg, clock, sink, client, limiter).run_once()
+    status = await make_check(cfg, clock, sink, client).run_once()
 
     assert status.state is SourceState.DEGRADED
     assert status.reason.startswith("slow: ") and status.reason.endswith(" ms > 20 ms")
@@ -128,12 +116,9 @@ async def test_no_answer_within_timeout_is_unreachable(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/hang"] = Route(hold=asyncio.Event())  # never released
-    status = await make_check(
-        http_cfg(http_server.url("/hang"), timeout="0.2s"), clock, sink, client, limiter
-    ).run_once()
+    status = await make_check(http_cfg(http_server.url("/hang"), timeout="0.2s"), clock, sink, client).run_once()
 
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "timeout after 0.2s")
     assert status.latency_ms is None
@@ -146,10 +131,9 @@ async def test_refused_connection_is_unreachable(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     cfg = http_cfg(f"http://127.0.0.1:{closed_port}/health")
-    status = await make_check(cfg, clock, sink, client, limiter).run_once()
+    status = await make_check(cfg, clock, sink, client).run_once()
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "connection refused")
 
 
@@ -157,10 +141,9 @@ async def test_unknown_host_is_a_dns_failure(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     # ".invalid" never resolves (RFC 6761), so this needs no network.
-    status = await make_check(http_cfg("http://opstui-test.invalid/"), clock, sink, client, limiter).run_once()
+    status = await make_check(http_cfg("http://opstui-test.invalid/"), clock, sink, client).run_once()
     assert status.state is SourceState.UNREACHABLE
     assert status.reason.startswith("DNS: ")
 
@@ -170,10 +153,9 @@ async def test_untrusted_certificate_is_a_tls_failure(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     https_server.routes["/health"] = Route(200, "ok")
-    status = await make_check(http_cfg(https_server.url("/health")), clock, sink, client, limiter).run_once()
+    status = await make_check(http_cfg(https_server.url("/health")), clock, sink, client).run_once()
     assert status.state is SourceState.UNREACHABLE
     assert status.reason.startswith("TLS: ")
     assert "certificate" in status.reason
@@ -184,13 +166,12 @@ async def test_https_reports_days_until_the_certificate_expires(
     self_signed: SelfSigned,
     clock: FakeClock,
     sink: RecordingSink,
-    limiter: asyncio.Semaphore,
 ) -> None:
     https_server.routes["/health"] = Route(200, "ok")
     trusting = ssl.create_default_context(cafile=str(self_signed.cert))
     clock.set(self_signed.not_after.timestamp() - 12.5 * 86400)
     async with httpx.AsyncClient(verify=trusting) as client:
-        status = await make_check(http_cfg(https_server.url("/health")), clock, sink, client, limiter).run_once()
+        status = await make_check(http_cfg(https_server.url("/health")), clock, sink, client).run_once()
 
     assert status.state is SourceState.UP
     assert status.tls_days_left == pytest.approx(12.5)
@@ -203,10 +184,9 @@ async def test_a_down_check_keeps_its_interval_within_twice_it_and_recovers(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     http_server.routes["/health"] = Route(503, "down")
-    check = make_check(http_cfg(http_server.url("/health"), interval="5s"), clock, sink, client, limiter)
+    check = make_check(http_cfg(http_server.url("/health"), interval="5s"), clock, sink, client)
     task = asyncio.create_task(check.run())
     try:
         delays = []
@@ -245,13 +225,12 @@ async def test_one_hanging_source_does_not_delay_another(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
     release = asyncio.Event()
     http_server.routes["/slow"] = Route(200, "ok", hold=release)
     http_server.routes["/fast"] = Route(200, "ok")
-    slow = HttpCheck(http_cfg(http_server.url("/slow"), "slow", timeout="10s"), clock, sink, client, limiter)
-    fast = HttpCheck(http_cfg(http_server.url("/fast"), "fast", interval="1s"), clock, sink, client, limiter)
+    slow = HttpCheck(http_cfg(http_server.url("/slow"), "slow", timeout="10s"), clock, sink, client)
+    fast = HttpCheck(http_cfg(http_server.url("/fast"), "fast", interval="1s"), clock, sink, client)
     tasks = [asyncio.create_task(slow.run()), asyncio.create_task(fast.run())]
     try:
         for n in (1, 2, 3):
@@ -267,7 +246,7 @@ async def test_one_hanging_source_does_not_delay_another(
             task.cancel()
 
 
-async def test_shared_limiter_bounds_requests_in_flight(
+async def test_a_source_has_one_request_in_flight_at_most(
     http_server: HttpServer,
     clock: FakeClock,
     sink: RecordingSink,
@@ -275,11 +254,8 @@ async def test_shared_limiter_bounds_requests_in_flight(
 ) -> None:
     release = asyncio.Event()
     http_server.routes["/slow"] = Route(200, "ok", hold=release)
-    one_at_a_time = asyncio.Semaphore(1)
-    checks = [
-        HttpCheck(http_cfg(http_server.url("/slow"), f"c{i}"), clock, sink, client, one_at_a_time) for i in range(3)
-    ]
-    running = asyncio.gather(*(check.run_once() for check in checks))
+    check = HttpCheck(http_cfg(http_server.url("/slow")), clock, sink, client)
+    running = asyncio.gather(*(check.run_once() for _ in range(3)))
     await http_server.wait_until(lambda: http_server.in_flight == 1)
     release.set()
     statuses = await running
@@ -293,7 +269,6 @@ async def test_an_invalid_url_is_a_status_not_a_crash(
     clock: FakeClock,
     sink: RecordingSink,
     client: httpx.AsyncClient,
-    limiter: asyncio.Semaphore,
 ) -> None:
-    status = await make_check(http_cfg("http://example.com:port/"), clock, sink, client, limiter).run_once()
+    status = await make_check(http_cfg("http://example.com:port/"), clock, sink, client).run_once()
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "invalid URL")

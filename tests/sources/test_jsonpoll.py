@@ -30,13 +30,12 @@ DOCUMENT = {
 async def poll(http_server: HttpServer, clock: FakeClock, sink: RecordingSink) -> AsyncIterator[Any]:
     """A factory of JsonPoll sources against ``/stats`` of the local server, sharing one client."""
     async with httpx.AsyncClient() as client:
-        limiter = asyncio.Semaphore(8)
 
         def make(metrics: dict[str, str], **fields: Any) -> JsonPoll:
             cfg = JsonSource.model_validate(
                 {"name": "stats", "type": "json", "url": http_server.url("/stats"), "metrics": metrics, **fields}
             )
-            return JsonPoll(cfg, clock, sink, client, limiter)
+            return JsonPoll(cfg, clock, sink, client)
 
         yield make
 
@@ -119,7 +118,7 @@ async def test_refused_connection_is_unreachable(closed_port: int, clock: FakeCl
         {"name": "stats", "type": "json", "url": f"http://127.0.0.1:{closed_port}/", "metrics": {"x": "x"}}
     )
     async with httpx.AsyncClient() as client:
-        status = await JsonPoll(cfg, clock, sink, client, asyncio.Semaphore(1)).run_once()
+        status = await JsonPoll(cfg, clock, sink, client).run_once()
     assert (status.state, status.reason) == (SourceState.UNREACHABLE, "connection refused")
 
 

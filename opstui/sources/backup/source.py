@@ -34,8 +34,8 @@ class BackupCheck(PolledSource):
 
     kind = "backup"
 
-    def __init__(self, cfg: BackupSource, clock: Clock, sink: Sink, limiter: asyncio.Semaphore) -> None:
-        super().__init__(cfg.name, "", cfg.interval, clock, sink, limiter)
+    def __init__(self, cfg: BackupSource, clock: Clock, sink: Sink) -> None:
+        super().__init__(cfg.name, "", cfg.interval, clock, sink)
         self.cfg = cfg
         self.status = replace(self.status, target=clean(_target(cfg)))
 
