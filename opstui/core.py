@@ -31,6 +31,7 @@ from opstui.alerts.rules import Alert, RuleEngine
 from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock, zone
+from opstui.config.durations import format_duration
 from opstui.config.incidents import operator_name
 from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
@@ -66,6 +67,8 @@ UPTIME_REFRESH = 60.0
 """Seconds between readings of the uptime over days from the history (a minute moves a 30-day figure little)."""
 PAGE_TROUBLE_KEPT = 86400.0
 """A page given up on stays counted in the header for this long after its last attempt."""
+UPDATES_REFRESH = 30.0
+"""Seconds between readings of the open P0/P1 incidents' public updates, for the header's nag."""
 PAGE_TROUBLE_SHOWN = 5
 PAGE_TROUBLE_SCAN = 200
 
@@ -131,6 +134,9 @@ class Core:
         """The newest pages failing or given up on (at most :data:`PAGE_TROUBLE_SHOWN`), for the On-call screen."""
         self.on_call: str | None = None
         """Set by the rotation, when one is configured."""
+        self.update_nag: str | None = None
+        """``#7 P0 Payment System Down: no public update for 34m`` when a P0/P1 has gone without a status update
+        for ``status_page.update_every``; kept current by the updates loop, shown under the header."""
         self.rotation_now: OnCall | None = None
         """The rotation's primary, secondary and manager now; kept current by the rotation loop."""
         self.state_version = 0
@@ -201,6 +207,7 @@ class Core:
         if self.state is not None:
             self.spawn(self._notify_loop(self.state), "notify")
             self.spawn(self._pages_loop(self.state), "pages")
+            self.spawn(self._updates_loop(), "status updates")
 
     def history_path(self) -> Path:
         """``store.history_path``, else beside the SQLite state file, else in the user data directory."""
@@ -352,10 +359,15 @@ class Core:
     def build_dispatcher(self, state: StateStore) -> NotificationDispatcher:
         """The dispatcher of the state store's outbox, as the config sets it (``incidents.page_max_age``)."""
         from opstui.notify.dispatcher import NotificationDispatcher, build_channels
-        from opstui.notify.state_outbox import StateOutbox
+        from opstui.notify.state_outbox import StateOutbox, lease_for
+        from opstui.statuspage.publish import publish_channels, publish_notifier
 
-        outbox = StateOutbox(state, self.config.notifiers, self.clock)
-        channels = build_channels(self.config.notifiers)
+        hook = publish_notifier(self.config.status_page)
+        # The published updates' webhook is not a notifier (incident pages are not fanned out to it), but a
+        # claim must outlast its sends too.
+        lease = lease_for([*self.config.notifiers, *([hook] if hook is not None else [])])
+        outbox = StateOutbox(state, self.config.notifiers, self.clock, lease=lease)
+        channels = {**build_channels(self.config.notifiers), **publish_channels(self.config.status_page)}
         return NotificationDispatcher(outbox, channels, self.clock, max_age=self.config.incidents.page_max_age)
 
     async def _notify_loop(self, state: StateStore) -> None:
@@ -384,6 +396,37 @@ class Core:
                 log.warning("outbox not read: %s: %s", type(exc).__name__, exc)
             _raise_if_cancelling()
             await self.clock.sleep(PAGES_REFRESH)
+
+    async def refresh_update_nag(self) -> None:
+        """Which open P0/P1 incident has gone longest without a public update past ``update_every``, if any."""
+        from opstui.statuspage.model import silent_for, updates_of
+
+        manager = self.incidents
+        if manager is None:
+            return
+        now, every = self.clock.now(), self.config.status_page.update_every
+        silent: list[tuple[float, str]] = []
+        for incident in await manager.open_incidents():
+            if (quiet := silent_for(incident, [], every, now)) is None:
+                continue  # not a P0/P1, or opened too recently to need an update yet
+            quiet = silent_for(incident, updates_of(await manager.timeline(incident.id)), every, now)
+            if quiet is not None:
+                silent.append((quiet, f"#{incident.id} {incident.severity.value} {incident.title}"))
+        if not silent:
+            self.update_nag = None
+            return
+        quiet, named = max(silent)
+        more = f" (+{len(silent) - 1} more)" if len(silent) > 1 else ""
+        self.update_nag = f"{named}: no public update for {format_duration(quiet)}{more}"
+
+    async def _updates_loop(self) -> None:
+        while True:
+            try:
+                await self.refresh_update_nag()
+            except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
+                log.warning("status updates not read: %s: %s", type(exc).__name__, exc)
+            _raise_if_cancelling()
+            await self.clock.sleep(UPDATES_REFRESH)
 
     def refresh_on_call(self) -> None:
         """Read the rotation at the clock's now: who is primary goes in every header."""

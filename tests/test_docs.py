@@ -129,7 +129,7 @@ def test_every_command_named_has_help(path: tuple[str, ...], capsys: pytest.Capt
 
 # Keys -------------------------------------------------------------------------------------------------
 
-KEY_NAMES = {"?": "question_mark", "/": "slash", "esc": "escape"}
+KEY_NAMES = {"?": "question_mark", "/": "slash", "esc": "escape", "!": "exclamation_mark"}
 SCOPES = {
     "everywhere": ("opstui.ui.app", "textual.app", "textual.screen"),
     "tables": ("textual.widgets._data_table",),

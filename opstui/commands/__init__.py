@@ -20,6 +20,8 @@ COMMANDS: tuple[str, ...] = (
     "silences",
     "maintenance",
     "report",
+    "status_page",
+    "handoff",
     "uptime",
     "replay",
     "state",

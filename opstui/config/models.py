@@ -24,6 +24,7 @@ class Model(BaseModel):
 
 
 # Imported after Model because these settings subclass it (opstui.config imports this module first).
+from opstui.config.actions import Action, Contact, check_actions  # noqa: E402
 from opstui.config.alerting import AlertingSettings, AlertRules  # noqa: E402
 from opstui.config.backup import BackupSource  # noqa: E402
 from opstui.config.checklist import ChecklistTasks  # noqa: E402
@@ -31,6 +32,7 @@ from opstui.config.incidents import EscalationSettings, IncidentSettings, StateS
 from opstui.config.maintenance import MaintenanceWindow  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
 from opstui.config.rotation import Rotation  # noqa: E402
+from opstui.config.status_page import StatusPageSettings  # noqa: E402
 
 
 class Expect(Model):
@@ -404,6 +406,18 @@ class Config(Model):
     """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
     checklist: ChecklistTasks | None = None
     """Recurring tasks (cadence, group, linked metric, ``auto:``); unset: the built-in list from the seeds."""
+    actions: list[Action] = Field(default_factory=list)
+    """Runbook actions: commands or HTTP requests that ``!`` on an incident offers to run (see
+    docs/communicate-and-act.md). Only these ever run; never a command from a runbook's text."""
+    contacts: list[Contact] = Field(default_factory=list)
+    """Who to call (providers' support, teams), shown in the incident detail beside the runbook."""
+    status_page: StatusPageSettings = Field(default_factory=StatusPageSettings)
+    """The public status page: components (the seed's four by default), how often a P0/P1 wants an update."""
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, actions: list[Action]) -> list[Action]:
+        return check_actions(actions)
 
     @field_validator("launch_at")
     @classmethod

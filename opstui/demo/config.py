@@ -12,6 +12,7 @@ Thresholds are the seeds' technical KPI table, except two that the seeds do not 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,8 @@ def _demo_data(base_url: str) -> dict[str, Any]:
             },
             {"name": "events", "type": "websocket", "url": f"{ws}/ops/events", "stale_after": "10s"},
         ],
+        "actions": _demo_actions(base),
+        "contacts": DEMO_CONTACTS,
         "kpis": [
             {
                 "metric": "error_rate",
@@ -158,3 +161,60 @@ def _demo_data(base_url: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+DEMO_CONTACTS: list[dict[str, Any]] = [
+    {"provider": "Vercel Support", "covers": "Hosting", "url": "https://vercel.com/help"},
+    {
+        "provider": "MongoDB Atlas Support",
+        "covers": "Database",
+        "url": "https://support.mongodb.com",
+        "applies_to": ["Database Connection Lost", "database-connection-errors", "slow-response-times"],
+    },
+    {
+        "provider": "Stripe Support",
+        "covers": "Payments",
+        "url": "https://support.stripe.com",
+        "applies_to": ["Payment System Down", "Payment Success Rate Low", "payment-failures-spike"],
+    },
+    {
+        "provider": "Mailgun/SendGrid Support",
+        "covers": "Email",
+        "url": "https://help.mailgun.com",
+        "applies_to": ["Email Delivery Issues", "email-delivery-failures", "email-delivery-issues"],
+    },
+]
+"""Seed 004's emergency contacts (the demo's and config.example.yaml's); general ones show on every incident."""
+
+
+def _demo_actions(base: str) -> list[dict[str, Any]]:
+    """Harmless stand-ins for the seed's emergency commands: a real health check against the simulated shop,
+    a 'rollback' that only says what it would do (dangerous: you type its name), a payment reconciliation."""
+    python = sys.executable
+    return [
+        {
+            "name": "Check API health",
+            "description": "curl https://api.../api/health, against the simulated shop",
+            "http": {"method": "GET", "url": f"{base}/api/health"},
+            "confirm": False,
+            "timeout": "10s",
+        },
+        {
+            "name": "Rollback web",
+            "description": "vercel rollback (simulated: prints what it would do)",
+            "command": [
+                python,
+                "-c",
+                "print('vercel rollback: promoting the previous deployment (demo: nothing done)')",
+            ],
+            "dangerous": True,
+            "timeout": "2m",
+            "applies_to": ["High Error Rate", "Elevated Error Rate", "Service Down", "Slow Response Time"],
+        },
+        {
+            "name": "Sync payments",
+            "description": "npm run script:sync-payments (simulated)",
+            "command": [python, "-c", "print('reconciled 0 payments (demo)')"],
+            "applies_to": ["Payment System Down", "Payment Success Rate Low", "payment-failures-spike"],
+        },
+    ]

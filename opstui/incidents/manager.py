@@ -85,6 +85,16 @@ class IncidentManager:
         self.owners = tuple(owners)
         """Systems some incidents' alerts came from (Alertmanager), told when a person acknowledges or resolves."""
 
+    @property
+    def clock(self) -> Clock:
+        """The clock it stamps events with."""
+        return self._clock
+
+    @property
+    def store(self) -> StateStore:
+        """The state store it reads and writes (for commands that read more than incidents, e.g. the export)."""
+        return self._state
+
     # Alerts in -------------------------------------------------------------------------------------
 
     async def on_transitions(self, transitions: Iterable[AlertTransition]) -> None:
@@ -359,15 +369,26 @@ class IncidentManager:
         return await self._state.add_event(event)
 
     async def milestone(
-        self, incident_id: int, kind: Milestone, text: str = "", by: str | None = None
+        self,
+        incident_id: int,
+        kind: Milestone,
+        text: str = "",
+        by: str | None = None,
+        notifications: Sequence[Notification] = (),
     ) -> IncidentEvent:
-        """Mark a step of the review timeline (root cause identified, fix deployed ...), optionally noted."""
+        """Mark a step of the review timeline (root cause identified, fix deployed ...), optionally noted.
+
+        ``notifications`` (a published status update) are queued in the same transaction as the event.
+        """
         incident = await self._require(incident_id)
         event = replace(
             self._event(incident.id, EventKind.MILESTONE, self._clock.now(), text, by or self.operator),
             milestone=Milestone(kind),
         )
-        return await self._state.add_event(event)
+        if not notifications:
+            return await self._state.add_event(event)
+        await self._change(incident_id, lambda current: _Change(current, [event], notifications))
+        return event
 
     async def snooze(self, matcher: str, duration: float, reason: str = "", by: str | None = None) -> Silence:
         """Silence a rule name or fingerprint for ``duration`` seconds: its firings open no incident.

@@ -54,6 +54,16 @@ class EventKind(StrEnum):
     SEVERITY_CHANGED = "severity_changed"
 
 
+ACTION_MARK = "[action] "
+"""How a runbook action's run starts its timeline note (``[action] Rollback web: exit 0 after 3s``): the review
+keeps these out of the Root Cause and lists them on its timeline instead."""
+
+
+def is_action_run(event: IncidentEvent) -> bool:
+    """Whether ``event`` is the record of a runbook action (its start or its end)."""
+    return event.kind is EventKind.NOTE and event.text.startswith(ACTION_MARK)
+
+
 class Milestone(StrEnum):
     """The steps of the seed's Post-Incident Review timeline that a person marks by hand."""
 

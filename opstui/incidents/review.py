@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from opstui.incidents.model import EventKind, Incident, IncidentEvent, Milestone
+from opstui.incidents.model import EventKind, Incident, IncidentEvent, Milestone, is_action_run
 from opstui.sanitize import clean
 
 _UNKNOWN_TIME = "--:--"
+
+UPDATE_STATUSES = ("Investigating", "Identified", "Monitoring", "Resolved")
+"""The seed template's statuses, as an update's first line starts (see opstui.statuspage.model)."""
 
 PREVENTIVE_MEASURES = (
     "Add monitoring for early detection",
@@ -111,6 +114,13 @@ def _timeline(incident: Incident, events: Sequence[IncidentEvent]) -> list[tuple
             rows.append((event.at, _sentence(event.text)))
         elif event.kind is EventKind.ACKNOWLEDGED:
             rows.append((event.at, f"Acknowledged by {event.actor}"))
+        elif event.kind is EventKind.MILESTONE and event.milestone is Milestone.STATUS_PAGE_UPDATED:
+            status = event.text.partition("\n")[0].partition(": ")[0]
+            posted = f"Status update posted: {status}" if status in UPDATE_STATUSES else "Status page updated"
+            rows.append((event.at, f"{posted} (by {event.actor})"))
+        elif is_action_run(event) and " started: " not in event.text.partition("\n")[0]:
+            # The end of a runbook action (a rollback, a restart): what was done, by whom, how it ended.
+            rows.append((event.at, f"{event.text.partition(chr(10))[0]} (run by {event.actor})"))
 
     root_cause = first(EventKind.MILESTONE, Milestone.ROOT_CAUSE_IDENTIFIED)
     fix = first(EventKind.MILESTONE, Milestone.FIX_DEPLOYED)
@@ -131,7 +141,7 @@ def _timeline(incident: Incident, events: Sequence[IncidentEvent]) -> list[tuple
 def _root_cause(events: Sequence[IncidentEvent]) -> list[str]:
     """What was noted with the root-cause milestone or, if nothing was, every note."""
     marked = [e.text for e in events if e.milestone is Milestone.ROOT_CAUSE_IDENTIFIED and e.text]
-    return marked or [e.text for e in events if e.kind is EventKind.NOTE and e.text]
+    return marked or [e.text for e in events if e.kind is EventKind.NOTE and e.text and not is_action_run(e)]
 
 
 def _resolution(events: Sequence[IncidentEvent]) -> list[str]:

@@ -207,3 +207,24 @@ async def test_a_failed_statements_read_is_shown_and_the_pane_stacks_when_narrow
         assert pane.query_one("#db-statements", DataTable).row_count == 1  # the last good rows stay
         tail = app.screen.query_one("#event-tail")
         assert pane.region.y > tail.region.y and pane.region.width == tail.region.width  # under the events
+
+
+async def test_database_figures_older_than_the_sources_stale_after_are_marked_stale(
+    ui_config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
+    core = db_core(ui_config, clock, tmp_path)
+    database = core.monitor.sink_for(30.0)  # as the postgres source records: its series go stale after 30 s
+    for metric, value in PACK.items():
+        database.record(metric, value, clock.now())
+    app = make_app(core)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.tick()
+        await pilot.pause()
+        assert "connections 42/100 42%  " in text_of(app, "#db-figures")
+        clock.advance(31.0)  # the database went away: no new round for longer than stale_after
+        app.tick()
+        await pilot.pause()
+        shown = text_of(app, "#db-figures")
+        assert "connections 42/100 42%!" in shown and "cache hit 99.87 %!" in shown
+        tooltip = str(app.screen.query_one("#db-figures", Static).tooltip)
+        assert "pg_connections: stale: no new value for 31s" in tooltip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from opstui.clock import FakeClock
 from opstui.core import Core
 from opstui.ui.screens.executive import ExecutiveScreen
 from opstui.ui.widgets.executive_tile import ExecutiveTile, business_number
@@ -39,6 +40,20 @@ async def test_a_failed_query_marks_its_tile_stale_with_the_reason(core: Core) -
         app.tick()
         await pilot.pause()
         assert not tile.has_class("-stale") and tile.border_subtitle == "target > 98"
+
+
+async def test_an_old_value_marks_its_tile_stale_with_its_age(core: Core, clock: FakeClock) -> None:
+    feed(core)  # samples no source claims: stale after two minutes
+    app = make_app(core)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        clock.advance(121.0)
+        app.tick()
+        await pilot.pause()
+        tile = app.screen.query_one("#kpi-payment_success_rate", ExecutiveTile)
+        assert tile.has_class("-stale")
+        assert str(tile.query_one(".kpi-value", Static).content) == "◌ 99.10 %"
+        assert tile.border_subtitle == "stale 2m"
 
 
 def test_money_reads_like_money() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.checklist.board import Checklist, MonitorValues
@@ -56,7 +57,12 @@ async def settle_workers(pilot: Pilot[Any]) -> None:
     start another)."""
     pilot.app.tick()  # type: ignore[attr-defined]
     for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
+        for _ in range(5):
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                continue  # an exclusive load replaced by a newer one (a tick and a state change at once)
         await pilot.pause()
 
 

@@ -7,6 +7,7 @@ data did not change; the chart is hidden (and not computed) on small terminals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from textual import events
@@ -16,12 +17,14 @@ from textual.containers import Grid, Horizontal, Vertical
 
 from opstui.config.models import PostgresSource
 from opstui.metrics.uptime import JUDGED
+from opstui.monitor import Monitor, Snapshot
 from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.routes import RoutesScreen
 from opstui.ui.widgets.alerts_line import AlertsLine
 from opstui.ui.widgets.database_pane import HEALTH_METRICS, DatabasePane
 from opstui.ui.widgets.event_tail import EventTail
+from opstui.ui.widgets.formatting import age
 from opstui.ui.widgets.health_table import HealthTable
 from opstui.ui.widgets.kpi_tile import KpiTile
 from opstui.ui.widgets.latency_chart import LatencyChart
@@ -63,6 +66,16 @@ Is the service healthy, and if not, where does it hurt.
 The header: overall status, environment, time since launch (T+hh:mm), age of the newest data,
 unacknowledged incidents, overdue checklist tasks, who is on call, and a banner for a new P0/P1.
 """
+
+
+def stale_figures(monitor: Monitor, snap: Snapshot, values: Mapping[str, float | None]) -> dict[str, str]:
+    """The health-pack figures to mark ``!`` and why: a failed read (the source says why), or a value older
+    than its source's ``stale_after`` (the database is unreachable: the last value is not the value now)."""
+    errors = dict(snap.metric_errors)
+    for metric, value in values.items():
+        if value is not None and metric not in errors and monitor.freshness.is_stale(metric, None, snap.now):
+            errors[metric] = f"stale: no new value for {age(monitor.freshness.age(metric, now=snap.now))}"
+    return errors
 
 
 class EngineeringScreen(ConsoleScreen):
@@ -143,4 +156,5 @@ class EngineeringScreen(ConsoleScreen):
         self.query_one(AlertsLine).show(alerts, core.alerts.errors, silenced, core.inhibited)
         for pane in self.query(DatabasePane):
             store = core.monitor.store
-            pane.show({m: store.value(m) for m in HEALTH_METRICS}, snap.metric_errors, snap.tables.get(SLOW_STATEMENTS))
+            values = {m: store.value(m) for m in HEALTH_METRICS}
+            pane.show(values, stale_figures(core.monitor, snap, values), snap.tables.get(SLOW_STATEMENTS))

@@ -21,13 +21,18 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
+from opstui import handoff
+from opstui.actions.match import actions_for, contacts_for
 from opstui.clock import zone
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
 from opstui.incidents.review import render_review, review_path, write_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
+from opstui.statuspage.derive import derive
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.action_modals import ask_action
+from opstui.ui.widgets.components_line import ComponentsLine
 from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
@@ -42,6 +47,7 @@ from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_t
 from opstui.ui.widgets.manual_incident import ask_new_incident, ask_severity
 from opstui.ui.widgets.page_trouble import PageTrouble
 from opstui.ui.widgets.silences_modal import SilencesModal, suggested_matchers
+from opstui.ui.widgets.update_modal import ask_update
 
 HELP = """\
 ## On-call
@@ -56,11 +62,19 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
   the incident (`#7 P0 Payment System Down acknowledged`). `A` (any screen) acknowledges the banner's.
 - `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
   a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
-  rule for a while, with a reason. (`m` and `s` are not in this footer, for room; the detail's has them.)
+  rule for a while, with a reason.
 - `c` open an incident by hand (a title, a severity, what users report): paged and escalated like the
   others. `v` change the selected incident's severity (its response time follows; recorded and notified).
-- `enter` the detail: runbook, timeline, the metric around the start, deploys before it;
-  `p` there writes the post-incident review.
+- `!` the incident's runbook actions (commands and HTTP requests from `actions:` in the config):
+  pick one, confirm it (type its name for a dangerous one), watch its output; who ran it, when,
+  its exit status and its output (secrets redacted) go on the timeline and in the audit.
+- `u` a public status update with the seed's template (status Investigating / Identified /
+  Monitoring / Resolved, affected services, message), pre-filled from the incident; `ctrl+s`
+  posts it to the timeline, and `opstui status-page export` publishes it.
+- `H` writes the end-of-shift handoff (the last 12 hours: incidents and their last update, silences,
+  missed checklist tasks, who is on call next) into `handoffs/` beside the state database.
+- `enter` the detail: runbook and contacts, timeline, the metric around the start, deploys before
+  it; `p` there writes the post-incident review.
 - `S` lists the silences, opstui's own (pending, active, over in the last day) and Alertmanager's (who,
   from and until when, on what, why); `c` there makes one (matchers such as `service=~"api|web"`, a start
   that may be later, a length of at most `incidents.max_silence`, and why), `x` expires one early.
@@ -77,6 +91,13 @@ delivered show under the incident count (`opstui notifications` lists every page
 VIEWS_GROUP = Binding.Group("Views", compact=True)
 """``S`` (silences) and ``L`` (alerts) share one footer label ("SL Views"), so 80 columns keep ``q Quit``."""
 
+ACTIONS_TIP = "Run one of the incident's runbook actions (from the config)"
+HANDOFF_TIP = "Write the end-of-shift handoff notes (the last 12 hours) beside the state database"
+HANDOFF_SHIFT = 12 * 3600.0
+UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
+MORE_KEYS = "   u update  n note  m milestone  s snooze  v severity  enter detail  H handoff"
+"""The list's keys the footer has no room for at 80 columns, named in the status line."""
+
 
 class OnCallScreen(ConsoleScreen):
     """On-call: the incident list and the keys that handle incidents."""
@@ -87,13 +108,18 @@ class OnCallScreen(ConsoleScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Ack", id="oncall.acknowledge", tooltip="Acknowledge the selected incident"),
         Binding("r", "resolve", "Resolve", id="oncall.resolve", tooltip="Resolve the selected incident"),
-        Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline"),
-        # m and s are in `?` and on the detail's footer: the list's 80-column footer keeps room for S and q Quit.
-        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone", show=False),
+        Binding("exclamation_mark", "actions", "Act", id="oncall.run_action", key_display="!", tooltip=ACTIONS_TIP),
+        Binding("u", "update", "Update", id="oncall.update", tooltip=UPDATE_TIP, show=False),
+        # Named in the status line instead of the footer, which keeps `q Quit` in sight at 80 columns.
         Binding(
             "s", "snooze", "Snooze", id="oncall.snooze", tooltip="Silence the incident's rule for a while", show=False
         ),
-        Binding("enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys"),
+        Binding("n", "note", "Note", id="oncall.note", tooltip="Add a note to the incident's timeline", show=False),
+        Binding("m", "milestone", "Milestone", id="oncall.milestone", tooltip="Mark a review milestone", show=False),
+        Binding("H", "handoff", "Handoff", id="oncall.handoff", tooltip=HANDOFF_TIP, show=False),
+        Binding(
+            "enter", "detail", "Detail", id="oncall.detail", tooltip="Runbook, timeline, chart, deploys", show=False
+        ),
         Binding("c", "create", "New", id="oncall.create", tooltip="Open an incident by hand"),
         Binding("v", "severity", "Severity", id="oncall.severity", tooltip="Change the severity", show=False),
         Binding(
@@ -116,6 +142,8 @@ class OnCallScreen(ConsoleScreen):
         """The incidents listed when the screen was last left: one not among them is new."""
         self._place = True
         """Set when the screen is shown; the first list read after it places the cursor (once)."""
+        self.last_handoff: Path | None = None
+        """Where ``H`` last wrote the handoff (tests and the notice read it)."""
         self._fresh = asyncio.Event()
         """Set once the list read after the screen was shown is on screen: a key pressed right after
         ``2`` waits for it, so it acts on the incident the cursor was placed on, never on the old row."""
@@ -130,6 +158,7 @@ class OnCallScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="oncall-status")
+        yield ComponentsLine("", id="oncall-components")
         yield PageTrouble("", id="oncall-pages")
         yield IncidentTable(id="incidents")
         yield IncidentFeed(id="oncall-feed")
@@ -204,8 +233,17 @@ class OnCallScreen(ConsoleScreen):
         now = self.core.clock.now()
         stale = self.core.stale_alert_sources()
         self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
+        monitor = self.core.monitor
+        self.query_one(ComponentsLine).show(
+            derive(
+                self.core.config.status_page.components,
+                incidents,
+                sources={name: status.state for name, status in monitor.statuses.items()},
+                kpis={kpi.metric: kpi.level for kpi in monitor.kpi_views()},
+            )
+        )
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
-        status = f"{len(incidents)} open, {waiting} unacknowledged" if incidents else "No open incidents."
+        status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
         self.query_one("#oncall-status", Static).update(status)
         self.refresh_bindings()
 
@@ -227,7 +265,17 @@ class OnCallScreen(ConsoleScreen):
         """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
         while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
         says so rather than doing nothing)."""
-        if action in {"acknowledge", "resolve", "note", "milestone", "snooze", "detail", "severity"}:
+        if action in {
+            "acknowledge",
+            "resolve",
+            "note",
+            "milestone",
+            "snooze",
+            "detail",
+            "severity",
+            "actions",
+            "update",
+        }:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
             try:
@@ -283,6 +331,14 @@ class OnCallScreen(ConsoleScreen):
         if (incident := self.selected()) is not None:
             ask_snooze(self, incident)
 
+    def action_actions(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_action(self, incident)
+
+    def action_update(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_update(self, incident)
+
     def action_detail(self) -> None:
         if (incident := self.selected()) is not None:
             self.app.push_screen(IncidentDetailScreen(incident.id, self.runbooks))
@@ -309,6 +365,30 @@ class OnCallScreen(ConsoleScreen):
         suggestion = "" if incident is None else suggested_matchers(incident.rule, incident.labels)
         self.app.push_screen(SilencesModal(self.core, suggestion))
 
+    def action_handoff(self) -> None:
+        self.write_handoff()
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def write_handoff(self) -> None:
+        """The handoff of the last 12 hours, as ``opstui handoff`` writes it, into ``handoffs/`` beside the store."""
+        core = self.core
+        if core.state is None:
+            self.notify("the state store is not open", title="handoff not written", severity="error")
+            return
+        now, tz = core.clock.now(), self.tz
+        try:
+            await core.refresh_checklist()  # under the core's lock: never two refreshes (and auto ticks) at once
+            notes = await handoff.gather(
+                core.state, core.checklist, core.config.rotation, now - HANDOFF_SHIFT, now, tz, refresh=False
+            )
+            path = handoff.handoff_path(core.state_settings.resolved_path(), now, tz)
+            handoff.write(path, handoff.render(notes, tz))
+        except Exception as exc:  # noqa: BLE001 - shown, not raised
+            self.notify(f"{exc}", title="handoff not written", severity="error")
+            return
+        self.last_handoff = path
+        self.notify(f"{handoff.shift_summary(notes.incidents)}: written to {path}", title="handoff", timeout=8)
+
 
 class IncidentDetailScreen(ConsoleScreen):
     """One incident: runbook, timeline, the metric around the start, deploys; ``p`` writes the review.
@@ -318,20 +398,27 @@ class IncidentDetailScreen(ConsoleScreen):
 
     TITLE_TEXT = "Incident"
     HELP = (
-        "## Incident\n\nThe incident's runbook, its timeline (who did what, when, from which host), its "
+        "## Incident\n\nThe incident's runbook with its contacts and actions, its timeline (who did what, when, "
+        "from which host), its "
         "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
         "post-incident review beside the state database; `escape` goes back to the list. `a` acknowledges, "
-        "`r` resolves, `n` notes, `m` marks a milestone and `s` snoozes this incident, as on the list."
+        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes, `!` runs a runbook action and `u` posts a "
+        "status update on this incident, as on the list."
     )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="detail.back"),
         Binding("a", "acknowledge", "Ack", id="detail.acknowledge", tooltip="Acknowledge this incident"),
         Binding("r", "resolve", "Resolve", id="detail.resolve", tooltip="Resolve this incident"),
-        Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline"),
-        Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone"),
-        Binding("s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while"),
-        Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review"),
+        Binding("exclamation_mark", "actions", "Act", id="detail.run_action", key_display="!", tooltip=ACTIONS_TIP),
+        Binding("u", "update", "Update", id="detail.update", tooltip=UPDATE_TIP),
+        # Named in the summary instead of the footer, which keeps `q Quit` in sight at 80 columns.
+        Binding("n", "note", "Note", id="detail.note", tooltip="Add a note to the timeline", show=False),
+        Binding("m", "milestone", "Milestone", id="detail.milestone", tooltip="Mark a review milestone", show=False),
+        Binding(
+            "s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while", show=False
+        ),
+        Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review", show=False),
     ]
 
     def __init__(self, incident_id: int, runbooks: RunbookLibrary) -> None:
@@ -390,6 +477,8 @@ class IncidentDetailScreen(ConsoleScreen):
         deploys = [(at, v) for at, v in self.core.monitor.deploys if start - DEPLOYS_BEFORE <= at <= start]
         remaining = manager.sla_remaining(incident, now)
         self.data = DetailData(
+            contacts=contacts_for(self.core.config.contacts, incident),
+            actions=[action.name for action in actions_for(self.core.config.actions, incident)],
             incident=incident,
             events=events,
             runbook=self.runbooks.markdown(incident.runbook, incident.rule),
@@ -424,6 +513,14 @@ class IncidentDetailScreen(ConsoleScreen):
     def action_milestone(self) -> None:
         if self.data is not None:
             ask_milestone(self, self.data.incident, after=lambda: self.load())
+
+    def action_actions(self) -> None:
+        if self.data is not None:
+            ask_action(self, self.data.incident, after=lambda: self.load())
+
+    def action_update(self) -> None:
+        if self.data is not None:
+            ask_update(self, self.data.incident, after=lambda: self.load())
 
     def action_report(self) -> None:
         self.write_report()

@@ -61,6 +61,7 @@ class ConsoleHeader(Widget):
         self._status = Static("?", id="hdr-status", classes="-unknown")
         self._fields = {name: Static("", id=name) for name in self.FIELDS}
         self._banner = Static("", id="hdr-banner")
+        self._nag = Static("", id="hdr-update-nag")
         self._state_error = Static("", id="hdr-state-error")
         self._badge = Static("", id="hdr-badge")
         """A replay's cursor (``REPLAY 2026-11-30 02:00:00 ▶ x10``); hidden on a live console."""
@@ -76,6 +77,7 @@ class ConsoleHeader(Widget):
             yield self._badge
             yield from self._fields.values()
         yield self._banner
+        yield self._nag
         yield self._state_error
 
     def update_from(self, core: Core, snapshot: Snapshot | None = None) -> None:
@@ -111,6 +113,9 @@ class ConsoleHeader(Widget):
         key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
         banner = self._set(self._banner, f"⚠ ({key} to ack) {counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
+        # A P0/P1 the public has heard nothing about for status_page.update_every: `u` on On-call posts one.
+        nag = self._set(self._nag, f"⚠ (u on On-call) {core.update_nag}" if core.update_nag else "")
+        nag.display = bool(core.update_nag)
         error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
         error.display = bool(core.state_error)
 

@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
+from opstui.config.actions import Contact
 from opstui.config.durations import format_duration
 from opstui.incidents.model import EventKind, Incident, IncidentEvent
 from opstui.sanitize import clean
@@ -45,6 +46,37 @@ class DetailData:
     """(times, values) of the incident's metric from CHART_BEFORE before the start."""
     deploys: list[tuple[float, str]] = field(default_factory=list)
     """(time, version) of the deploys in the DEPLOYS_BEFORE before the start."""
+    contacts: list[Contact] = field(default_factory=list)
+    """Who to call about it (``contacts:`` that name its rule or runbook, then the general ones)."""
+    actions: list[str] = field(default_factory=list)
+    """The names of the runbook actions ``!`` offers on it."""
+
+
+DETAIL_KEYS = "! actions  n note  m milestone  s snooze  p review"
+"""The detail's keys the footer has no room for at 80 columns, named under the summary."""
+
+
+def act_block(data: DetailData) -> Text:
+    """Above the runbook: the actions ``!`` offers and who to call, so what to do and whom to ask read together."""
+    text = Text("Actions (!) ", style="bold")
+    text.append(clean(", ".join(data.actions)) if data.actions else "none configured (actions: in the config)")
+    if data.contacts:
+        text.append("\nContacts\n", style="bold")
+        text.append_text(contact_lines(data.contacts))
+    return text
+
+
+def contact_lines(contacts: list[Contact]) -> Text:
+    """One line per contact: who, what for, how to reach them, where."""
+    text = Text()
+    for contact in contacts:
+        if text:
+            text.append("\n")
+        text.append(clean(contact.provider), style="bold")
+        for part in (contact.covers, contact.reach, contact.url):
+            if part:
+                text.append(clean(f"  {part}"))
+    return text
 
 
 def downsample(times: list[float], values: list[float], points: int = CHART_POINTS) -> tuple[list[float], list[float]]:
@@ -68,8 +100,11 @@ def event_line(event: IncidentEvent, tz: tzinfo, day_of: float) -> Text:
     line = Text()
     line.append(clock_time(event.at, tz, day_of), style="bold")
     line.append(f"  {kind:<22}", style="bold" if event.kind is not EventKind.NOTE else "italic")
-    line.append(clean(f" {event.text}") if event.text else "")
+    first, _, rest = event.text.partition("\n")
+    line.append(clean(f" {first}") if first else "")
     line.append(clean(f"  ({event.actor}@{event.host})"), style="dim")
+    for more in rest.splitlines():  # an action's output: indented under its line, never markup
+        line.append("\n" + " " * 10 + clean(more), style="dim")
     return line
 
 
@@ -84,6 +119,7 @@ class IncidentDetail(Vertical):
         yield Static(id="detail-summary")
         with TabbedContent(id="detail-tabs"):
             with TabPane("Runbook", id="tab-runbook"), VerticalScroll():
+                yield Static(id="detail-contacts")
                 yield Markdown("", id="detail-runbook")
             with TabPane("Timeline", id="tab-timeline"), VerticalScroll():
                 yield Static(id="detail-timeline")
@@ -104,7 +140,10 @@ class IncidentDetail(Vertical):
             summary.append(clean(f", acknowledged by {incident.acknowledged_by}"))
         if incident.summary:
             summary.append("\n" + clean(incident.summary), style="italic")
+        summary.append("\n")
+        summary.append(DETAIL_KEYS, style="dim")
         self.query_one("#detail-summary", Static).update(summary)
+        self.query_one("#detail-contacts", Static).update(act_block(data))
         self.query_one("#detail-runbook", Markdown).update(clean(data.runbook, multiline=True))
         timeline = Text("\n").join(event_line(e, data.tz, incident.opened_at) for e in data.events)
         self.query_one("#detail-timeline", Static).update(timeline or Text("nothing recorded yet"))
