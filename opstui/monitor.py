@@ -21,7 +21,7 @@ from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
 from opstui.config.models import Config, Kpi, WebsocketSource
 from opstui.metrics.errors import ErrorGroups
-from opstui.metrics.freshness import UNCLAIMED_STALE_AFTER, Freshness
+from opstui.metrics.freshness import DERIVED, UNCLAIMED_STALE_AFTER, Freshness
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.routes import RouteStats, RouteWindows
 from opstui.metrics.store import MetricStore
@@ -33,15 +33,6 @@ from opstui.status import KpiLevel
 
 log = logging.getLogger(__name__)
 
-DERIVED = (
-    "error_rate",
-    "latency_p50",
-    "latency_p95",
-    "latency_p99",
-    "payment_success_rate",
-    "requests_per_min",
-    "payments_per_min",
-)
 ROUTE_SERIES = (
     ("route_error_rate", "error_rate"),
     ("route_latency_p95", "latency_p95"),

@@ -21,20 +21,19 @@ from opstui.clock import Clock
 from opstui.metrics.sample import series_key
 from opstui.metrics.store import MetricStore
 
+DERIVED = (
+    "error_rate",
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+    "payment_success_rate",
+    "requests_per_min",
+    "payments_per_min",
+)
+"""The figures the monitor computes from the streams' windows once a second (opstui.monitor writes them)."""
+
 STREAM_SERIES = frozenset(
-    (
-        "error_rate",
-        "latency_p50",
-        "latency_p95",
-        "latency_p99",
-        "payment_success_rate",
-        "requests_per_min",
-        "payments_per_min",
-        "requests_total",
-        "requests_failed_total",
-        "payments_total",
-        "payments_failed_total",
-    )
+    (*DERIVED, "requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 )
 """Series the monitor derives from the event streams' windows once a second."""
 
