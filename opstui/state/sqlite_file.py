@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -122,7 +123,7 @@ class SqliteFile:
         try:
             conn.row_factory = sqlite3.Row
             _check_intact(conn, self.path)  # before the first write: a damaged file is never touched
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _journal_wal(conn, self._timeout * 0.8)
             if mode != "wal":
                 raise StateError(f"state store {self.path}: cannot use WAL journaling (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
@@ -257,3 +258,20 @@ def _reason(error: BaseException) -> str:
     if "readonly" in lowered or "unable to open" in lowered or isinstance(error, PermissionError):
         return f"the file cannot be opened for writing ({text})"
     return text
+
+
+def _journal_wal(conn: sqlite3.Connection, timeout: float) -> str:
+    """``PRAGMA journal_mode = WAL``, tried again while another process holds the file.
+
+    SQLite answers a journal-mode change with "database is locked" at once, without its busy handler, so
+    two processes opening a new store together (tests/state/test_migrations.py) could fail the second; it
+    waits here as long as ``busy_timeout`` would for a write.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)  # the worker thread's own wait for the lock, as busy_timeout's
