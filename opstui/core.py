@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opstui.alerts.bell import Bell, Waiting
 from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.inhibit import Inhibitor
@@ -127,6 +128,10 @@ class Core:
         self.banner_incident: int | None = None
         """The id of the banner's incident: what the banner key acknowledges."""
         self.incident_status = Status.OK
+        self.waiting: tuple[Waiting, ...] = ()
+        """The unacknowledged incidents (id, severity, triggered at) as last read: what the bell rings for."""
+        self.bell = Bell(config.alerting.bell)
+        """When the terminal bell rings (``alerting.bell`` per severity) and this console's mute."""
         """The firing incidents' term of the header's status (a firing P0/P1 is CRITICAL)."""
         self.notifications_failing = 0
         """Pages that could not be delivered (kept current from the outbox): a WARNING in the header."""
@@ -506,6 +511,7 @@ class Core:
     def _attend(self, now: Attention) -> None:
         self.unacknowledged, self.banner, self.banner_incident = now.unacknowledged, now.banner, now.banner_incident
         self.incident_status = now.status
+        self.waiting = now.waiting
 
     async def refresh_attention(self) -> None:
         """Re-read the open incidents for the header now (after this console acknowledged one)."""

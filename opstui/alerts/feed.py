@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opstui.alerts.bell import Waiting
 from opstui.alerts.inhibit import Inhibitor
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.alerts.rules import RuleEngine, Verdict
@@ -124,6 +125,8 @@ class Attention:
     status: Status = Status.OK
     """Firing incidents by severity: a firing P0/P1 is CRITICAL, a firing P2/P3 a WARNING. An acknowledged
     incident still counts while its alert fires: someone owns the fire, but it still burns."""
+    waiting: tuple[Waiting, ...] = ()
+    """The unacknowledged incidents, for the bell (``alerting.bell``)."""
 
 
 def attention(open_incidents: list[Incident]) -> Attention:
@@ -137,10 +140,11 @@ def attention(open_incidents: list[Incident]) -> Attention:
         (i for i in waiting if i.severity in (Severity.P0, Severity.P1)),
         key=lambda i: (i.severity.rank, i.triggered_at, i.id),
     )
+    bell = tuple(Waiting(i.id, i.severity, i.triggered_at) for i in waiting)
     if not urgent:
-        return Attention(len(waiting), None, None, status)
+        return Attention(len(waiting), None, None, status, bell)
     first = urgent[0]
     banner = f"{first.severity.value} #{first.id} {first.title}" + (f": {first.summary}" if first.summary else "")
     if len(urgent) > 1:
         banner += f" (+{len(urgent) - 1} more P0/P1 unacknowledged)"
-    return Attention(len(waiting), banner, first.id, status)
+    return Attention(len(waiting), banner, first.id, status, bell)

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from opstui.alerts.model import Severity
+from opstui.config.bell import BellSettings
 from opstui.config.durations import Duration
 from opstui.config.models import Model
 
@@ -147,3 +148,6 @@ class AlertingSettings(Model):
     there. Null: never. Added to your ``alerts:`` too, unless one of them is named ``Source Down``."""
     inhibit: list[InhibitRule] = Field(default_factory=list)
     """Inhibit rules: a firing alert that makes others noise (docs/oncall-routing.md, "Inhibition")."""
+    bell: BellSettings = Field(default_factory=BellSettings)
+    """The terminal bell per severity for unacknowledged incidents (P0 every 30 s, P1 once, P2/P3 never) and how
+    long the mute key silences it (docs/oncall-routing.md, "The bell")."""

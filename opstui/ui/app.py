@@ -28,6 +28,7 @@ from opstui.ui.messages import StateChanged
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
+from opstui.ui.widgets.header import mute_text
 
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-5 share one footer label ("12345 Screens") so an 80-column footer keeps room for each screen's
@@ -118,6 +119,14 @@ class OpstuiApp(App[int]):
             id="app.acknowledge_banner",
             tooltip="Acknowledge the incident the banner names (the banner shows this key)",
             show=False,  # the banner line shows it, where it applies; the footer keeps its room at 80 columns
+        ),
+        Binding(
+            "M",
+            "mute",
+            "Mute bell",
+            id="app.mute",
+            tooltip="Mute the bell for alerting.bell.mute_for (1 h), or unmute; the header shows it",
+            show=False,  # the header says the bell is muted and until when; the footer keeps q Quit at 80 columns
         ),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
@@ -212,12 +221,14 @@ class OpstuiApp(App[int]):
         )
 
     def tick(self) -> None:
-        """One redraw: the active screen's header and body, from one snapshot; rings once per new banner."""
+        """One redraw: the active screen's header and body, from one snapshot; rings the bell when
+        ``alerting.bell`` says so for the unacknowledged incidents (at most once a redraw)."""
         if not self.live:
             return
-        banner = self.core.banner
-        if banner and banner != self._last_banner:
+        core = self.core
+        if core.bell.due(core.clock.now(), core.waiting):
             self.bell()
+        banner = core.banner
         if banner != self._last_banner:
             self.refresh_bindings()  # the banner key shows exactly while there is a banner
         self._last_banner = banner
@@ -242,6 +253,18 @@ class OpstuiApp(App[int]):
 
         await acknowledge(self.screen, incident_id)
         self.core.note_change()  # the lists and the detail re-read now, not at the change feed's next poll
+        self.tick()
+
+    def action_mute(self) -> None:
+        """Mute the bell for ``alerting.bell.mute_for``, or unmute it; the header shows the mute until it ends."""
+        core = self.core
+        now = core.clock.now()
+        if core.bell.muted(now):
+            core.bell.unmute()
+            self.notify("bell unmuted", timeout=3)
+        else:
+            until = core.bell.mute(now)
+            self.notify(f"{mute_text(until, core.config.timezone)} (M unmutes)", timeout=4)
         self.tick()
 
     def _remember_theme(self, theme: Theme) -> None:

@@ -11,6 +11,7 @@ from opstui.core import Core
 from opstui.monitor import Snapshot
 from opstui.status import Status
 from opstui.ui.plain import plain
+from opstui.ui.widgets.formatting import clock_time
 
 STATUS_CLASS = {
     Status.OK: "-ok",
@@ -45,10 +46,24 @@ def pages_failing(count: int) -> str:
     return f"{count} page{'' if count == 1 else 's'} failing"
 
 
+def mute_text(until: float, zone: str) -> str:
+    """``bell muted to 15:13``: the mute key's effect and when it ends, in the config's zone."""
+    return f"bell muted to {clock_time(until, zone)[:5]}"
+
+
 class ConsoleHeader(Widget):
     """One line of status and counts, plus a banner line and a state-error line when there is one."""
 
-    FIELDS = ("hdr-env", "hdr-tplus", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-pages", "hdr-oncall")
+    FIELDS = (
+        "hdr-mute",
+        "hdr-env",
+        "hdr-tplus",
+        "hdr-age",
+        "hdr-unacked",
+        "hdr-overdue",
+        "hdr-pages",
+        "hdr-oncall",
+    )
     """The one-line fields after the status (and the DEMO badge), left to right."""
 
     def __init__(self, demo: bool = False, speed: float = 1.0) -> None:
@@ -103,6 +118,11 @@ class ConsoleHeader(Widget):
         self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")
         unacked = self._set(self._fields["hdr-unacked"], f"{counts.unacknowledged} unacked")
         unacked.set_class(counts.unacknowledged > 0, "-alert")
+        # Never calm while muted: a muted bell is said first (kept at 80 columns), with when the mute ends.
+        muted = core.bell.muted(core.clock.now())
+        until = core.bell.muted_until
+        mute = self._set(self._fields["hdr-mute"], mute_text(until, core.config.timezone) if until else "")
+        mute.display = muted
         overdue = self._set(self._fields["hdr-overdue"], f"{counts.overdue_tasks} overdue")
         overdue.set_class(counts.overdue_tasks > 0, "-alert")
         failing = core.notifications_failing
