@@ -13,7 +13,8 @@ from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.widgets.event_tail import EventTail, newest_first
 from opstui.ui.widgets.health_table import HealthTable
 from opstui.ui.widgets.kpi_tile import KpiTile
-from opstui.ui.widgets.latency_chart import LatencyChart, downsample
+from opstui.ui.widgets.latency_chart import LatencyChart
+from opstui.ui.widgets.line_chart import downsample
 from tests.ui.conftest import HEALTHY, feed, make_app
 
 

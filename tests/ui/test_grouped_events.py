@@ -7,13 +7,13 @@ from textual.widgets import Input, Static
 from opstui.clock import FakeClock
 from opstui.core import Core
 from opstui.sources.events import ErrorEvent
-from opstui.ui.widgets.event_tail import EventTail, GroupDetail
+from opstui.ui.widgets.event_tail import EventTail, GroupDetail, split_row
 from tests.ui.conftest import make_app
 
 
 def rows(app: object) -> list[list[str]]:
-    table = app.screen.query_one(EventTail).table  # type: ignore[attr-defined]
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    tail = app.screen.query_one(EventTail)  # type: ignore[attr-defined]
+    return [split_row(str(tail.table.get_row_at(i)[0]), tail.widths) for i in range(tail.table.row_count)]
 
 
 async def test_repeated_errors_are_one_row_and_enter_shows_the_latest_whole(quiet_core: Core, clock: FakeClock) -> None:
@@ -22,7 +22,7 @@ async def test_repeated_errors_are_one_row_and_enter_shows_the_latest_whole(quie
     events.append(ErrorEvent(now - 5, "critical", "PrismaClientKnownRequestError: connection pool exhausted"))
     quiet_core.monitor.ingest(events)
     app = make_app(quiet_core)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(140, 36)) as pilot:
         app.tick()
         await pilot.pause()
         shown = rows(app)

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
-from textual.widgets import Markdown, Static
+from textual.widgets import Markdown, Static, TabbedContent
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import FakeClock
@@ -21,6 +21,7 @@ from opstui.ui.messages import StateChanged
 from opstui.ui.screens.oncall import IncidentDetailScreen, OnCallScreen
 from opstui.ui.widgets.incident_modals import ConfirmModal, MilestoneModal, SnoozeModal, TextModal
 from opstui.ui.widgets.incident_table import IncidentTable
+from opstui.ui.widgets.line_chart import LineChart
 from tests.ui.conftest import feed, make_app
 
 SIZE = (120, 36)
@@ -246,6 +247,12 @@ async def test_detail_shows_runbook_timeline_and_writes_the_review(core: Core, t
         assert [e.kind for e in screen.data.events] == [EventKind.TRIGGERED]
         assert screen.data.deploys and screen.data.deploys[0][1] == "v1.4.2"
         assert len(screen.data.chart[1]) > 100, "the metric's history before the start"
+        screen.query_one("#detail-tabs", TabbedContent).active = "tab-chart"
+        await settle(app, pilot)
+        chart = screen.query_one("#detail-chart", LineChart).text.splitlines()
+        assert chart[0].startswith("━ error_rate") and chart[1].startswith("10┤")  # 6.2 % on a 0-10 scale
+        assert sum(line.endswith("│") for line in chart[1:-1]) >= 8, "the start marked at 0, the right edge"
+        assert chart[-1].split()[-1] == "0"
         await pilot.press("p")
         await settle(app, pilot)
         expected = tmp_path / "reviews" / f"incident-{incident_id}-review.md"

@@ -93,12 +93,15 @@ class EngineeringScreen(ConsoleScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
+    _tiles: dict[str, KpiTile]
+    """The tiles by metric, kept from compose: a refresh never searches the DOM for them."""
+
     def compose_body(self) -> ComposeResult:
         views = [v for v in self.core.monitor.kpi_views() if v.screen == "engineering"]
+        self._tiles = {view.metric: KpiTile(view) for view in views}
         with Vertical(id="engineering"):
             with Grid(id="tiles"):
-                for view in views:
-                    yield KpiTile(view)
+                yield from self._tiles.values()
             yield AlertsLine()
             with Horizontal(id="middle"):
                 yield HealthTable()
@@ -139,9 +142,9 @@ class EngineeringScreen(ConsoleScreen):
         core = self.core
         snap = core.monitor.snapshot()
         for view in snap.kpis:
-            if view.screen == "engineering":
-                for tile in self.query(f"#kpi-{view.metric}").results(KpiTile):
-                    tile.show(view)
+            tile = self._tiles.get(view.metric) if view.screen == "engineering" else None
+            if tile is not None:
+                tile.show(view)
         days30 = {name: row.percent(JUDGED) for name, row in core.uptime.items()} if core.history else None
         self.query_one(HealthTable).show(snap.sources, snap.now, days30)
         chart = self.query_one(LatencyChart)

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Static
 from opstui.clock import zone
 from opstui.metrics.errors import TREND_MINUTES, ErrorGroup, ErrorGroups
 from opstui.monitor import LogEntry
+from opstui.sanitize import clean
 from opstui.ui.plain import plain_text
 from opstui.ui.widgets.formatting import clock_time
 
@@ -78,24 +79,53 @@ def group_cells(group: ErrorGroup, now: float, zone_name: str) -> tuple[str, ...
     )
 
 
-COLUMNS = (
-    ("last", "Last"),
-    ("level", "Level"),
-    ("source", "Source"),
-    ("count", "×"),
-    ("trend", "8 min"),
-    ("text", "Latest"),
-)
-CELL_PADDING = 2
-"""A DataTable cell's left + right padding, counted when the text column takes the rest of the width."""
+FIELDS = ("last", "level", "source", "count", "trend", "text")
+"""A row's fields, left to right, laid out in one line of fixed widths (:func:`field_widths`)."""
+GAP = 2
+"""Spaces between two fields."""
 
 
-def column_widths(width: int) -> tuple[int, ...]:
+def field_widths(width: int) -> tuple[int, ...]:
     """Fixed widths for a pane ``width`` wide: the latest text gets what is left (never a sideways scroll)."""
     source = 12 if width >= 100 else 10
     fixed = (8, 10, source, 5, TREND_WIDTH)
-    rest = width - sum(fixed) - CELL_PADDING * len(COLUMNS) - 2  # the border
+    rest = width - sum(fixed) - GAP * len(fixed) - 6  # the border, the pane's padding and the cell's
     return (*fixed, max(10, rest))
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` in exactly ``width`` cells: cut with an ellipsis, padded on the right (or the left)."""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def row_text(cells: Sequence[str], widths: Sequence[int], colours: dict[str, str], level: str, new: bool) -> Text:
+    """One group as one line: its fields at their widths, the level in its colour, ``new ·`` in bold accent.
+
+    One cell a row rather than a DataTable column a field: a repaint renders one cell per row, not six
+    (the tail is the pane that changes most under an error flood; docs/performance.md)."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    _, variable = LEVEL_STYLE.get(level, ("·", "text-muted"))
+    for index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        if index:
+            line.append(" " * GAP)
+        start = len(line)
+        line.append(fit(clean(cell), width, right=FIELDS[index] == "count"))
+        if FIELDS[index] == "level":
+            line.stylize(colours.get(variable, ""), start, start + width)
+        elif FIELDS[index] == "text" and new:
+            line.stylize(f"bold {colours.get('accent', '')}", start, start + 3)
+    return line
+
+
+def split_row(line: str, widths: Sequence[int]) -> list[str]:
+    """A row's line back into its fields (what a test or a copy wants), spaces trimmed."""
+    fields, at = [], 0
+    for width in widths:
+        fields.append(line[at : at + width].strip())
+        at += width + GAP
+    return fields
 
 
 class GroupDetail(ModalScreen[None]):
@@ -156,25 +186,32 @@ class EventTail(Vertical):
         self._zone = "UTC"
         self._errors: ErrorGroups | None = None
         self._widths: tuple[int, ...] = ()
+        self._lines: dict[str, str] = {}
+        """What each row shows now, by group key: a refresh updates only the rows whose text changed."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: source, level or text (escape clears)", id="event-filter")
-        yield DataTable(id="event-table", cursor_type="row", show_header=False)
+        yield DataTable(id="event-table", cursor_type="row", show_header=False, cell_padding=1)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
 
     def _columns(self) -> None:
-        """(Re)make the columns for the pane's width: on the first draw and after a resize."""
-        widths = column_widths(self.size.width or 80)
+        """(Re)make the one column for the pane's width: on the first draw and after a resize."""
+        widths = field_widths(self.size.width or 80)
         if widths == self._widths:
             return
         self._widths = widths
         table = self.table
         table.clear(columns=True)
-        for (key, label), width in zip(COLUMNS, widths, strict=True):
-            table.add_column(label, key=key, width=width)
+        table.add_column("Event", key="line", width=sum(widths) + GAP * (len(widths) - 1))
+        self._lines = {}
         self._key = None
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """The fields' widths now (:func:`split_row` takes a row apart with them)."""
+        return self._widths
 
     @property
     def table(self) -> DataTable[Text]:
@@ -182,6 +219,7 @@ class EventTail(Vertical):
 
     def _forget(self) -> None:
         self._key = None
+        self._lines = {}
 
     def show(self, errors: ErrorGroups, now: float, zone_name: str) -> None:
         """Rebuild the rows when a group changed, the minute turned (sparklines, "new"), or the filter moved."""
@@ -194,29 +232,38 @@ class EventTail(Vertical):
         self._now, self._zone = now, zone_name
         groups = errors.groups()
         shown = [g for g in groups if group_matches(g, self.query_text)][:MAX_ROWS]
+        self._draw_rows(shown, now, zone_name)
         self._groups = shown
-        table = self.table
-        selected = self._selected_key()
-        colours = self.app.theme_variables
-        with self.app.batch_update():
-            table.clear()
-            for group in shown:
-                cells = group_cells(group, now, zone_name)
-                _, variable = LEVEL_STYLE.get(group.level, ("·", "text-muted"))
-                row = [plain_text(cell, no_wrap=True, overflow="ellipsis") for cell in cells]
-                row[1].stylize(colours.get(variable, ""))
-                row[3].justify = "right"
-                if group.is_new(now):
-                    row[5].stylize(f"bold {colours.get('accent', '')}", 0, 3)
-                table.add_row(*row, key=group.key)
-        if selected is not None and selected in {g.key for g in shown}:
-            table.move_cursor(row=[g.key for g in shown].index(selected))
         parts = [self.TITLE]
         if self.query_text:
             parts.append(f"filter '{self.query_text}': {len(shown)} of {len(groups)}")
         self.border_title = " · ".join(parts)
         if not shown and not self.query_text:
             self.border_title = f"{self.TITLE} · no events yet"
+
+    def _draw_rows(self, shown: list[ErrorGroup], now: float, zone_name: str) -> None:
+        """The same groups in the same order: only the rows whose text changed are updated (a count, a
+        sparkline); otherwise the table is made again, the cursor kept on its group."""
+        table = self.table
+        colours = self.app.theme_variables
+        lines = {g.key: "\x00".join(group_cells(g, now, zone_name)) + ("\x01" if g.is_new(now) else "") for g in shown}
+
+        def text(group: ErrorGroup) -> Text:
+            return row_text(group_cells(group, now, zone_name), self._widths, colours, group.level, group.is_new(now))
+
+        with self.app.batch_update():
+            if list(lines) == list(self._lines):
+                for group in shown:
+                    if lines[group.key] != self._lines[group.key]:
+                        table.update_cell(group.key, "line", text(group))
+            else:
+                selected = self._selected_key()
+                table.clear()
+                for group in shown:
+                    table.add_row(text(group), key=group.key)
+                if selected is not None and selected in lines:
+                    table.move_cursor(row=list(lines).index(selected))
+        self._lines = lines
 
     def _selected_key(self) -> str | None:
         row = self.table.cursor_row

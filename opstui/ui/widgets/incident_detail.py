@@ -14,12 +14,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static, TabbedContent, TabPane
-from textual_plotext import PlotextPlot
 
 from opstui.config.actions import Contact
 from opstui.config.durations import format_duration
 from opstui.incidents.model import EventKind, Incident, IncidentEvent
 from opstui.sanitize import clean
+from opstui.ui.widgets.line_chart import LineChart, Series
 
 CHART_BEFORE = 30 * 60.0
 """The chart starts this long before the incident opened (the run-up is what explains it)."""
@@ -27,8 +27,6 @@ CHART_AFTER = 15 * 60.0
 """... and ends this long after (or now, if sooner)."""
 DEPLOYS_BEFORE = 2 * 3600.0
 """The seed's diagnosis step: "Review recent deployments (within last 2 hours)"."""
-CHART_POINTS = 120
-"""Series are downsampled to about this many points: a chart is never wider than a terminal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +77,6 @@ def contact_lines(contacts: list[Contact]) -> Text:
     return text
 
 
-def downsample(times: list[float], values: list[float], points: int = CHART_POINTS) -> tuple[list[float], list[float]]:
-    """Every n-th point so at most ``points`` remain (the last one always kept)."""
-    if len(values) <= points:
-        return times, values
-    step = len(values) / points
-    picks = sorted({int(i * step) for i in range(points)} | {len(values) - 1})
-    return [times[i] for i in picks], [values[i] for i in picks]
-
-
 def clock_time(at: float, tz: tzinfo, day_of: float | None = None) -> str:
     moment = datetime.fromtimestamp(at, tz)
     if day_of is not None and moment.date() == datetime.fromtimestamp(day_of, tz).date():
@@ -124,7 +113,7 @@ class IncidentDetail(Vertical):
             with TabPane("Timeline", id="tab-timeline"), VerticalScroll():
                 yield Static(id="detail-timeline")
             with TabPane("Chart", id="tab-chart"):
-                yield PlotextPlot(id="detail-chart")
+                yield LineChart(id="detail-chart")
             with TabPane("Deploys", id="tab-deploys"), VerticalScroll():
                 yield Static(id="detail-deploys")
 
@@ -162,19 +151,16 @@ class IncidentDetail(Vertical):
         self.query_one("#detail-deploys", Static).update(text)
 
     def _show_chart(self, data: DetailData) -> None:
-        chart = self.query_one("#detail-chart", PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
-        plt.clear_figure()
+        chart = self.query_one("#detail-chart", LineChart)
         metric = clean(data.incident.metric or "(no metric)")
-        times, values = downsample(*data.chart)
-        if values:
-            start = data.incident.opened_at
-            minutes = [(t - start) / 60.0 for t in times]
-            plt.plot(minutes, values, marker="braille")
-            plt.vline(0.0)
-            plt.xlabel("minutes from the start")
-            plt.title(f"{metric} around the start")
-        else:
-            plt.title(f"{metric}: no history around the start")
-        chart.refresh()
+        times, values = data.chart
+        start = data.incident.opened_at
+        minutes = [(t - start) / 60.0 for t in times]
+        span = (min(minutes), max(max(minutes), 0.0)) if minutes else (0.0, 1.0)
+        chart.plot(
+            [Series(metric, "status-crit", minutes, values)],
+            span,
+            x_label="minutes from the start, │ start",
+            markers=[0.0],
+            empty=f"{metric}: no history around the start",
+        )

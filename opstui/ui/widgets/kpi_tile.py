@@ -32,23 +32,30 @@ class KpiTile(Widget):
         self.metric = view.metric
         self.border_title = plain(view.label)
         self._shown: KpiView | None = None
+        self._value = Static("—", classes="kpi-value")
+        self._spark = Sparkline([], classes="kpi-spark")
 
     def compose(self) -> ComposeResult:
-        yield Static("—", classes="kpi-value")
-        yield Sparkline([], classes="kpi-spark")
+        yield self._value
+        yield self._spark
 
     def show(self, view: KpiView) -> None:
-        """Redraw from one view; a tile whose view did not change costs nothing."""
-        if view == self._shown:
+        """Redraw from one view; a tile whose view did not change costs nothing, and only the parts that
+        changed are touched (a class change restyles the tile, a new tooltip or history repaints)."""
+        shown, self._shown = self._shown, view
+        if view == shown:
             return
-        self._shown = view
-        level_class = f"-{view.level.value}"
-        for cls in LEVEL_CLASSES:
-            self.set_class(cls == level_class, cls)
-        self.query_one(".kpi-value", Static).update(plain(value_text(view, number)))
-        self.query_one(Sparkline).data = list(view.history)
+        if shown is None or view.level != shown.level:
+            level_class = f"-{view.level.value}"
+            for cls in LEVEL_CLASSES:
+                self.set_class(cls == level_class, cls)
+        self._value.update(plain(value_text(view, number)))
+        if shown is None or view.history != shown.history:
+            self._spark.data = list(view.history)
         self.border_subtitle = plain(subtitle(view))
-        self.tooltip = plain(_thresholds(view))
+        tooltip = plain(_thresholds(view))
+        if tooltip != self.tooltip:
+            self.tooltip = tooltip
 
 
 def value_text(view: KpiView, fmt: Callable[[float | None, str], str]) -> str:
