@@ -69,9 +69,18 @@ async def run(port: int, rate: int, batch: int) -> None:
             sent += batch
             n += 1
 
+    async def report() -> None:
+        """``sent N`` every second: a reader sees whether the consumer keeps the rate (the send blocks when it
+        does not: websockets and TCP push back, nothing is dropped)."""
+        while not stop.is_set():
+            await asyncio.sleep(1.0)
+            print(f"sent {sent}", flush=True)
+
     async with serve(stream, "127.0.0.1", port, max_size=None):
         print(f"flood ready on {port}", flush=True)
+        reporter = asyncio.create_task(report())
         await stop.wait()
+        reporter.cancel()
     print(f"sent {sent}", flush=True)
 
 

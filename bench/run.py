@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         "bench.promql",
         "bench.ui",
         "bench.keys",
+        "bench.behind",
+        "bench.checks",
         "bench.pg_queries",
     ):
         rows += _optional(module, args.quick, args.dsn)
