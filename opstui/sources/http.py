@@ -168,6 +168,33 @@ class PolledSource(Source):
             log.exception("source %s: check failed", self.name)
             return self._result(SourceState.UNREACHABLE, f"internal error: {type(exc).__name__}", latency_ms=None)
 
+    client: httpx.AsyncClient
+    """The source's own client (see the module doc: nothing one source waits for is shared)."""
+
+    async def _get_document(
+        self, url: str, headers: dict[str, str], seconds: float, limit: int, what: str
+    ) -> tuple[httpx.Response, bytes, float] | dict[str, object]:
+        """One GET of a document of at most ``limit`` bytes, redirects followed, within ``seconds`` in all: the
+        response, its body and the latency in ms; or, when there is no document to read, the failed check's
+        result (unreachable, an HTTP error, a ``what`` larger than the limit). What the JSON poll and the
+        scrape share."""
+        async with self.limiter:
+            started = time.perf_counter()
+            try:
+                async with (
+                    asyncio.timeout(seconds),
+                    self.client.stream("GET", url, headers=headers, timeout=seconds, follow_redirects=True) as response,
+                ):
+                    body, too_big = await read_capped(response, limit)
+            except (httpx.TransportError, OSError, TimeoutError) as exc:
+                return self._result(SourceState.UNREACHABLE, describe_network_error(exc, seconds), latency_ms=None)
+            latency_ms = (time.perf_counter() - started) * 1000.0
+        if not response.is_success:
+            return self._result(SourceState.DOWN, f"HTTP {response.status_code}", latency_ms=latency_ms)
+        if too_big:
+            return self._result(SourceState.DOWN, f"{what} larger than {limit // 1_048_576} MiB", latency_ms=latency_ms)
+        return response, body, latency_ms
+
     async def run_once(self) -> SourceStatus:
         self._update(**await self._safe_probe())
         return self.status

@@ -8,17 +8,15 @@ others are still recorded), up. Values are recorded unlabelled under the configu
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import time
 
 import httpx
 
 from opstui.clock import Clock
 from opstui.config.models import JsonSource
 from opstui.sources.base import Sink, SourceState
-from opstui.sources.http import PolledSource, describe_network_error, read_capped
+from opstui.sources.http import PolledSource
 
 MAX_DOCUMENT_BYTES = 4 * 1_048_576
 """A larger document is refused (down): a metrics endpoint has no business being that big."""
@@ -84,25 +82,10 @@ class JsonPoll(PolledSource):
 
     async def _probe(self) -> dict[str, object]:
         cfg = self.cfg
-        async with self.limiter:
-            started = time.perf_counter()
-            try:
-                async with (
-                    asyncio.timeout(cfg.timeout),
-                    self.client.stream(
-                        "GET", cfg.url, headers=cfg.headers, timeout=cfg.timeout, follow_redirects=True
-                    ) as response,
-                ):
-                    body, too_big = await read_capped(response, MAX_DOCUMENT_BYTES)
-            except (httpx.TransportError, OSError, TimeoutError) as exc:
-                return self._result(SourceState.UNREACHABLE, describe_network_error(exc, cfg.timeout), latency_ms=None)
-            latency_ms = (time.perf_counter() - started) * 1000.0
-        if not response.is_success:
-            return self._result(SourceState.DOWN, f"HTTP {response.status_code}", latency_ms=latency_ms)
-        if too_big:
-            return self._result(
-                SourceState.DOWN, f"document larger than {MAX_DOCUMENT_BYTES // 1_048_576} MiB", latency_ms=latency_ms
-            )
+        got = await self._get_document(cfg.url, cfg.headers, cfg.timeout, MAX_DOCUMENT_BYTES, "document")
+        if isinstance(got, dict):
+            return got
+        _, body, latency_ms = got
         try:
             document = json.loads(body)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike

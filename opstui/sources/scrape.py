@@ -10,9 +10,7 @@ OpenMetrics (an HTML login page, a JSON API) is down: "not a metrics page".
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 
 import httpx
 
@@ -20,7 +18,7 @@ from opstui.clock import Clock
 from opstui.config.models import ScrapeSource
 from opstui.sources.base import Sink, SourceState
 from opstui.sources.exposition import Folder, parse_expression, parse_page
-from opstui.sources.http import PolledSource, describe_network_error, read_capped
+from opstui.sources.http import PolledSource
 
 MAX_PAGE_BYTES = 16 * 1_048_576
 """A larger page is refused (down): 10,000 series are about 1 MiB."""
@@ -46,25 +44,10 @@ class Scrape(PolledSource):
     async def _probe(self) -> dict[str, object]:
         cfg = self.cfg
         headers = {"Accept": ACCEPT, **cfg.headers}
-        async with self.limiter:
-            started = time.perf_counter()
-            try:
-                async with (
-                    asyncio.timeout(cfg.timeout),
-                    self.client.stream(
-                        "GET", cfg.url, headers=headers, timeout=cfg.timeout, follow_redirects=True
-                    ) as response,
-                ):
-                    body, too_big = await read_capped(response, MAX_PAGE_BYTES)
-            except (httpx.TransportError, OSError, TimeoutError) as exc:
-                return self._result(SourceState.UNREACHABLE, describe_network_error(exc, cfg.timeout), latency_ms=None)
-            latency_ms = (time.perf_counter() - started) * 1000.0
-        if not response.is_success:
-            return self._result(SourceState.DOWN, f"HTTP {response.status_code}", latency_ms=latency_ms)
-        if too_big:
-            return self._result(
-                SourceState.DOWN, f"page larger than {MAX_PAGE_BYTES // 1_048_576} MiB", latency_ms=latency_ms
-            )
+        got = await self._get_document(cfg.url, headers, cfg.timeout, MAX_PAGE_BYTES, "page")
+        if isinstance(got, dict):
+            return got
+        response, body, latency_ms = got
         content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type not in EXPOSITION_TYPES:
             return self._result(SourceState.DOWN, f"not a metrics page: {content_type}", latency_ms=latency_ms)
