@@ -46,41 +46,38 @@ class Expect(Model):
     """A string the body must contain to count as up."""
 
 
-class HttpSource(Model):
-    """Polls one URL: status, latency, up/down, uptime over the session, TLS days left on https."""
+class PolledHttp(Model):
+    """What every source that asks a URL on an interval has (HTTP checks, JSON polls, scrapes)."""
 
     name: str
     """Unique name, shown in the health-check table and used in metric labels."""
-    type: Literal["http"]
     url: str
     """The URL to request; ``${VAR}`` is replaced from the environment."""
-    method: Literal["GET", "HEAD", "POST"] = "GET"
     interval: PositiveDuration = 5.0
     """Time between the end of one check and the start of the next (checks never overlap)."""
     stale_after: PositiveDuration | None = None
     """A metric this source recorded is stale once its newest point is older than this: its tile says
     ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
     timeout: PositiveDuration = 2.0
-    """A check slower than this is down with reason 'timeout'."""
+    """A request slower than this fails with reason 'timeout' (connect to last byte)."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra request headers (for a token use ``${VAR}``; values are never shown)."""
     verify_tls: bool = True
+
+
+class HttpSource(PolledHttp):
+    """Polls one URL: status, latency, up/down, uptime over the session, TLS days left on https."""
+
+    type: Literal["http"]
+    method: Literal["GET", "HEAD", "POST"] = "GET"
     expect: Expect = Field(default_factory=Expect)
 
 
-class JsonSource(Model):
+class JsonSource(PolledHttp):
     """Polls a JSON document and picks values out of it by dotted path (``db.cpu_percent``, ``items.0.n``)."""
 
-    name: str
     type: Literal["json"]
-    url: str
     interval: PositiveDuration = 10.0
-    stale_after: PositiveDuration | None = None
-    """A metric this source recorded is stale once its newest point is older than this: its tile says
-    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
-    timeout: PositiveDuration = 2.0
-    headers: dict[str, str] = Field(default_factory=dict)
-    verify_tls: bool = True
     metrics: dict[str, str]
     """Metric name -> dotted path into the JSON document."""
 
@@ -148,20 +145,10 @@ class PostgresSource(Model):
         return postgres_url(dsn)
 
 
-class ScrapeSource(Model):
+class ScrapeSource(PolledHttp):
     """Scrapes a service's own ``/metrics`` (Prometheus text or OpenMetrics) with no Prometheus in between."""
 
-    name: str
     type: Literal["scrape"]
-    url: str
-    """The ``/metrics`` URL; ``${VAR}`` is replaced from the environment."""
-    interval: PositiveDuration = 5.0
-    stale_after: PositiveDuration | None = None
-    """A metric this source recorded is stale once its newest point is older than this: its tile says
-    ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""
-    timeout: PositiveDuration = 2.0
-    headers: dict[str, str] = Field(default_factory=dict)
-    verify_tls: bool = True
     metrics: dict[str, str]
     """Metric name -> ``jobs_pending`` (a gauge), ``rate(counter)``, ``ratio(a, b)`` (percent) or
     ``quantile(0.95, histogram)`` (ms for a ``*_seconds`` histogram); see docs/prometheus.md."""
