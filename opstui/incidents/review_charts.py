@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from opstui.incidents.model import Incident
-from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.history_file import HistoryTables
 from opstui.metrics.sample import series_key
 from opstui.metrics.textchart import chart
 
@@ -22,7 +22,7 @@ MAX_CHARTS = 6
 
 
 def metrics_section(
-    incident: Incident, file: HistoryFile | None, metrics: Sequence[tuple[str, str]], now: float, tz: tzinfo
+    incident: Incident, file: HistoryTables | None, metrics: Sequence[tuple[str, str]], now: float, tz: tzinfo
 ) -> list[str]:
     """Markdown lines (a text block of charts); ``metrics`` are (metric, label) pairs after the incident's own."""
     if file is None:

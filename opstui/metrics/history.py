@@ -7,9 +7,10 @@ whole hours, read from the store's rings, so nothing is buffered twice) and hand
 writes them in one transaction. What a ``kill -9`` loses is what was not yet flushed: at most one interval.
 A clean stop flushes first.
 
-One writer per file: a console takes an exclusive ``flock`` on ``FILE.lock``; a second console on the same
-host reads the history at start but does not write until the first one is gone (the lock is released by
-the kernel when its holder dies, ``kill -9`` included, and the next flush takes it over).
+One writer: a console asks the history for the writer's lock at each flush (an exclusive ``flock`` on
+``FILE.lock`` for a file, an advisory lock for the team's PostgreSQL, see
+:mod:`~opstui.metrics.history_pg`); the others read the history at start but do not write until the writer is
+gone (its lock is released when it dies, ``kill -9`` included, and the next flush takes it over).
 
 Series that a ``prometheus`` source records are not copied: Prometheus keeps their history and the source
 backfills it at start (docs/prometheus.md).
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from opstui.clock import Clock
-from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, SeriesWrite
+from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, HistoryTables, SeriesWrite
 from opstui.metrics.ring import Ring
 from opstui.metrics.store import MetricStore
 from opstui.metrics.uptime import Uptime, uptime_by_check
@@ -35,11 +35,6 @@ from opstui.metrics.uptime import Uptime, uptime_by_check
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; one console per file is then the operator's care
-    fcntl = None  # type: ignore[assignment]
 
 
 def _span(ring: Ring, start: float, length: float) -> tuple[array[float], array[float]]:
@@ -63,8 +58,11 @@ class History:
         rollup_retention: float,
         flush_interval: float = 10.0,
         exclude: frozenset[str] = frozenset(),
+        opener: Callable[[], HistoryTables] | None = None,
     ) -> None:
         self.path = path
+        self.opener: Callable[[], HistoryTables] = opener or (lambda: HistoryFile(path))
+        """Opens the history (on the history's thread): the file at ``path`` unless told otherwise."""
         self.store = store
         self.clock = clock
         self.retention = store.retention
@@ -78,12 +76,11 @@ class History:
         self.written_batches = 0
         self.error: str | None = None
         """Why the last flush failed (one line); None once one succeeds again."""
-        self._file: HistoryFile | None = None
+        self._file: HistoryTables | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._flushed: dict[str, float] = {}
         """Per series key, the time of the newest point written."""
         self._pruned_hour: int | None = None
-        self._lock_fd: int | None = None
 
     async def _run(self, fn: Callable[[], T]) -> T:
         assert self._executor is not None
@@ -94,12 +91,12 @@ class History:
         series into the store; returns the number of points loaded."""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opstui-history")
         try:
-            self._file = await self._run(lambda: HistoryFile(self.path))
+            self._file = await self._run(self.opener)
         except BaseException:
             self._executor.shutdown(wait=False)
             self._executor = None
             raise
-        self._take_lock()
+        await self._take_lock()
         file = self._file
         since = self.clock.now() - self.retention
         loaded = await self._run(lambda: list(file.load(since)))
@@ -111,20 +108,11 @@ class History:
                 self.loaded_points += min(len(times), self.store.capacity)
         return self.loaded_points
 
-    def _take_lock(self) -> bool:
-        if self.writer:
-            return True
-        if fcntl is None:
-            self.writer = True
-            return True
-        if self._lock_fd is None:
-            self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        self.writer = True
-        return True
+    async def _take_lock(self) -> bool:
+        if not self.writer and self._file is not None:
+            file = self._file
+            self.writer = await self._run(file.take_lock)
+        return self.writer
 
     def collect(self) -> tuple[list[SeriesWrite], dict[str, float]]:
         """On the loop: what each series gained since its last write, as whole chunks and hours."""
@@ -154,7 +142,7 @@ class History:
     async def flush(self) -> int:
         """Write what the series gained (when this console is the writer); returns the series written."""
         file = self._file
-        if file is None or not self._take_lock():
+        if file is None or not await self._take_lock():
             return 0
         batch, marks = self.collect()
         if batch:
@@ -198,14 +186,11 @@ class History:
             except Exception as exc:  # noqa: BLE001 - quitting: say so, do not hang
                 log.warning("history: last flush failed: %s: %s", type(exc).__name__, exc)
             file, self._file = self._file, None
-            await self._run(file.close)
+            await self._run(file.close)  # releases the writer's lock
+            self.writer = False
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the flock
-            self._lock_fd = None
-            self.writer = False
 
 
 __all__ = ["History", "HistoryError"]

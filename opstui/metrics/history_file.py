@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import sys
 from array import array
@@ -33,6 +34,12 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 CHUNK = 300
 """Seconds of full-resolution points in one ``points`` row (60 points at 5 s)."""
@@ -60,10 +67,16 @@ _COLUMNS = {
     "rollups": {"series", "hour", "data", "count", "total"},
 }
 # An update in place, not INSERT OR REPLACE: a delete and an append leave every page half full (measured 2x).
+# The statements below are written once for SQLite and PostgreSQL (``?`` becomes ``$n`` there, see history_pg).
 UPSERT_ROLLUP = (
     "INSERT INTO rollups VALUES (?, ?, ?, ?, ?) ON CONFLICT (series, hour)"
     " DO UPDATE SET data = excluded.data, count = excluded.count, total = excluded.total"
 )
+UPSERT_POINTS = (
+    "INSERT INTO points VALUES (?, ?, ?, ?) ON CONFLICT (series, start)"  # noqa: ISC003 - one statement
+    + " DO UPDATE SET ts = excluded.ts, vals = excluded.vals"
+)
+Row = tuple[Any, ...]
 _DAMAGE = ("not a database", "malformed", "corrupt", "disk image")
 
 
@@ -79,6 +92,19 @@ class HistoryDamaged(HistoryError):
             f"history {path} is damaged or not an opstui history file ({detail}); not used or changed, the console "
             f"runs without history: move it aside to start a new one"
         )
+
+
+FAR = 2**62
+"""Beyond any time on record: an open end (``until=inf``) as the whole seconds the tables hold."""
+
+
+def _floor(at: float) -> int:
+    """A time as whole seconds for a comparison with a whole-second column (the same rows match either way)."""
+    return math.floor(at) if math.isfinite(at) else (FAR if at > 0 else -FAR)
+
+
+def _ceil(at: float) -> int:
+    return math.ceil(at) if math.isfinite(at) else (FAR if at > 0 else -FAR)
 
 
 def _to_bytes(values: array[float]) -> bytes:
@@ -155,13 +181,226 @@ def rollup_hour(
     return out
 
 
-class HistoryFile:
-    """One SQLite history file, used by one thread. ``read_only`` opens an existing file with ``mode=ro``."""
+class HistoryTables:
+    """The history's tables and every read and write of them, in SQL both SQLite and PostgreSQL take.
+
+    A backend gives a connection through five calls (:meth:`_rows`, :meth:`_row`, :meth:`_exec`,
+    :meth:`_many`, :meth:`_begin`), the writer's lock (:meth:`take_lock`) and :meth:`close`; everything else is
+    here, once: :class:`HistoryFile` (a SQLite file, one host) and
+    :class:`~opstui.metrics.history_pg.SharedHistory` (the team's PostgreSQL) differ only in those.
+    """
+
+    where: str
+    """What the history is, for messages: the file's path or the database's schema."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def _rows(self, sql: str, *args: Any) -> list[Row]:
+        raise NotImplementedError
+
+    def _row(self, sql: str, *args: Any) -> Row | None:
+        raise NotImplementedError
+
+    def _exec(self, sql: str, *args: Any) -> None:
+        raise NotImplementedError
+
+    def _many(self, sql: str, rows: list[Row]) -> None:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        """Start a write transaction (taking the write lock at once where the backend has one)."""
+        raise NotImplementedError
+
+    def take_lock(self) -> bool:
+        """Become the one writer (True), or learn that another console is (False); kept until :meth:`close`."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- writing --------------------------------------------------------------------------------------------
+    def write(self, batch: list[SeriesWrite]) -> None:
+        """One transaction: every chunk and hour of the batch, or nothing (a crash mid-way keeps the last batch)."""
+        self._begin()
+        try:
+            for item in batch:
+                sid = self._series_id(item)
+                self._many(
+                    UPSERT_POINTS, [(sid, start, _to_bytes(ts), _to_bytes(vals)) for start, ts, vals in item.chunks]
+                )
+                for hour, first, ts, vals in item.hours:
+                    row = self._row("SELECT data FROM rollups WHERE series = ? AND hour = ?", sid, hour)
+                    written = _from_bytes(row[0]) if row is not None else None
+                    new = rollup_hour(hour, ts, vals, written, first)
+                    count = int(sum(new[3::4]))
+                    total = math.fsum(new[i + 2] for i in range(0, 4 * MINUTES, 4) if new[i + 3])
+                    self._exec(UPSERT_ROLLUP, sid, hour, _to_bytes(new), count, total)
+            self._exec("COMMIT")
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+
+    def _series_id(self, item: SeriesWrite) -> int:
+        sid = self._ids.get(item.key)
+        if sid is None:
+            labels = json.dumps(item.labels, sort_keys=True)
+            self._exec(
+                "INSERT INTO series (key, metric, labels) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                item.key,
+                item.metric,
+                labels,
+            )
+            row = self._row("SELECT id FROM series WHERE key = ?", item.key)
+            assert row is not None
+            sid = self._ids[item.key] = int(row[0])
+        return sid
+
+    def prune(self, now: float, retention: float, rollup_retention: float) -> None:
+        """Delete the rows wholly older than their retention, and the series left with none."""
+        self._begin()
+        try:
+            self._exec("DELETE FROM points WHERE start + ? <= ?", CHUNK, _floor(now - retention))
+            self._exec("DELETE FROM rollups WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
+            self._exec(
+                "DELETE FROM series WHERE id NOT IN (SELECT series FROM points)"
+                " AND id NOT IN (SELECT series FROM rollups)"
+            )
+            self._exec("COMMIT")
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+        self._ids = {row[1]: row[0] for row in self._rows("SELECT id, key FROM series")}
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def load(self, since: float) -> Iterator[tuple[str, str, dict[str, str], array[float], array[float]]]:
+        """Each series' points with ``ts >= since``, oldest first: (key, metric, labels, times, values)."""
+        names = {row[0]: (row[1], row[2], row[3]) for row in self._rows("SELECT id, key, metric, labels FROM series")}
+        rows = self._rows(
+            "SELECT series, ts, vals FROM points WHERE start + ? > ? ORDER BY series, start", CHUNK, _floor(since)
+        )
+        current: int | None = None
+        times: array[float] = array("d")
+        values: array[float] = array("d")
+        for sid, ts_blob, vals_blob in rows:
+            if sid != current:
+                if current is not None and current in names:
+                    yield _series(names[current], times, values, since)
+                current, times, values = sid, array("d"), array("d")
+            times.frombytes(ts_blob)  # straight into the series' arrays: no array per row
+            values.frombytes(vals_blob)
+        if current is not None and current in names:
+            yield _series(names[current], times, values, since)
+
+    def between(self, key: str, since: float, until: float) -> tuple[list[float], list[float], bool]:
+        """One series' points with ``since <= ts < until``: the full-resolution ones where the file still has
+        them, else the 1-minute rollups' means (stamped at the minute's start). The flag says which."""
+        row = self._row("SELECT id FROM series WHERE key = ?", key)
+        if row is None:
+            return [], [], True
+        times: list[float] = []
+        values: list[float] = []
+        for ts_blob, vals_blob in self._rows(
+            "SELECT ts, vals FROM points WHERE series = ? AND start + ? > ? AND start < ? ORDER BY start",
+            row[0],
+            CHUNK,
+            _floor(since),
+            _ceil(until),
+        ):
+            for t, v in zip(_from_bytes(ts_blob), _from_bytes(vals_blob), strict=False):
+                if since <= t < until:
+                    times.append(t)
+                    values.append(v)
+        if times:
+            return times, values, True
+        for rollup in self.rollups(key, since, until):
+            times.append(float(rollup.minute))
+            values.append(rollup.sum / rollup.count)
+        return times, values, False
+
+    def span(self) -> tuple[float, float] | None:
+        """The first and last full-resolution point on record (what a replay can play); None when empty."""
+        first = self._row("SELECT ts FROM points ORDER BY start LIMIT 1")
+        last = self._row("SELECT ts FROM points ORDER BY start DESC LIMIT 1")
+        if first is None or last is None:
+            return None
+        head, tail = _from_bytes(first[0]), _from_bytes(last[0])
+        if not head or not tail:
+            return None
+        return head[0], tail[-1]
+
+    def series(self, metric: str) -> list[tuple[str, dict[str, str]]]:
+        """The keys and labels of one metric's series in the file."""
+        rows = self._rows("SELECT key, labels FROM series WHERE metric = ? ORDER BY key", metric)
+        return [(key, json.loads(labels)) for key, labels in rows]
+
+    def totals(self, metric: str, since: float) -> list[Total]:
+        """Per series of ``metric``, the sum and count of its points from ``since`` (a minute's start) on.
+
+        Whole hours are summed in SQL from the hour columns; the first, partial hour from its minutes."""
+        first_hour = int(since // HOUR * HOUR)
+        out: list[Total] = []
+        for sid, key, labels in self._rows("SELECT id, key, labels FROM series WHERE metric = ? ORDER BY key", metric):
+            total, count, first = 0.0, 0, None
+            row = self._row("SELECT data FROM rollups WHERE series = ? AND hour = ?", sid, first_hour)
+            if row is not None:
+                total, count, first = _first_minute(_from_bytes(row[0]), first_hour, since)
+            rest = self._row(
+                "SELECT sum(total), CAST(sum(count) AS BIGINT), min(hour) FROM rollups"
+                " WHERE series = ? AND hour > ? AND count > 0",
+                sid,
+                first_hour,
+            )
+            if rest is not None and rest[1]:
+                total += float(rest[0])
+                count += int(rest[1])
+                if first is None:
+                    head = self._row("SELECT data FROM rollups WHERE series = ? AND hour = ?", sid, rest[2])
+                    assert head is not None
+                    first = _first_minute(_from_bytes(head[0]), int(rest[2]), since)[2]
+            out.append(Total(key, json.loads(labels), total, count, first))
+        return out
+
+    def rollups(self, key: str, since: float, until: float) -> list[Rollup]:
+        """The non-empty minutes of one series with ``since <= minute start < until``, oldest first."""
+        sid = self._ids.get(key)
+        if sid is None:
+            row = self._row("SELECT id FROM series WHERE key = ?", key)
+            if row is None:
+                return []
+            sid = int(row[0])
+        first_hour = int(since // HOUR * HOUR)
+        out: list[Rollup] = []
+        rows = self._rows(
+            "SELECT hour, data FROM rollups WHERE series = ? AND hour >= ? AND hour < ? ORDER BY hour",
+            sid,
+            first_hour,
+            _ceil(until),
+        )
+        for hour, blob in rows:
+            data = _from_bytes(blob)
+            for m in range(MINUTES):
+                i = 4 * m
+                minute = hour + 60 * m
+                if data[i + 3] and since <= minute < until:
+                    out.append(Rollup(minute, data[i], data[i + 1], data[i + 2], int(data[i + 3])))
+        return out
+
+
+class HistoryFile(HistoryTables):
+    """One SQLite history file, used by one thread. ``read_only`` opens an existing file with ``mode=ro``.
+
+    One writer per file: :meth:`take_lock` takes an exclusive ``flock`` on ``FILE.lock``; a second console on the
+    same host reads the history at start but does not write until the first one is gone (the kernel releases the
+    lock when its holder dies, ``kill -9`` included, and the next flush takes it over).
+    """
 
     def __init__(self, path: Path, *, read_only: bool = False, timeout: float = 5.0) -> None:
+        super().__init__()
         self.path = path
+        self.where = str(path)
         self.read_only = read_only
-        self._ids: dict[str, int] = {}
+        self._lock_fd: int | None = None
         try:
             self._conn = self._open(timeout)
         except sqlite3.DatabaseError as error:
@@ -215,176 +454,38 @@ class HistoryFile:
         if row is None or row[0] != FORMAT:
             raise HistoryDamaged(self.path, f"format {row[0] if row else 'missing'}, this opstui reads {FORMAT}")
 
+    def _rows(self, sql: str, *args: Any) -> list[Row]:
+        return self._conn.execute(sql, args).fetchall()
+
+    def _row(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = self._conn.execute(sql, args).fetchone()
+        return row
+
+    def _exec(self, sql: str, *args: Any) -> None:
+        self._conn.execute(sql, args)
+
+    def _many(self, sql: str, rows: list[Row]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def _begin(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def take_lock(self) -> bool:
+        if fcntl is None:  # pragma: no cover - Windows: no flock; one console per file is then the operator's care
+            return True
+        if self._lock_fd is None:
+            self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
     def close(self) -> None:
         self._conn.close()
-
-    # -- writing --------------------------------------------------------------------------------------------
-    def write(self, batch: list[SeriesWrite]) -> None:
-        """One transaction: every chunk and hour of the batch, or nothing (a crash mid-way keeps the last batch)."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for item in batch:
-                sid = self._series_id(item)
-                conn.executemany(
-                    "INSERT INTO points VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (series, start) DO UPDATE SET ts = excluded.ts, vals = excluded.vals",
-                    [(sid, start, _to_bytes(ts), _to_bytes(vals)) for start, ts, vals in item.chunks],
-                )
-                for hour, first, ts, vals in item.hours:
-                    row = conn.execute("SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, hour)).fetchone()
-                    written = _from_bytes(row[0]) if row is not None else None
-                    new = rollup_hour(hour, ts, vals, written, first)
-                    count = int(sum(new[3::4]))
-                    total = math.fsum(new[i + 2] for i in range(0, 4 * MINUTES, 4) if new[i + 3])
-                    conn.execute(UPSERT_ROLLUP, (sid, hour, _to_bytes(new), count, total))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def _series_id(self, item: SeriesWrite) -> int:
-        sid = self._ids.get(item.key)
-        if sid is None:
-            labels = json.dumps(item.labels, sort_keys=True)
-            self._conn.execute(
-                "INSERT OR IGNORE INTO series (key, metric, labels) VALUES (?, ?, ?)", (item.key, item.metric, labels)
-            )
-            sid = self._ids[item.key] = self._conn.execute(
-                "SELECT id FROM series WHERE key = ?", (item.key,)
-            ).fetchone()[0]
-        return sid
-
-    def prune(self, now: float, retention: float, rollup_retention: float) -> None:
-        """Delete the rows wholly older than their retention, and the series left with none."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("DELETE FROM points WHERE start + ? <= ?", (CHUNK, now - retention))
-            conn.execute("DELETE FROM rollups WHERE hour + ? <= ?", (HOUR, now - rollup_retention))
-            conn.execute(
-                "DELETE FROM series WHERE id NOT IN (SELECT series FROM points)"
-                " AND id NOT IN (SELECT series FROM rollups)"
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self._ids = {row[1]: row[0] for row in conn.execute("SELECT id, key FROM series")}
-
-    # -- reading --------------------------------------------------------------------------------------------
-    def load(self, since: float) -> Iterator[tuple[str, str, dict[str, str], array[float], array[float]]]:
-        """Each series' points with ``ts >= since``, oldest first: (key, metric, labels, times, values)."""
-        names = {
-            row[0]: (row[1], row[2], row[3]) for row in self._conn.execute("SELECT id, key, metric, labels FROM series")
-        }
-        rows = self._conn.execute(
-            "SELECT series, ts, vals FROM points WHERE start + ? > ? ORDER BY series, start", (CHUNK, since)
-        )
-        current: int | None = None
-        times: array[float] = array("d")
-        values: array[float] = array("d")
-        for sid, ts_blob, vals_blob in rows:
-            if sid != current:
-                if current is not None and current in names:
-                    yield _series(names[current], times, values, since)
-                current, times, values = sid, array("d"), array("d")
-            times.frombytes(ts_blob)  # straight into the series' arrays: no array per row
-            values.frombytes(vals_blob)
-        if current is not None and current in names:
-            yield _series(names[current], times, values, since)
-
-    def between(self, key: str, since: float, until: float) -> tuple[list[float], list[float], bool]:
-        """One series' points with ``since <= ts < until``: the full-resolution ones where the file still has
-        them, else the 1-minute rollups' means (stamped at the minute's start). The flag says which."""
-        row = self._conn.execute("SELECT id FROM series WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return [], [], True
-        times: list[float] = []
-        values: list[float] = []
-        for ts_blob, vals_blob in self._conn.execute(
-            "SELECT ts, vals FROM points WHERE series = ? AND start + ? > ? AND start < ? ORDER BY start",
-            (row[0], CHUNK, since, until),
-        ):
-            for t, v in zip(_from_bytes(ts_blob), _from_bytes(vals_blob), strict=False):
-                if since <= t < until:
-                    times.append(t)
-                    values.append(v)
-        if times:
-            return times, values, True
-        for rollup in self.rollups(key, since, until):
-            times.append(float(rollup.minute))
-            values.append(rollup.sum / rollup.count)
-        return times, values, False
-
-    def span(self) -> tuple[float, float] | None:
-        """The first and last full-resolution point on record (what a replay can play); None when empty."""
-        first = self._conn.execute("SELECT ts FROM points ORDER BY start LIMIT 1").fetchone()
-        last = self._conn.execute("SELECT ts FROM points ORDER BY start DESC LIMIT 1").fetchone()
-        if first is None or last is None:
-            return None
-        head, tail = _from_bytes(first[0]), _from_bytes(last[0])
-        if not head or not tail:
-            return None
-        return head[0], tail[-1]
-
-    def series(self, metric: str) -> list[tuple[str, dict[str, str]]]:
-        """The keys and labels of one metric's series in the file."""
-        rows = self._conn.execute("SELECT key, labels FROM series WHERE metric = ? ORDER BY key", (metric,))
-        return [(key, json.loads(labels)) for key, labels in rows]
-
-    def totals(self, metric: str, since: float) -> list[Total]:
-        """Per series of ``metric``, the sum and count of its points from ``since`` (a minute's start) on.
-
-        Whole hours are summed in SQL from the hour columns; the first, partial hour from its minutes."""
-        first_hour = int(since // HOUR * HOUR)
-        out: list[Total] = []
-        for sid, key, labels in self._conn.execute(
-            "SELECT id, key, labels FROM series WHERE metric = ? ORDER BY key", (metric,)
-        ).fetchall():
-            total, count, first = 0.0, 0, None
-            row = self._conn.execute(
-                "SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, first_hour)
-            ).fetchone()
-            if row is not None:
-                total, count, first = _first_minute(_from_bytes(row[0]), first_hour, since)
-            rest = self._conn.execute(
-                "SELECT sum(total), sum(count), min(hour) FROM rollups WHERE series = ? AND hour > ? AND count > 0",
-                (sid, first_hour),
-            ).fetchone()
-            if rest[1]:
-                total += rest[0]
-                count += rest[1]
-                if first is None:
-                    head = self._conn.execute(
-                        "SELECT data FROM rollups WHERE series = ? AND hour = ?", (sid, rest[2])
-                    ).fetchone()
-                    first = _first_minute(_from_bytes(head[0]), rest[2], since)[2]
-            out.append(Total(key, json.loads(labels), total, count, first))
-        return out
-
-    def rollups(self, key: str, since: float, until: float) -> list[Rollup]:
-        """The non-empty minutes of one series with ``since <= minute start < until``, oldest first."""
-        sid = self._ids.get(key)
-        if sid is None:
-            row = self._conn.execute("SELECT id FROM series WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                return []
-            sid = row[0]
-        first_hour = int(since // HOUR * HOUR)
-        out: list[Rollup] = []
-        rows = self._conn.execute(
-            "SELECT hour, data FROM rollups WHERE series = ? AND hour >= ? AND hour < ? ORDER BY hour",
-            (sid, first_hour, until),
-        )
-        for hour, blob in rows:
-            data = _from_bytes(blob)
-            for m in range(MINUTES):
-                i = 4 * m
-                minute = hour + 60 * m
-                if data[i + 3] and since <= minute < until:
-                    out.append(Rollup(minute, data[i], data[i + 1], data[i + 2], int(data[i + 3])))
-        return out
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+        self._lock_fd = None
 
 
 @dataclass(frozen=True, slots=True)

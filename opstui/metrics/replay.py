@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.history_file import HistoryTables
 from opstui.metrics.store import MetricStore
 
 
@@ -80,7 +80,7 @@ class _Series:
 class Replayer:
     """Keeps ``store`` at what was known at the clock's cursor; call :meth:`advance` once a tick."""
 
-    def __init__(self, file: HistoryFile, store: MetricStore, clock: ReplayClock) -> None:
+    def __init__(self, file: HistoryTables, store: MetricStore, clock: ReplayClock) -> None:
         self.store = store
         self.clock = clock
         self.series = [_Series(metric, labels, ts, vals) for _, metric, labels, ts, vals in file.load(0.0)]

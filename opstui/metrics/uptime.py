@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.history_file import HistoryTables
 
 DAY = 86400.0
 WINDOWS: tuple[tuple[str, float], ...] = (("24h", DAY), ("7d", 7 * DAY), ("30d", 30 * DAY), ("90d", 90 * DAY))
@@ -44,7 +44,7 @@ class Uptime:
         return 100.0 * self.good.get(window, 0.0) / checks if checks else None
 
 
-def uptime_by_check(file: HistoryFile, now: float, windows: tuple[tuple[str, float], ...] = WINDOWS) -> list[Uptime]:
+def uptime_by_check(file: HistoryTables, now: float, windows: tuple[tuple[str, float], ...] = WINDOWS) -> list[Uptime]:
     """Every health check on record, with its uptime over each window ending at ``now``, by name."""
     rows: dict[str, Uptime] = {}
     longest = max(seconds for _, seconds in windows)
