@@ -41,7 +41,7 @@ from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, Silence
 from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
-from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.history_open import history_opener
 from opstui.metrics.uptime import JUDGED, Uptime, overall
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
@@ -226,6 +226,7 @@ class Core:
         prometheus = frozenset(
             name for s in self.config.sources if isinstance(s, PrometheusSource) for name in s.queries
         )
+        _, opener = history_opener(self.config.store, self.state_settings)
         history = History(
             self.history_path(),
             self.monitor.store,
@@ -233,6 +234,7 @@ class Core:
             rollup_retention=self.config.store.rollup_retention,
             flush_interval=self.config.store.flush_interval,
             exclude=prometheus,
+            opener=opener,
         )
         try:
             await history.open()
@@ -260,12 +262,12 @@ class Core:
         now, tz = self.clock.now(), zone(self.config.timezone)
         if self.history is None:
             return metrics_section(incident, None, kpis, now, tz)
-        path = self.history.path
         await self.history.flush()  # the review shows the points up to now, not up to the last batch
+        _, opener = history_opener(self.config.store, self.state_settings, read_only=True)
 
         def read() -> list[str]:
             try:
-                file = HistoryFile(path, read_only=True)
+                file = opener()
             except HistoryError:
                 return metrics_section(incident, None, kpis, now, tz)
             try:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from opstui.clock import zone
 from opstui.config.models import Config
 from opstui.core import Core
-from opstui.metrics.history_file import HistoryFile
+from opstui.metrics.history_file import HistoryFile, HistoryTables
 from opstui.metrics.replay import ReplayClock, Replayer
 
 PACE = 0.25
@@ -27,17 +28,20 @@ PACE = 0.25
 class ReplayCore(Core):
     """The core of a replaying console: read-only, driven by the replay clock."""
 
-    def __init__(self, config: Config, clock: ReplayClock, history_path: Path) -> None:
+    def __init__(self, config: Config, clock: ReplayClock, history: Path | Callable[[], HistoryTables]) -> None:
         super().__init__(config, clock)
         self.replay_clock = clock
-        self.history_file_path = history_path
+        self.open_history: Callable[[], HistoryTables] = (
+            (lambda: HistoryFile(history, read_only=True)) if isinstance(history, Path) else history
+        )
+        """Opens the history read-only: a file, or the team's PostgreSQL (see opstui.metrics.history_open)."""
         self.replayer: Replayer | None = None
 
     async def start(self) -> None:
         """Read the history file (raises HistoryError, one line) and fill the store up to the cursor."""
 
         def read() -> Replayer:
-            file = HistoryFile(self.history_file_path, read_only=True)
+            file = self.open_history()
             try:
                 return Replayer(file, self.monitor.store, self.replay_clock)
             finally:

@@ -16,8 +16,8 @@ from opstui.clock import zone
 from opstui.commands.common import EXIT_CONFIG, error
 from opstui.commands.incidents import load_optional, state_settings
 from opstui.config import ConfigError
-from opstui.config.models import history_file
-from opstui.metrics.history_file import HistoryError, HistoryFile
+from opstui.metrics.history_file import HistoryError
+from opstui.metrics.history_open import history_opener
 
 EXIT_FAILED = 1
 DEFAULT_BACK = 3600.0
@@ -51,14 +51,13 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_CONFIG
-    path = history_file(config.store, state_settings(config, getattr(args, "state", None)))
     if args.demo:
-        from opstui.demo.config import demo_config, demo_history_path
+        from opstui.demo.config import demo_config
 
-        path = demo_history_path()
-        config = demo_config("http://127.0.0.1:9").model_copy(update={"sources": []})
+        config = demo_config("http://127.0.0.1:9").model_copy(update={"sources": []})  # names the demo's file
+    where, opener = history_opener(config.store, state_settings(config, getattr(args, "state", None)), read_only=True)
     try:
-        file = HistoryFile(path, read_only=True)
+        file = opener()
     except HistoryError as exc:
         error(str(exc))
         return EXIT_FAILED
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         file.close()
     if span is None:
-        error(f"history {path} holds no points yet (it fills while a console runs)")
+        error(f"history {where} holds no points yet (it fills while a console runs)")
         return EXIT_FAILED
     tz = zone(config.timezone)
     if args.start:
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from opstui.replay import ReplayCore
     from opstui.ui.replay_app import ReplayApp
 
-    core = ReplayCore(config.model_copy(update={"sources": []}), ReplayClock(start, args.speed), path)
+    core = ReplayCore(config.model_copy(update={"sources": []}), ReplayClock(start, args.speed), opener)
     app = ReplayApp(core)
     app.run()
     return app.return_code or 0

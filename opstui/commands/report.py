@@ -7,16 +7,17 @@ The console's detail view writes the same document (key ``p``) to
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from opstui.commands.common import error
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute, state_settings
-from opstui.config.models import history_file
 from opstui.incidents.model import Incident
 from opstui.incidents.review import render_review, write_review
 from opstui.incidents.review_charts import metrics_section
-from opstui.metrics.history_file import HistoryError, HistoryFile
+from opstui.metrics.history_file import HistoryError, HistoryTables
+from opstui.metrics.history_open import history_opener
 
 
 def register(sub: Any) -> None:
@@ -36,10 +37,9 @@ def _charts(incident: Incident, current: Session, state_path: str | None) -> lis
     """The review's text charts from the history file beside the state store (read-only); a missing or
     damaged file is said in the section, never an error of the report."""
     config = current.config
+    _, opener = history_opener(config.store, state_settings(config, state_path), read_only=True)
     try:
-        file: HistoryFile | None = HistoryFile(
-            history_file(config.store, state_settings(config, state_path)), read_only=True
-        )
+        file: HistoryTables | None = opener()
     except HistoryError:
         file = None
     kpis = [(kpi.metric, kpi.label or kpi.metric) for kpi in config.kpis if kpi.screen == "engineering"]
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         if incident is None:
             error(f"there is no incident #{args.id}")
             return EXIT_FAILED
-        charts = _charts(incident, current, getattr(args, "state", None))
+        # On a thread: a shared history in PostgreSQL runs its own event loop there (opstui.metrics.history_pg).
+        charts = await asyncio.to_thread(_charts, incident, current, getattr(args, "state", None))
         markdown = render_review(incident, await manager.timeline(args.id), current.tz, charts)
         if not args.output or args.output == "-":
             print(markdown, end="")

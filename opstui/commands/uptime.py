@@ -18,8 +18,9 @@ from opstui.clock import zone
 from opstui.commands.common import EXIT_CONFIG, error
 from opstui.commands.incidents import load_optional, state_settings
 from opstui.config import ConfigError
-from opstui.config.models import Config, history_file
-from opstui.metrics.history_file import HistoryError, HistoryFile
+from opstui.config.models import Config
+from opstui.metrics.history_file import HistoryError
+from opstui.metrics.history_open import history_opener
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.uptime import DAY, WINDOWS, Uptime, uptime_by_check, window_label
 from opstui.status import KpiLevel
@@ -62,15 +63,16 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_CONFIG
-    path = history_file(config.store, state_settings(config, getattr(args, "state", None)))
+    store = config.store
     if args.demo:
         from opstui.demo.config import demo_history_path
 
-        path = demo_history_path()
+        store = store.model_copy(update={"history_path": str(demo_history_path())})
+    _, opener = history_opener(store, state_settings(config, getattr(args, "state", None)), read_only=True)
     judged = window_label(args.days)
     windows = WINDOWS if judged in dict(WINDOWS) else (*WINDOWS, (judged, args.days * DAY))
     try:
-        file = HistoryFile(path, read_only=True)
+        file = opener()
     except HistoryError as exc:
         error(str(exc))
         return EXIT_FAILED

@@ -87,9 +87,9 @@ class HistoryError(Exception):
 class HistoryDamaged(HistoryError):
     """The file fails its integrity, schema or format check: refused, never written."""
 
-    def __init__(self, path: Path, detail: str) -> None:
+    def __init__(self, where: Path | str, detail: str) -> None:
         super().__init__(
-            f"history {path} is damaged or not an opstui history file ({detail}); not used or changed, the console "
+            f"history {where} is damaged or not an opstui history ({detail}); not used or changed, the console "
             f"runs without history: move it aside to start a new one"
         )
 

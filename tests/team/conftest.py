@@ -51,6 +51,7 @@ async def schema(admin: asyncpg.Connection) -> AsyncIterator[str]:
     name = f"opstui_test_{uuid.uuid4().hex[:12]}"
     yield name
     await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    await admin.execute(f'DROP SCHEMA IF EXISTS "{name}_history" CASCADE')  # the team's shared metric history
 
 
 @pytest.fixture
