@@ -235,6 +235,7 @@ class Core:
             flush_interval=self.config.store.flush_interval,
             exclude=prometheus,
             opener=opener,
+            latencies=self.monitor.windows.take_archive,
         )
         try:
             await history.open()

@@ -137,7 +137,7 @@ class Monitor:
         """Every series' age and ``stale_after``: what makes a tile, a KPI and a rule see stale data as stale."""
         self.retention = settings.retention
         """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
-        self.windows = EventWindows(window=settings.window)
+        self.windows = EventWindows(window=settings.window, archive=True)
         self.routes = RouteWindows(settings.window, settings.max_routes)
         """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``."""
         self.route_stats: tuple[RouteStats, ...] = ()

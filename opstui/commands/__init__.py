@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "status_page",
     "handoff",
     "uptime",
+    "latency",
     "replay",
     "state",
     "audit",

@@ -29,6 +29,7 @@ from typing import TypeVar
 from opstui.clock import Clock
 from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, HistoryTables, SeriesWrite
 from opstui.metrics.ring import Ring
+from opstui.metrics.sketch import LatencySketch
 from opstui.metrics.store import MetricStore
 from opstui.metrics.uptime import Uptime, uptime_by_check
 
@@ -59,10 +60,14 @@ class History:
         flush_interval: float = 10.0,
         exclude: frozenset[str] = frozenset(),
         opener: Callable[[], HistoryTables] | None = None,
+        latencies: Callable[[bool], dict[int, LatencySketch]] | None = None,
     ) -> None:
         self.path = path
         self.opener: Callable[[], HistoryTables] = opener or (lambda: HistoryFile(path))
         """Opens the history (on the history's thread): the file at ``path`` unless told otherwise."""
+        self.latencies = latencies
+        """The request latencies per hour since the last flush (the event windows' archive; True at a clean
+        stop takes the window's cells too): kept per hour for percentiles over days."""
         self.store = store
         self.clock = clock
         self.retention = store.retention
@@ -139,9 +144,10 @@ class History:
             marks[key] = last[0]
         return batch, marks
 
-    async def flush(self) -> int:
+    async def flush(self, final: bool = False) -> int:
         """Write what the series gained (when this console is the writer); returns the series written."""
         file = self._file
+        hours = self.latencies(final) if self.latencies is not None else {}  # taken either way: bounded
         if file is None or not await self._take_lock():
             return 0
         batch, marks = self.collect()
@@ -149,6 +155,8 @@ class History:
             await self._run(lambda: file.write(batch))
             self._flushed.update(marks)
             self.written_batches += 1
+        if hours:
+            await self._run(lambda: file.write_latency(hours))
         hour = int(self.clock.now() // HOUR)
         if hour != self._pruned_hour:
             now = self.clock.now()
@@ -182,7 +190,7 @@ class History:
         """Flush what is left (a clean quit loses nothing), then close the file and release the lock."""
         if self._file is not None:
             try:
-                await self.flush()
+                await self.flush(final=True)
             except Exception as exc:  # noqa: BLE001 - quitting: say so, do not hang
                 log.warning("history: last flush failed: %s: %s", type(exc).__name__, exc)
             file, self._file = self._file, None

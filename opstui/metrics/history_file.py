@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opstui.metrics.sketch import LatencySketch
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -57,7 +59,10 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE TABLE IF NOT EXISTS rollups (
     series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL,
     count INTEGER NOT NULL, total REAL NOT NULL, UNIQUE (series, hour));
+CREATE TABLE IF NOT EXISTS latency (hour INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
+# ``latency`` came after format 1's first files: made when missing, never required (a file without it reads as no
+# latency on record), so the format did not change.
 # Rowid tables, not WITHOUT ROWID: a row of 1-2 KB would spill out of an index page into overflow pages and
 # take 4x its size on disk (measured); in a table page two rollup rows share one 4 KB page.
 _COLUMNS = {
@@ -76,6 +81,7 @@ UPSERT_POINTS = (
     "INSERT INTO points VALUES (?, ?, ?, ?) ON CONFLICT (series, start)"  # noqa: ISC003 - one statement
     + " DO UPDATE SET ts = excluded.ts, vals = excluded.vals"
 )
+UPSERT_LATENCY = "INSERT INTO latency VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET data = excluded.data"
 Row = tuple[Any, ...]
 _DAMAGE = ("not a database", "malformed", "corrupt", "disk image")
 
@@ -241,6 +247,40 @@ class HistoryTables:
             self._exec("ROLLBACK")
             raise
 
+    def write_latency(self, hours: dict[int, LatencySketch]) -> None:
+        """Merge each hour's request latencies into the hour's sketch on record (one transaction)."""
+        if not hours:
+            return
+        self._begin()
+        try:
+            for hour, sketch in sorted(hours.items()):
+                row = self._row("SELECT data FROM latency WHERE hour = ?", hour)
+                merged = LatencySketch.from_bytes(bytes(row[0])) if row is not None else LatencySketch()
+                merged.merge(sketch)
+                self._exec(UPSERT_LATENCY, hour, merged.to_bytes())
+            self._exec("COMMIT")
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+
+    def latency(self, since: float, until: float = math.inf) -> LatencySketch:
+        """The request latencies of the hours that start in ``[since's hour, until)``, merged: their percentiles
+        over days are this sketch's (within its 1 % bound). Empty when none is on record."""
+        merged = LatencySketch()
+        try:
+            rows = self._rows(
+                "SELECT data FROM latency WHERE hour >= ? AND hour < ? ORDER BY hour",
+                int(since // HOUR * HOUR),
+                _ceil(until),
+            )
+        except Exception as error:  # noqa: BLE001 - a read-only file older than the table: nothing on record
+            if "latency" in str(error):
+                return merged
+            raise
+        for (blob,) in rows:
+            merged.merge(LatencySketch.from_bytes(bytes(blob)))
+        return merged
+
     def _series_id(self, item: SeriesWrite) -> int:
         sid = self._ids.get(item.key)
         if sid is None:
@@ -262,6 +302,7 @@ class HistoryTables:
         try:
             self._exec("DELETE FROM points WHERE start + ? <= ?", CHUNK, _floor(now - retention))
             self._exec("DELETE FROM rollups WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
+            self._exec("DELETE FROM latency WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
             self._exec(
                 "DELETE FROM series WHERE id NOT IN (SELECT series FROM points)"
                 " AND id NOT IN (SELECT series FROM rollups)"

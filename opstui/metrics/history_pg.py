@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE TABLE IF NOT EXISTS rollups (
     series BIGINT NOT NULL, hour BIGINT NOT NULL, data BYTEA NOT NULL, count BIGINT NOT NULL,
     total DOUBLE PRECISION NOT NULL, UNIQUE (series, hour));
+CREATE TABLE IF NOT EXISTS latency (hour BIGINT PRIMARY KEY, data BYTEA NOT NULL);
 """
 LOCK_KEY = "opstui.history"
 """The advisory lock's name (hashed with the schema, so two teams' histories on one server have two writers)."""

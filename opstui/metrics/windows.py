@@ -59,7 +59,7 @@ class EventWindows:
     included, so the core can record them as counter series for ``increase()`` in alert rules.
     """
 
-    def __init__(self, window: float = 300.0, bucket: float = 1.0) -> None:
+    def __init__(self, window: float = 300.0, bucket: float = 1.0, *, archive: bool = False) -> None:
         if not bucket > 0 or not window >= bucket:
             raise ValueError("need 0 < bucket <= window")
         self.window = window
@@ -84,6 +84,9 @@ class EventWindows:
         self.payments_failed_total = 0
         self.dropped = 0
         """Events older than the window when they arrived."""
+        self.archive: dict[int, LatencySketch] | None = {} if archive else None
+        """With ``archive``: the latencies of the cells that left the window, merged per hour (hour start ->
+        sketch), until the history takes them (:meth:`take_archive`, every flush: a few entries at most)."""
 
     def _advance(self, now: float) -> int:
         """Move the current cell to the one holding ``now``, expiring the cells that leave the window."""
@@ -96,17 +99,37 @@ class EventWindows:
             return current
         n = self.cells
         if target - current >= n:
-            for cell in range(n):
-                self._clear(cell)
+            for index in range(current - n + 1, current + 1):
+                self._retire(index)
             self._sealed.clear()
         else:
             self._sealed.merge(self._latency[current % n])
             for index in range(current - n + 1, target - n + 1):
                 cell = index % n
                 self._sealed.subtract(self._latency[cell])
-                self._clear(cell)
+                self._retire(index)
         self._current = target
         return target
+
+    def _retire(self, index: int) -> None:
+        """The cell of ``index`` leaves the window: its latencies go to the archive (when kept), then it is empty."""
+        cell = index % self.cells
+        if self.archive is not None and self._latency[cell].count:
+            hour = math.floor(index * self.bucket / 3600.0) * 3600
+            self.archive.setdefault(hour, LatencySketch()).merge(self._latency[cell])
+        self._clear(cell)
+
+    def take_archive(self, everything: bool = False) -> dict[int, LatencySketch]:
+        """The archived hours since the last call, emptied; with ``everything`` (a clean stop) the cells still in
+        the window too, so a quit loses nothing (they are then archived only once: the windows are done)."""
+        if self.archive is None:
+            return {}
+        if everything and self._current is not None:
+            for index in range(self._current - self.cells + 1, self._current + 1):
+                self._retire(index)
+            self._sealed.clear()
+        taken, self.archive = self.archive, {}
+        return taken
 
     def _clear(self, cell: int) -> None:
         self._requests[cell] = self._failed[cell] = self._paid[cell] = self._declined[cell] = 0
