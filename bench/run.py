@@ -3,6 +3,7 @@
     python -m bench.run                 # ingest, memory, UI (first frame, idle CPU, keystroke to screen)
     python -m bench.run --quick         # skip the 60-second idle-CPU run
     python -m bench.run --dsn DSN       # also the PostgreSQL metric refresh (needs a database)
+    python -m bench.profile             # where one refresh's time goes (per widget, the tick, the hot functions)
 
 Each benchmark runs in its own interpreter where start-up or memory would otherwise be polluted;
 the machine, Python and date are printed with the figures so a reader knows what they describe.
