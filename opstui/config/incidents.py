@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from opstui.alerts.model import Severity
 from opstui.config.durations import Duration, PositiveDuration
 from opstui.config.models import Model
+from opstui.config.policies import EscalationPolicy
 
 DEFAULT_SLA: dict[Severity, float] = {
     Severity.P0: 15 * 60.0,
@@ -135,6 +136,9 @@ class EscalationSettings(Model):
     """Escalation targets in order; the first is paged when the incident opens."""
     repeat: int = Field(default=0, ge=0, le=20)
     """After the last target, start again from the first this many more times (0: stop at the last)."""
+    policies: list[EscalationPolicy] = Field(default_factory=list)
+    """Paths of their own for some severities or services (docs/oncall-routing.md); the first that matches an
+    incident decides its path, and an incident none matches follows ``path`` above."""
 
     @property
     def levels(self) -> int:

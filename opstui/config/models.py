@@ -401,6 +401,14 @@ class Config(Model):
     status_page: StatusPageSettings = Field(default_factory=StatusPageSettings)
     """The public status page: components (the seed's four by default), how often a P0/P1 wants an update."""
 
+    @model_validator(mode="after")
+    def _routing(self) -> Config:
+        # Names that cross sections (a policy's person, a person's Slack notifier) are checked once all are read.
+        from opstui.config.routing import check_routing
+
+        check_routing(self)
+        return self
+
     @field_validator("actions")
     @classmethod
     def _actions(cls, actions: list[Action]) -> list[Action]:

@@ -9,7 +9,6 @@ work, and a change computed from a stale snapshot is recomputed (see :meth:`Inci
 from __future__ import annotations
 
 import contextlib
-import math
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +19,7 @@ from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.config.rotation import OnCall
+from opstui.incidents.chains import Chain, chain_for
 from opstui.incidents.errors import AlreadyHandled, IncidentError
 from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.matchers import Matcher, MatcherError, checked, matchers_text, parse_matchers
@@ -535,8 +535,7 @@ class IncidentManager:
         """The escalation level an unacknowledged incident should have reached by ``now``."""
         if incident.state is not IncidentState.TRIGGERED:
             return incident.escalation_level
-        steps = math.floor((now - incident.triggered_at) / self.escalation.after) if self.escalation.after else 0
-        return max(0, min(self.escalation.levels - 1, steps))
+        return max(incident.escalation_level, self.chain(incident).due(now - incident.triggered_at))
 
     def _escalation(self, incident: Incident) -> _Change | None:
         now = self._clock.now()
@@ -547,12 +546,14 @@ class IncidentManager:
         events: list[IncidentEvent] = []
         notifications: list[Notification] = []
         on_call = self._on_call_now()
+        chain = self.chain(incident)
         # One event per step, even if ticks were missed, so the timeline shows who was paged.
         for level in range(incident.escalation_level + 1, due + 1):
-            role = self.escalation.target(level)
-            round_ = level // len(self.escalation.path)
+            role = chain.target(level)
+            round_ = chain.round_of(level)
             again = f", round {round_ + 1}" if round_ else ""
-            text = f"escalated to {_paged(role, on_call)}{again}: not acknowledged after {waited}"
+            policy = "" if chain.name == "default" else f" ({chain.name})"
+            text = f"escalated to {_paged(role, on_call)}{again}: not acknowledged after {waited}{policy}"
             events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
             notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, role))
         changed = replace(incident, escalation_level=due, last_escalated_at=now)
@@ -584,7 +585,7 @@ class IncidentManager:
             escalation_level=0,
             last_escalated_at=now,
         )
-        role = self.escalation.target(0)
+        role = self.chain(changed).target(0)
         text = (
             f"acknowledged by {incident.acknowledged_by} {held} ago and not resolved: triggered again, "
             f"paging {_paged(role, self._on_call_now())}"
@@ -609,7 +610,7 @@ class IncidentManager:
         now = self._clock.now()
         if not self._reminder_due(incident, now):
             return None
-        role = self.escalation.target(incident.escalation_level)
+        role = self.chain(incident).target(incident.escalation_level)
         text = (
             f"reminder: still firing, not acknowledged after {format_duration(now - incident.triggered_at)}; "
             f"paging {_paged(role, self._on_call_now())} again"
@@ -692,6 +693,10 @@ class IncidentManager:
     def _event(self, incident_id: int, kind: EventKind, at: float, text: str, actor: str) -> IncidentEvent:
         return IncidentEvent(incident_id=incident_id, at=at, kind=kind, actor=actor, host=self.host, text=text)
 
+    def chain(self, incident: Incident) -> Chain:
+        """The escalation path ``incident`` follows now (its severity's or service's policy, else the default)."""
+        return chain_for(self.escalation, incident)
+
     def _on_call_now(self) -> OnCall | None:
         return self._on_call() if self._on_call is not None else None
 
@@ -699,7 +704,7 @@ class IncidentManager:
         self, incident: Incident, kind: EventKind, text: str, at: float, role: str | None = None
     ) -> Notification:
         # The last one paged (the path wraps round on a repeated round).
-        role = role or self.escalation.target(incident.escalation_level)
+        role = role or self.chain(incident).target(incident.escalation_level)
         on_call = self._on_call_now()
         payload: dict[str, object] = {
             "incident_id": incident.id,

@@ -6,6 +6,11 @@ from tests.incidents.test_manual import (  # noqa: F401, E402
     test_a_manual_incident_lives_like_any_other,
     test_a_severity_change_is_recorded_notified_and_moves_the_sla,
 )
+from tests.incidents.test_policies import (  # noqa: F401, E402
+    test_a_p0_on_payments_follows_its_policy_and_repeats_after_the_last_level,
+    test_a_policy_per_service_pages_the_person_it_names,
+    test_a_policy_per_severity_and_the_default_for_the_rest,
+)
 from tests.incidents.test_realert import (  # noqa: F401 - collected here against PostgreSQL
     test_a_resolved_incident_never_times_out,
     test_ack_timeout_per_severity_and_off,
