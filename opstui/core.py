@@ -367,15 +367,20 @@ class Core:
     def build_dispatcher(self, state: StateStore) -> NotificationDispatcher:
         """The dispatcher of the state store's outbox, as the config sets it (``incidents.page_max_age``)."""
         from opstui.notify.dispatcher import NotificationDispatcher, build_channels
+        from opstui.notify.people import person_notifiers
         from opstui.notify.state_outbox import StateOutbox, lease_for
         from opstui.statuspage.publish import publish_channels, publish_notifier
 
         hook = publish_notifier(self.config.status_page)
+        personal = person_notifiers(self.config.people, self.config.notifiers)
         # The published updates' webhook is not a notifier (incident pages are not fanned out to it), but a
         # claim must outlast its sends too.
-        lease = lease_for([*self.config.notifiers, *([hook] if hook is not None else [])])
-        outbox = StateOutbox(state, self.config.notifiers, self.clock, lease=lease)
-        channels = {**build_channels(self.config.notifiers), **publish_channels(self.config.status_page)}
+        lease = lease_for([*self.config.notifiers, *personal, *([hook] if hook is not None else [])])
+        outbox = StateOutbox(state, self.config.notifiers, self.clock, lease=lease, people=self.config.people)
+        channels = {
+            **build_channels([*self.config.notifiers, *personal]),
+            **publish_channels(self.config.status_page),
+        }
         return NotificationDispatcher(outbox, channels, self.clock, max_age=self.config.incidents.page_max_age)
 
     async def _notify_loop(self, state: StateStore) -> None:

@@ -31,6 +31,7 @@ from opstui.config.checklist import ChecklistTasks  # noqa: E402
 from opstui.config.incidents import EscalationSettings, IncidentSettings, StateSettings  # noqa: E402
 from opstui.config.maintenance import MaintenanceWindow  # noqa: E402
 from opstui.config.notify import Notifiers  # noqa: E402
+from opstui.config.people import People  # noqa: E402
 from opstui.config.rotation import Rotation  # noqa: E402
 from opstui.config.status_page import StatusPageSettings  # noqa: E402
 
@@ -391,6 +392,9 @@ class Config(Model):
     """Planned windows (recurring or one-off) whose matching alerts open no incident, as a silence."""
     rotation: Rotation | None = None
     """The on-call rotation (people by week, manager); shown in every header and used to name who is paged."""
+    people: People = Field(default_factory=list)
+    """People and how each is paged (Slack handle, email, webhook or SMS gateway, phone; per severity): a page
+    for one of them goes to their methods only (docs/oncall-routing.md)."""
     checklist: ChecklistTasks | None = None
     """Recurring tasks (cadence, group, linked metric, ``auto:``); unset: the built-in list from the seeds."""
     actions: list[Action] = Field(default_factory=list)

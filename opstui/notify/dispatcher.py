@@ -24,10 +24,12 @@ from opstui.backoff import full_jitter
 from opstui.clock import Clock
 from opstui.config.durations import format_duration
 from opstui.config.notify import PAGE_EVENTS, EmailNotifier, NotifierConfig, SlackNotifier, WebhookNotifier
+from opstui.config.people import Person
 from opstui.notify.base import Channel, DeliveryError, one_line
 from opstui.notify.email import EmailChannel
 from opstui.notify.freshness import Verdict, is_superseded, judge
 from opstui.notify.outbox import Outbox, OutboxItem
+from opstui.notify.people import personal_route
 from opstui.notify.slack import SlackChannel
 from opstui.notify.webhook import WebhookChannel
 
@@ -37,16 +39,23 @@ GRACE = 1.0
 """Added to a channel's own timeout, so that its own, more precise, reason is normally the one recorded."""
 
 
-def fan_out(payload: Mapping[str, Any], notifiers: Sequence[NotifierConfig]) -> list[tuple[str, dict[str, Any]]]:
+def fan_out(
+    payload: Mapping[str, Any], notifiers: Sequence[NotifierConfig], people: Sequence[Person] = ()
+) -> list[tuple[str, dict[str, Any]]]:
     """``(notifier name, payload)`` for every notifier that wants this severity and event: one outbox row each.
 
-    A payload whose severity is not P0..P3, or whose event is not one a notifier can choose, goes to every
-    notifier: a malformed page is better delivered twice than not at all.
+    A page for a person of ``people`` (the one its ``target`` names) goes to that person's methods for its
+    severity instead, and to no other notifier (:func:`~opstui.notify.people.personal_route`). A payload whose
+    severity is not P0..P3, or whose event is not one a notifier can choose, goes to every notifier: a
+    malformed page is better delivered twice than not at all.
     """
     try:
         severity: Severity | None = Severity(str(payload.get("severity")))
     except ValueError:
         severity = None
+    personal = personal_route(payload, people)
+    if personal:
+        return personal
     event = str(payload.get("event"))
     known = event in PAGE_EVENTS
     return [

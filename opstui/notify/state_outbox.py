@@ -14,6 +14,7 @@ from typing import Any
 
 from opstui.clock import Clock
 from opstui.config.notify import NotifierConfig
+from opstui.config.people import Person
 from opstui.notify.dispatcher import GRACE, fan_out
 from opstui.notify.outbox import OutboxItem
 from opstui.state.outbox_sql import INCIDENT_CHANNEL
@@ -37,10 +38,17 @@ class StateOutbox:
     """An :class:`~opstui.notify.outbox.Outbox` over a :class:`StateStore`, with the incident fan-out."""
 
     def __init__(
-        self, state: StateStore, notifiers: Sequence[NotifierConfig], clock: Clock, lease: float | None = None
+        self,
+        state: StateStore,
+        notifiers: Sequence[NotifierConfig],
+        clock: Clock,
+        lease: float | None = None,
+        people: Sequence[Person] = (),
     ) -> None:
         self._state = state
         self._notifiers = list(notifiers)
+        self._people = list(people)
+        """Who has methods of their own: a page naming one of them goes to those only."""
         self._clock = clock
         self.lease = lease if lease is not None else lease_for(self._notifiers)
         """How long a claimed row stays this console's to send (longer than any send with its timeout)."""
@@ -56,7 +64,7 @@ class StateOutbox:
         incident_rows = [row for row in rows if row.channel == INCIDENT_CHANNEL]
         if incident_rows:
             for row in incident_rows:
-                copies = fan_out(row.payload, self._notifiers)
+                copies = fan_out(row.payload, self._notifiers, self._people)
                 if copies:
                     await self._state.enqueue([Notification(name, payload, row.created_at) for name, payload in copies])
                 await self._state.mark_delivered(row.id, now)

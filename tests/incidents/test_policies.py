@@ -167,7 +167,7 @@ def test_a_policy_naming_nobody_is_refused_with_file_line_and_key_path() -> None
         load_config_text(CONFIG, file="opstui.yaml")
     assert str(caught.value) == (
         "opstui.yaml:10: escalation.policies[0].levels[1].who: 'bne' is neither a role nor a person of the "
-        "rotation: (primary, secondary, manager, ana, ben, carla)"
+        "rotation or people: (primary, secondary, manager, ana, ben, carla)"
     )
     with pytest.raises(ConfigError) as caught:
         load_config_text(CONFIG.replace("[P0]", "[P7]").replace("bne", "ben"), file="opstui.yaml")
