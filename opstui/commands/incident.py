@@ -1,8 +1,9 @@
-"""``opstui incident open`` and ``opstui incident severity``: an incident opened by hand, a severity changed.
+"""``opstui incident open|severity|escalate|unack|reassign``: an incident opened by hand, a severity changed, the
+next step paged now, an acknowledgement taken back, an incident given to a person.
 
-Recorded exactly as the console's ``c`` and ``v`` keys do (the same manager, operator and host), paged and
-escalated like an incident an alert opened. Exit statuses: 0 done, 1 refused (no title, no such incident,
-already resolved) or the state store unavailable, 2 bad config.
+Recorded exactly as the console's ``c``, ``v``, ``E``, ``U`` and ``R`` keys do (the same manager, operator and
+host), paged and escalated like an incident an alert opened. Exit statuses: 0 done, 1 refused (no title, no such
+incident, already resolved, already escalated meanwhile) or the state store unavailable, 2 bad config.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from opstui.alerts.model import Severity
 from opstui.commands.incidents import EXIT_OK, Session, add_common, execute
+from opstui.config.routing import known_people
 from opstui.incidents.manager import IncidentError
 
 SEVERITIES = [s.value for s in Severity]
@@ -39,6 +41,22 @@ def register(sub: Any) -> None:
     add_common(severity)
     severity.set_defaults(func=run_severity)
 
+    escalate = actions.add_parser("escalate", help="page the next step of an incident's escalation path now")
+    escalate.add_argument("id", type=int, metavar="ID", help="the incident number, as 'opstui incidents' shows it")
+    add_common(escalate)
+    escalate.set_defaults(func=run_escalate)
+
+    unack = actions.add_parser("unack", help="take an acknowledgement back: triggered again, paged again")
+    unack.add_argument("id", type=int, metavar="ID", help="the incident number")
+    add_common(unack)
+    unack.set_defaults(func=run_unack)
+
+    reassign = actions.add_parser("reassign", help="give an open incident to a person, who is paged now")
+    reassign.add_argument("id", type=int, metavar="ID", help="the incident number")
+    reassign.add_argument("--to", required=True, metavar="NAME", help="the person (as the rotation or people: name)")
+    add_common(reassign)
+    reassign.set_defaults(func=run_reassign)
+
 
 def run_open(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
@@ -61,6 +79,45 @@ def run_severity(args: argparse.Namespace) -> int:
             print(f"#{changed.id} is already {changed.severity.value}")
         else:
             print(f"#{changed.id} {before.severity.value} -> {changed.severity.value}: {changed.title}")
+        return EXIT_OK
+
+    return execute(args, work)
+
+
+def run_escalate(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        before = await current.manager.get(args.id)
+        if before is None:
+            raise IncidentError(f"there is no incident #{args.id}")
+        await current.manager.escalate_now(args.id, seen_level=before.escalation_level)
+        last = (await current.manager.timeline(args.id))[-1]
+        print(f"#{args.id} {last.text}")
+        return EXIT_OK
+
+    return execute(args, work)
+
+
+def run_unack(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        await current.manager.unacknowledge(args.id)
+        last = (await current.manager.timeline(args.id))[-1]
+        print(f"#{args.id} {last.text}")
+        return EXIT_OK
+
+    return execute(args, work)
+
+
+def run_reassign(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        before = await current.manager.get(args.id)
+        if before is None:
+            raise IncidentError(f"there is no incident #{args.id}")
+        known = known_people(current.config)
+        if known and args.to not in known:
+            raise IncidentError(f"{args.to!r} is not a person of the rotation or people: ({', '.join(sorted(known))})")
+        await current.manager.reassign(args.id, args.to, seen_revision=before.revision)
+        last = (await current.manager.timeline(args.id))[-1]
+        print(f"#{args.id} {last.text}")
         return EXIT_OK
 
     return execute(args, work)

@@ -54,7 +54,16 @@ def _non_empty(severities: list[Severity]) -> list[Severity]:
 HttpUrl = Annotated[SecretStr, AfterValidator(_http_url)]
 Severities = Annotated[list[Severity], AfterValidator(_non_empty)]
 PageEvent = Literal[
-    "triggered", "escalated", "acknowledged", "resolved", "reopened", "ack_timeout", "reminder", "severity_changed"
+    "triggered",
+    "escalated",
+    "acknowledged",
+    "resolved",
+    "reopened",
+    "ack_timeout",
+    "reminder",
+    "severity_changed",
+    "unacknowledged",
+    "reassigned",
 ]
 PAGE_EVENTS: tuple[PageEvent, ...] = (
     "triggered",
@@ -65,6 +74,8 @@ PAGE_EVENTS: tuple[PageEvent, ...] = (
     "ack_timeout",
     "reminder",
     "severity_changed",
+    "unacknowledged",
+    "reassigned",
 )
 """What happens to an incident that a notifier can be told about (the payload's ``event``)."""
 
@@ -93,8 +104,8 @@ class WebhookNotifier(Model):
     """Which incident severities this notifier receives (default: all)."""
     events: list[PageEvent] = Field(default_factory=_all_events)
     """Which incident events this notifier receives (default: all of triggered, escalated, acknowledged,
-    resolved, reopened, ack_timeout, reminder, severity_changed). Leave out acknowledged and resolved for a
-    pager that should only ring."""
+    resolved, reopened, ack_timeout, reminder, severity_changed, unacknowledged, reassigned). Leave out
+    acknowledged and resolved for a pager that should only ring."""
 
     def describe(self) -> str:
         """The redacted target, e.g. ``webhook https://pager.example/…``."""

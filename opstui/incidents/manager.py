@@ -294,6 +294,125 @@ class IncidentManager:
 
         return await self._change(incident_id, change)
 
+    async def escalate_now(self, incident_id: int, by: str | None = None, seen_level: int | None = None) -> Incident:
+        """Page the next step of the incident's path now (``E``), without waiting for its delay.
+
+        ``seen_level`` is the step the operator saw: if the incident has moved on since (escalated by time or by
+        another console), nothing is paged twice and :class:`IncidentError` says where it is now; of two consoles
+        pressing ``E`` at once, exactly one escalates. The path's timetable keeps counting from the trigger.
+        """
+        actor = by or self.operator
+
+        def escalate(incident: Incident) -> _Change | None:
+            if incident.state is IncidentState.RESOLVED:
+                raise AlreadyHandled(incident)
+            if incident.state is IncidentState.ACKNOWLEDGED:
+                raise IncidentError(
+                    f"incident #{incident.id} is acknowledged by {incident.acknowledged_by}; "
+                    "unacknowledge it first to escalate"
+                )
+            chain = self.chain(incident)
+            on_call = self._on_call_now()
+            if seen_level is not None and incident.escalation_level != seen_level:
+                raise IncidentError(
+                    f"incident #{incident.id} was already escalated to "
+                    f"{_paged(chain.target(incident.escalation_level), on_call)} meanwhile"
+                )
+            level = incident.escalation_level + 1
+            if level >= chain.levels:
+                raise IncidentError(f"incident #{incident.id} is at the last step of its path ({chain.name})")
+            now = self._clock.now()
+            role = chain.target(level)
+            round_ = chain.round_of(level)
+            again = f", round {round_ + 1}" if round_ else ""
+            text = f"escalated by hand by {actor} to {_paged(role, on_call)}{again}"
+            changed = replace(incident, escalation_level=level, last_escalated_at=now, assignee=None)
+            return _Change(
+                changed,
+                [self._event(incident.id, EventKind.ESCALATED, now, text, actor)],
+                [self._notification(changed, EventKind.ESCALATED, text, now, role)],
+            )
+
+        return await self._change(incident_id, escalate)
+
+    async def unacknowledge(self, incident_id: int, by: str | None = None) -> Incident:
+        """Take an acknowledgement back: triggered again, escalation from the first step, that step paged.
+
+        Of two consoles doing it at once, one does; the other finds it triggered and is told so.
+        """
+        actor = by or self.operator
+
+        def unack(incident: Incident) -> _Change | None:
+            if incident.state is IncidentState.RESOLVED:
+                raise AlreadyHandled(incident)
+            if incident.state is not IncidentState.ACKNOWLEDGED:
+                raise IncidentError(f"incident #{incident.id} is not acknowledged")
+            now = self._clock.now()
+            changed = replace(
+                incident,
+                state=IncidentState.TRIGGERED,
+                triggered_at=now,
+                acknowledged_at=None,
+                acknowledged_by=None,
+                escalation_level=0,
+                last_escalated_at=now,
+                assignee=None,
+            )
+            role = self.chain(changed).target(0)
+            text = (
+                f"acknowledgement by {incident.acknowledged_by} taken back by {actor}: triggered again, "
+                f"paging {_paged(role, self._on_call_now())}"
+            )
+            return _Change(
+                changed,
+                [self._event(incident.id, EventKind.UNACKNOWLEDGED, now, text, actor)],
+                [self._notification(changed, EventKind.UNACKNOWLEDGED, text, now, role)],
+            )
+
+        return await self._change(incident_id, unack)
+
+    async def reassign(
+        self, incident_id: int, to: str, by: str | None = None, seen_revision: int | None = None
+    ) -> Incident:
+        """Give an open incident to a person: triggered for them (an acknowledgement is cleared: theirs is
+        wanted), paged now through their methods; escalation starts again from the path's first step's delay.
+
+        ``seen_revision`` is the version the operator acted on: changed since (by another console), nothing is
+        done and :class:`IncidentError` says so, so of two consoles reassigning at once exactly one wins.
+        """
+        person = to.strip()
+        if not person or any(c.isspace() for c in person):
+            raise IncidentError("reassign to one person's name (as the rotation or people: name them)")
+        actor = by or self.operator
+
+        def give(incident: Incident) -> _Change | None:
+            if incident.state is IncidentState.RESOLVED:
+                raise AlreadyHandled(incident)
+            if seen_revision is not None and incident.revision != seen_revision:
+                raise IncidentError(f"incident #{incident.id} changed meanwhile; look at it again and retry")
+            if incident.assignee == person and incident.state is IncidentState.TRIGGERED:
+                return None
+            now = self._clock.now()
+            changed = replace(
+                incident,
+                state=IncidentState.TRIGGERED,
+                triggered_at=now,
+                acknowledged_at=None,
+                acknowledged_by=None,
+                escalation_level=0,
+                last_escalated_at=now,
+                assignee=person,
+            )
+            was = incident.acknowledged_by or _paged(self._page_role(incident), self._on_call_now())
+            text = f"reassigned by {actor} from {was} to {person}"
+            return _Change(
+                changed,
+                [self._event(incident.id, EventKind.REASSIGNED, now, text, actor)],
+                [self._notification(changed, EventKind.REASSIGNED, text, now, person)],
+            )
+
+        return await self._change(incident_id, give)
+
     async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
         """Close the incident; ``note`` says how (the review's Resolution).
 
@@ -556,7 +675,7 @@ class IncidentManager:
             text = f"escalated to {_paged(role, on_call)}{again}: not acknowledged after {waited}{policy}"
             events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
             notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, role))
-        changed = replace(incident, escalation_level=due, last_escalated_at=now)
+        changed = replace(incident, escalation_level=due, last_escalated_at=now, assignee=None)
         return _Change(changed, events, notifications)
 
     def _ack_timed_out(self, incident: Incident, now: float) -> bool:
@@ -585,7 +704,7 @@ class IncidentManager:
             escalation_level=0,
             last_escalated_at=now,
         )
-        role = self.chain(changed).target(0)
+        role = changed.assignee or self.chain(changed).target(0)
         text = (
             f"acknowledged by {incident.acknowledged_by} {held} ago and not resolved: triggered again, "
             f"paging {_paged(role, self._on_call_now())}"
@@ -610,7 +729,7 @@ class IncidentManager:
         now = self._clock.now()
         if not self._reminder_due(incident, now):
             return None
-        role = self.chain(incident).target(incident.escalation_level)
+        role = self._page_role(incident)
         text = (
             f"reminder: still firing, not acknowledged after {format_duration(now - incident.triggered_at)}; "
             f"paging {_paged(role, self._on_call_now())} again"
@@ -697,6 +816,10 @@ class IncidentManager:
         """The escalation path ``incident`` follows now (its severity's or service's policy, else the default)."""
         return chain_for(self.escalation, incident)
 
+    def _page_role(self, incident: Incident) -> str:
+        """Who a page about ``incident`` is for now: the person it was reassigned to, else its step's target."""
+        return incident.assignee or self.chain(incident).target(incident.escalation_level)
+
     def _on_call_now(self) -> OnCall | None:
         return self._on_call() if self._on_call is not None else None
 
@@ -704,7 +827,7 @@ class IncidentManager:
         self, incident: Incident, kind: EventKind, text: str, at: float, role: str | None = None
     ) -> Notification:
         # The last one paged (the path wraps round on a repeated round).
-        role = role or self.chain(incident).target(incident.escalation_level)
+        role = role or self._page_role(incident)
         on_call = self._on_call_now()
         payload: dict[str, object] = {
             "incident_id": incident.id,

@@ -52,6 +52,10 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
     """Still triggered and firing after ``incidents.remind_every``: paged again."""
     SEVERITY_CHANGED = "severity_changed"
+    UNACKNOWLEDGED = "unacknowledged"
+    """An acknowledgement taken back by hand: triggered again, escalation from the first step."""
+    REASSIGNED = "reassigned"
+    """Given to a named person by hand: that person is paged and must acknowledge."""
 
 
 ACTION_MARK = "[action] "
@@ -107,6 +111,9 @@ class Incident:
     labels: tuple[tuple[str, str], ...] = ()
     reopened: int = 0
     """How many times the same alert came back soon after resolution (flapping)."""
+    assignee: str | None = None
+    """The person it was reassigned to by hand: paged instead of the escalation step's target until escalation
+    moves on (to the next step, by time or by ``E``) or it is acknowledged then taken back."""
     revision: int = 0
 
     @property

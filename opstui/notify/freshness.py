@@ -21,7 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-PAGING_EVENTS = frozenset({"triggered", "reopened", "escalated", "ack_timeout", "reminder"})
+PAGING_EVENTS = frozenset(
+    {"triggered", "reopened", "escalated", "ack_timeout", "reminder", "unacknowledged", "reassigned"}
+)
 """Events that ask someone to act: out of date once the incident is no longer triggered."""
 HANDLED = frozenset({"acknowledged", "resolved"})
 NOBODY_ANSWERED = frozenset({"escalated", "reminder"})

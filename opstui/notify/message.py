@@ -28,7 +28,13 @@ def _word(notification: Notification) -> str:
     return str(notification.get("state") or event or "update")
 
 
-_SAYS_MORE = {"escalated": "escalated", "reminder": "reminder", "ack_timeout": "ack timed out"}
+_SAYS_MORE = {
+    "escalated": "escalated",
+    "reminder": "reminder",
+    "ack_timeout": "ack timed out",
+    "unacknowledged": "unacknowledged",
+    "reassigned": "reassigned",
+}
 
 
 def _flat(value: object) -> str:

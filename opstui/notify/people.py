@@ -18,7 +18,9 @@ from opstui.config.people import Method, Person
 
 _Via = TypeVar("_Via", SlackNotifier, EmailNotifier)
 
-PERSONAL_EVENTS = frozenset({"triggered", "escalated", "reminder", "ack_timeout", "reopened", "reassigned"})
+PERSONAL_EVENTS = frozenset(
+    {"triggered", "escalated", "reminder", "ack_timeout", "reopened", "unacknowledged", "reassigned"}
+)
 """Events that page the one person named in ``target``; the others (acknowledged, resolved, a severity change)
 tell the team's notifiers, as before people had methods of their own."""
 

@@ -30,6 +30,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("silences", "id"),
     ("notifications", "id"),
     ("checklist_ticks", "id"),
+    ("overrides", "id"),
     ("counters", "name"),
 )
 """Every table that holds records, parents first, with the key rows are read in order of."""

@@ -20,6 +20,24 @@ EVENT_KINDS_V4 = (
     "'resolved', 'reopened', 'snoozed', 'ack_timeout', 'reminder', 'severity_changed'"
 )
 """The timeline's kinds from version 4 on (both backends): acknowledgement timeouts, reminders, severity changes."""
+EVENT_KINDS_V6 = f"{EVENT_KINDS_V4}, 'unacknowledged', 'reassigned'"
+"""From version 6 on: an acknowledgement taken back by hand, an incident reassigned to a person."""
+
+
+OVERRIDES_V6 = """CREATE TABLE overrides (
+    id {id},
+    who TEXT NOT NULL,
+    covers TEXT NOT NULL,
+    starts_at {time} NOT NULL,
+    ends_at {time} NOT NULL CHECK (ends_at > starts_at),
+    created_at {time} NOT NULL,
+    created_by TEXT NOT NULL,
+    host TEXT NOT NULL,
+    ended_at {time},
+    ended_by TEXT
+)"""
+"""An on-call override (version 6, both backends): ``who`` takes ``covers``'s place from ``starts_at`` to
+``ends_at`` (ended early: ``ended_at``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +209,40 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             "ALTER TABLE silences ADD COLUMN starts_at REAL",
             "ALTER TABLE silences ADD COLUMN matchers TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
+    Migration(
+        6,
+        "routing: unacknowledge and reassign on the timeline, an incident's assignee, on-call overrides",
+        (
+            f"""CREATE TABLE incident_events_v6 (
+                id INTEGER PRIMARY KEY,
+                incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                at REAL NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ({EVENT_KINDS_V6})),
+                milestone TEXT,
+                actor TEXT NOT NULL,
+                host TEXT NOT NULL,
+                text TEXT NOT NULL DEFAULT ''
+            )""",
+            "INSERT INTO incident_events_v6 (id, incident_id, at, kind, milestone, actor, host, text) "
+            "SELECT id, incident_id, at, kind, milestone, actor, host, text FROM incident_events",
+            "DROP TABLE incident_events",
+            "ALTER TABLE incident_events_v6 RENAME TO incident_events",
+            "CREATE INDEX incident_events_incident ON incident_events (incident_id, at)",
+            *(
+                f"CREATE TRIGGER changes_incident_events_{op.lower()} AFTER {op} ON incident_events "
+                "BEGIN INSERT INTO changes (kind, ref) VALUES ('event', NEW.incident_id); END"
+                for op in ("INSERT", "UPDATE")
+            ),
+            "ALTER TABLE incidents ADD COLUMN assignee TEXT",
+            OVERRIDES_V6.format(id="INTEGER PRIMARY KEY", time="REAL"),
+            "CREATE INDEX overrides_end ON overrides (ends_at)",
+            *(
+                f"CREATE TRIGGER changes_overrides_{op.lower()} AFTER {op} ON overrides "
+                "BEGIN INSERT INTO changes (kind, ref) VALUES ('override', NEW.id); END"
+                for op in ("INSERT", "UPDATE")
+            ),
         ),
     ),
 )

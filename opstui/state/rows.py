@@ -37,6 +37,7 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
     "summary",
     "labels",
     "reopened",
+    "assignee",
 )
 """What an incident is written with, in :func:`incident_values` order (``id`` and ``revision`` aside)."""
 EVENT_COLUMNS: tuple[str, ...] = ("incident_id", "at", "kind", "milestone", "actor", "host", "text")
@@ -75,6 +76,7 @@ def incident_values(incident: Incident) -> tuple[object, ...]:
         incident.summary,
         json.dumps(dict(incident.labels), sort_keys=True),
         incident.reopened,
+        incident.assignee,
     )
 
 

@@ -36,3 +36,39 @@ def test_open_then_raise_the_severity(tmp_path: Path, config: Path, capsys: pyte
     assert capsys.readouterr().err == "opstui: there is no incident #7\n"
     assert main(["incident", "open", "--severity", "P2", "--title", " ", *argv]) == 1
     assert capsys.readouterr().err == "opstui: an incident needs a title\n"
+
+
+def test_escalate_unack_and_reassign_from_a_shell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "opstui.yaml"
+    db = tmp_path / "state.db"
+    config.write_text(
+        f"operator: dana\nstate: {{path: '{db}'}}\n"
+        "rotation:\n  people: [ana, ben]\n  start: 2026-09-21T09:00:00+00:00\n  manager: carla\n"
+    )
+    argv = ["--config", str(config), "--state", str(db)]
+    assert main(["incident", "open", "--severity", "P1", "--title", "Checkout slow", *argv]) == 0
+    capsys.readouterr()
+    assert main(["incident", "escalate", "1", *argv]) == 0
+    assert capsys.readouterr().out.startswith("#1 escalated by hand by dana to ")
+    assert main(["incident", "unack", "1", *argv]) == 1
+    assert capsys.readouterr().err == "opstui: incident #1 is not acknowledged\n"
+    assert main(["ack", "1", *argv]) == 0
+    capsys.readouterr()
+    assert main(["incident", "unack", "1", *argv]) == 0
+    assert "acknowledgement by dana taken back by dana: triggered again" in capsys.readouterr().out
+    assert main(["incident", "reassign", "1", "--to", "zoe", *argv]) == 1
+    assert capsys.readouterr().err == "opstui: 'zoe' is not a person of the rotation or people: (ana, ben, carla)\n"
+    assert main(["incident", "reassign", "1", "--to", "carla", *argv]) == 0
+    assert capsys.readouterr().out.startswith("#1 reassigned by dana from ")
+    incident, events = stored(db, 1)
+    assert (incident.state, incident.assignee) == (IncidentState.TRIGGERED, "carla")
+    assert [e.kind for e in events][1:] == [
+        EventKind.ESCALATED,
+        EventKind.ACKNOWLEDGED,
+        EventKind.UNACKNOWLEDGED,
+        EventKind.REASSIGNED,
+    ]
+    assert all(e.actor == "dana" for e in events)
+    assert main(["audit", "--config", str(config)]) == 0
+    audit = capsys.readouterr().out
+    assert "incident unacknowledged" in audit and "incident reassigned" in audit

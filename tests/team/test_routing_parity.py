@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from tests.incidents.test_escalate_unack_reassign import (  # noqa: F401, E402
+    test_escalate_now_pages_the_next_step_and_the_timetable_holds,
+    test_reassign_pages_the_person_until_escalation_moves_on,
+    test_unacknowledge_triggers_again_from_the_first_step,
+)
 from tests.incidents.test_manual import (  # noqa: F401, E402
     test_a_manual_incident_lives_like_any_other,
     test_a_severity_change_is_recorded_notified_and_moves_the_sla,

@@ -51,3 +51,30 @@ async def test_five_consoles_ticking_past_an_ack_timeout_record_it_once(
         assert pages.count("ack_timeout") == 1
     finally:
         await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_five_consoles_pressing_e_or_unacknowledging_at_once_have_one_winner(
+    make_state: MakeState, clock: FakeClock
+) -> None:
+    stores = [make_state(pool_size=2) for _ in range(5)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        consoles = [console(store, clock, f"eng{n}") for n, store in enumerate(stores)]
+        await consoles[0].on_transitions([alert(AlertState.FIRING, clock.now(), severity=Severity.P0)])
+        (incident,) = await consoles[0].open_incidents()
+        clock.advance(60)
+        results = await asyncio.gather(
+            *(c.escalate_now(incident.id, seen_level=0) for c in consoles), return_exceptions=True
+        )
+        assert sum(not isinstance(r, BaseException) for r in results) == 1, results
+        assert all(isinstance(r, IncidentError) for r in results if isinstance(r, BaseException))
+        events = await consoles[0].timeline(incident.id)
+        assert [e.kind for e in events].count(EventKind.ESCALATED) == 1
+
+        await consoles[0].acknowledge(incident.id)
+        results = await asyncio.gather(*(c.unacknowledge(incident.id) for c in consoles), return_exceptions=True)
+        assert sum(not isinstance(r, BaseException) for r in results) == 1, results
+        pages = [n.payload["event"] for n in await stores[0].pending_notifications(clock.now())]
+        assert (pages.count("escalated"), pages.count("unacknowledged")) == (1, 1)
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))

@@ -116,7 +116,10 @@ async def test_the_detail_shows_contacts_beside_the_runbook_and_names_the_action
         ]
         assert "MongoDB" not in contacts
         summary = str(app.screen.query_one("#detail-summary", Static).render())
-        assert summary.splitlines()[-1] == "! actions  n note  m milestone  s snooze  p review"
+        assert (
+            summary.splitlines()[-1]
+            == "! actions  n note  m milestone  s snooze  p review  E escalate  U unack  R reassign"
+        )
         assert_quit_in_sight(app.screen)
         await pilot.press("escape")
         await settle(app, pilot)

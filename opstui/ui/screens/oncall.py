@@ -46,6 +46,7 @@ from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_not
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.manual_incident import ask_new_incident, ask_severity
 from opstui.ui.widgets.page_trouble import PageTrouble
+from opstui.ui.widgets.routing_actions import ask_reassign, escalate, unacknowledge
 from opstui.ui.widgets.silences_modal import SilencesModal, suggested_matchers
 from opstui.ui.widgets.update_modal import ask_update
 
@@ -65,6 +66,9 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
   rule for a while, with a reason.
 - `c` open an incident by hand (a title, a severity, what users report): paged and escalated like the
   others. `v` change the selected incident's severity (its response time follows; recorded and notified).
+- `E` escalate now: page the next step of the incident's path without waiting (its timetable still counts
+  from the trigger). `U` take an acknowledgement back: triggered again, the first step paged. `R` reassign
+  to a person (from the rotation and `people:`): triggered for them and paged through their methods.
 - `!` the incident's runbook actions (commands and HTTP requests from `actions:` in the config):
   pick one, confirm it (type its name for a dangerous one), watch its output; who ran it, when,
   its exit status and its output (secrets redacted) go on the timeline and in the audit.
@@ -94,8 +98,13 @@ VIEWS_GROUP = Binding.Group("Views", compact=True)
 ACTIONS_TIP = "Run one of the incident's runbook actions (from the config)"
 HANDOFF_TIP = "Write the end-of-shift handoff notes (the last 12 hours) beside the state database"
 HANDOFF_SHIFT = 12 * 3600.0
+ESCALATE_TIP = "Page the next step of the incident's escalation path now"
+UNACK_TIP = "Take the acknowledgement back: triggered again, paged again"
+REASSIGN_TIP = "Give the incident to a person (paged now through their methods)"
 UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
-MORE_KEYS = "   u update  n note  m milestone  s snooze  v severity  enter detail  H handoff"
+MORE_KEYS = (
+    "   u update  n note  m milestone  s snooze  v severity  E escalate  U unack  R reassign  enter detail  H handoff"
+)
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
 
 
@@ -122,6 +131,9 @@ class OnCallScreen(ConsoleScreen):
         ),
         Binding("c", "create", "New", id="oncall.create", tooltip="Open an incident by hand"),
         Binding("v", "severity", "Severity", id="oncall.severity", tooltip="Change the severity", show=False),
+        Binding("E", "escalate", "Escalate", id="oncall.escalate", tooltip=ESCALATE_TIP, show=False),
+        Binding("U", "unacknowledge", "Unack", id="oncall.unacknowledge", tooltip=UNACK_TIP, show=False),
+        Binding("R", "reassign", "Reassign", id="oncall.reassign", tooltip=REASSIGN_TIP, show=False),
         Binding(
             "S",
             "silences",
@@ -275,6 +287,9 @@ class OnCallScreen(ConsoleScreen):
             "severity",
             "actions",
             "update",
+            "escalate",
+            "unacknowledge",
+            "reassign",
         }:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
@@ -355,6 +370,18 @@ class OnCallScreen(ConsoleScreen):
         if (incident := self.selected()) is not None:
             ask_severity(self, incident, self._resolved)
 
+    def action_escalate(self) -> None:
+        if (incident := self.selected()) is not None:
+            escalate(self, incident, self._resolved)
+
+    def action_unacknowledge(self) -> None:
+        if (incident := self.selected()) is not None:
+            unacknowledge(self, incident, self._resolved)
+
+    def action_reassign(self) -> None:
+        if (incident := self.selected()) is not None:
+            ask_reassign(self, incident, self._resolved)
+
     def action_alerts(self) -> None:
         from opstui.ui.screens.alerts import AlertsScreen  # imported when first shown
 
@@ -402,8 +429,8 @@ class IncidentDetailScreen(ConsoleScreen):
         "from which host), its "
         "metric from 30 minutes before the start, and the deploys of the 2 hours before it. `p` writes the "
         "post-incident review beside the state database; `escape` goes back to the list. `a` acknowledges, "
-        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes, `!` runs a runbook action and `u` posts a "
-        "status update on this incident, as on the list."
+        "`r` resolves, `n` notes, `m` marks a milestone, `s` snoozes, `!` runs a runbook action, `u` posts a "
+        "status update, `E` escalates now, `U` unacknowledges and `R` reassigns this incident, as on the list."
     )
     CSS_PATH = ONCALL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -419,6 +446,9 @@ class IncidentDetailScreen(ConsoleScreen):
             "s", "snooze", "Snooze", id="detail.snooze", tooltip="Silence this incident's rule for a while", show=False
         ),
         Binding("p", "report", "Review", id="detail.report", tooltip="Write the post-incident review", show=False),
+        Binding("E", "escalate", "Escalate", id="detail.escalate", tooltip=ESCALATE_TIP, show=False),
+        Binding("U", "unacknowledge", "Unack", id="detail.unacknowledge", tooltip=UNACK_TIP, show=False),
+        Binding("R", "reassign", "Reassign", id="detail.reassign", tooltip=REASSIGN_TIP, show=False),
     ]
 
     def __init__(self, incident_id: int, runbooks: RunbookLibrary) -> None:
@@ -521,6 +551,18 @@ class IncidentDetailScreen(ConsoleScreen):
     def action_update(self) -> None:
         if self.data is not None:
             ask_update(self, self.data.incident, after=lambda: self.load())
+
+    def action_escalate(self) -> None:
+        if self.data is not None:
+            escalate(self, self.data.incident, lambda _: self.load())
+
+    def action_unacknowledge(self) -> None:
+        if self.data is not None:
+            unacknowledge(self, self.data.incident, lambda _: self.load())
+
+    def action_reassign(self) -> None:
+        if self.data is not None:
+            ask_reassign(self, self.data.incident, lambda _: self.load())
 
     def action_report(self) -> None:
         self.write_report()

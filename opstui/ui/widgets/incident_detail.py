@@ -50,7 +50,7 @@ class DetailData:
     """The names of the runbook actions ``!`` offers on it."""
 
 
-DETAIL_KEYS = "! actions  n note  m milestone  s snooze  p review"
+DETAIL_KEYS = "! actions  n note  m milestone  s snooze  p review  E escalate  U unack  R reassign"
 """The detail's keys the footer has no room for at 80 columns, named under the summary."""
 
 
@@ -127,6 +127,8 @@ class IncidentDetail(Vertical):
         summary.append(f" ({format_duration(max(0.0, data.now - incident.opened_at))} ago), SLA {data.sla}")
         if incident.acknowledged_by:
             summary.append(clean(f", acknowledged by {incident.acknowledged_by}"))
+        if incident.assignee:
+            summary.append(clean(f", reassigned to {incident.assignee}"))
         if incident.summary:
             summary.append("\n" + clean(incident.summary), style="italic")
         summary.append("\n")
