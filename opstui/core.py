@@ -38,7 +38,8 @@ from opstui.config.models import Config, PrometheusSource, history_file
 from opstui.config.rotation import OnCall
 from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentManager
-from opstui.incidents.model import Incident, Silence
+from opstui.incidents.model import Incident, Override, Silence
+from opstui.incidents.oncall import on_call_text, with_overrides
 from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
 from opstui.metrics.history_open import history_opener
@@ -83,7 +84,9 @@ class HeaderCounts:
     banner: str | None = None
     """A new P0/P1 incident's one-line banner, shown on every screen until acknowledged."""
     on_call: str | None = None
-    """Who is on call now (the rotation's primary), when a rotation is configured."""
+    """Who is on call now (primary, secondary, when the shift ends), when a rotation is configured."""
+    on_call_short: str | None = None
+    """The same for a narrow header (``ana/ben →Mon``), so 80 columns keep it whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +142,14 @@ class Core:
         """The newest pages failing or given up on (at most :data:`PAGE_TROUBLE_SHOWN`), for the On-call screen."""
         self.on_call: str | None = None
         """Set by the rotation, when one is configured."""
+        self.on_call_short: str | None = None
         self.update_nag: str | None = None
         """``#7 P0 Payment System Down: no public update for 34m`` when a P0/P1 has gone without a status update
         for ``status_page.update_every``; kept current by the updates loop, shown under the header."""
         self.rotation_now: OnCall | None = None
-        """The rotation's primary, secondary and manager now; kept current by the rotation loop."""
+        """The rotation's primary, secondary and manager now, overrides applied; kept current by the rotation loop."""
+        self.overrides: tuple[Override, ...] = ()
+        """The stored on-call overrides in force or to come; re-read every minute and when any console adds one."""
         self.state_version = 0
         """Counts changes to the shared state (this console's and other consoles'); a screen compares it to the
         value it last read, so one shown again after a while reloads only when something moved."""
@@ -442,20 +448,35 @@ class Core:
             await self.clock.sleep(UPDATES_REFRESH)
 
     def refresh_on_call(self) -> None:
-        """Read the rotation at the clock's now: who is primary goes in every header."""
+        """Read the rotation at the clock's now, overrides applied: primary, secondary and the shift's end go in
+        every header (``ana/ben to 18:00``)."""
         if self.config.rotation is None:
             return
-        self.rotation_now = self.config.rotation.who_is_on_call(self.clock.now())
-        self.on_call = self.rotation_now.primary
+        now = self.clock.now()
+        self.rotation_now = with_overrides(self.config.rotation.who_is_on_call(now), self.overrides, now)
+        self.on_call = on_call_text(self.rotation_now, now, zone(self.config.timezone))
+        self.on_call_short = on_call_text(self.rotation_now, now, zone(self.config.timezone), short=True)
+
+    async def refresh_overrides(self) -> None:
+        """Read the stored overrides (another console's too), then who is on call with them."""
+        if self.state is not None and self.config.rotation is not None:
+            self.overrides = tuple(await self.state.overrides_from(self.clock.now()))
+        self.refresh_on_call()
 
     def _rotation_at_now(self) -> OnCall | None:
-        """Escalation asks who holds each role at the moment it pages, not a minute-old reading."""
+        """Escalation asks who holds each role at the moment it pages, not a minute-old reading; the rotation
+        alone: the manager applies the overrides it reads from the store itself."""
         self.refresh_on_call()
-        return self.rotation_now
+        rotation = self.config.rotation
+        return None if rotation is None else rotation.who_is_on_call(self.clock.now())
 
     async def _rotation_loop(self) -> None:
         while True:
-            self.refresh_on_call()
+            try:
+                await self.refresh_overrides()
+            except Exception as exc:  # noqa: BLE001 - a locked store is retried next minute; the rotation shows
+                log.warning("overrides not read: %s: %s", type(exc).__name__, exc)
+                self.refresh_on_call()
             await self.clock.sleep(60.0)
 
     def on_change(self, listener: ChangeListener) -> Callable[[], None]:
@@ -492,6 +513,10 @@ class Core:
                             # Another console's tick shows here within a second, not at the next 5 s turn;
                             # the board is fresh before the screens are woken.
                             await self._refresh_checklist_quietly()
+                        elif change.kind == "override":
+                            # Another console's override changes who is on call here within a second.
+                            with contextlib.suppress(StateError):
+                                await self.refresh_overrides()
                         elif change.kind == "incident":
                             # An acknowledgement (here or on another console) clears the header's count and
                             # the banner now, not at the alert loop's next turn.
@@ -590,6 +615,7 @@ class Core:
             overdue_tasks=self.overdue_tasks,
             banner=self.banner,
             on_call=self.on_call,
+            on_call_short=self.on_call_short,
         )
 
     def overall_status(self, snapshot: Snapshot | None = None) -> OverallStatus:

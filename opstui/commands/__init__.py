@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "ack_resolve",
     "silences",
     "maintenance",
+    "oncall",
     "report",
     "status_page",
     "handoff",

@@ -32,9 +32,11 @@ from opstui.incidents.model import (
     IncidentEvent,
     IncidentState,
     Milestone,
+    Override,
     Silence,
     SilenceState,
 )
+from opstui.incidents.oncall import covering, with_overrides
 from opstui.incidents.owners import AlertOwner
 from opstui.state.outbox_sql import INCIDENT_CHANNEL
 from opstui.state.protocol import ConflictError, Notification, StateStore
@@ -79,6 +81,8 @@ class IncidentManager:
         self.operator = operator
         self.host = host or socket.gethostname()
         self._on_call = on_call
+        self._overrides: tuple[Override, ...] = ()
+        """The on-call overrides, read from the store before every change (:meth:`_load_overrides`)."""
         """Who is primary / secondary / manager now (the rotation), so escalation pages people, not roles."""
         self.maintenance = maintenance or Maintenance([])
         """The config's maintenance windows: while one is open it silences what its matchers cover."""
@@ -99,6 +103,7 @@ class IncidentManager:
 
     async def on_transitions(self, transitions: Iterable[AlertTransition]) -> None:
         """Open, reopen or update incidents for FIRING and RESOLVED transitions (others are ignored)."""
+        await self._load_overrides()
         for transition in transitions:
             if transition.state is AlertState.FIRING:
                 await self._fired(transition)
@@ -253,6 +258,7 @@ class IncidentManager:
         if len(text) > 200:
             raise IncidentError("a title is at most 200 characters (put the rest in --summary)")
         actor = by or self.operator
+        await self._load_overrides()
         now = self._clock.now()
         incident = Incident(
             id=0,
@@ -312,11 +318,10 @@ class IncidentManager:
                     "unacknowledge it first to escalate"
                 )
             chain = self.chain(incident)
-            on_call = self._on_call_now()
             if seen_level is not None and incident.escalation_level != seen_level:
                 raise IncidentError(
                     f"incident #{incident.id} was already escalated to "
-                    f"{_paged(chain.target(incident.escalation_level), on_call)} meanwhile"
+                    f"{self._paged(chain.target(incident.escalation_level))} meanwhile"
                 )
             level = incident.escalation_level + 1
             if level >= chain.levels:
@@ -325,7 +330,7 @@ class IncidentManager:
             role = chain.target(level)
             round_ = chain.round_of(level)
             again = f", round {round_ + 1}" if round_ else ""
-            text = f"escalated by hand by {actor} to {_paged(role, on_call)}{again}"
+            text = f"escalated by hand by {actor} to {self._paged(role)}{again}"
             changed = replace(incident, escalation_level=level, last_escalated_at=now, assignee=None)
             return _Change(
                 changed,
@@ -361,7 +366,7 @@ class IncidentManager:
             role = self.chain(changed).target(0)
             text = (
                 f"acknowledgement by {incident.acknowledged_by} taken back by {actor}: triggered again, "
-                f"paging {_paged(role, self._on_call_now())}"
+                f"paging {self._paged(role)}"
             )
             return _Change(
                 changed,
@@ -403,7 +408,7 @@ class IncidentManager:
                 last_escalated_at=now,
                 assignee=person,
             )
-            was = incident.acknowledged_by or _paged(self._page_role(incident), self._on_call_now())
+            was = incident.acknowledged_by or self._paged(self._page_role(incident))
             text = f"reassigned by {actor} from {was} to {person}"
             return _Change(
                 changed,
@@ -601,11 +606,11 @@ class IncidentManager:
         """Pending and active silences, and those over in the last ``expired_within`` seconds."""
         return await self._state.silences_since(self._clock.now() - expired_within)
 
-    def _within_max(self, length: float) -> None:
+    def _within_max(self, length: float, what: str = "a silence") -> None:
         limit = self.settings.max_silence
         if length > limit:
             raise IncidentError(
-                f"a silence may last at most {format_duration(limit)} (incidents.max_silence); "
+                f"{what} may last at most {format_duration(limit)} (incidents.max_silence); "
                 f"asked for {format_duration(length)}"
             )
 
@@ -664,7 +669,6 @@ class IncidentManager:
         waited = format_duration(now - incident.triggered_at)
         events: list[IncidentEvent] = []
         notifications: list[Notification] = []
-        on_call = self._on_call_now()
         chain = self.chain(incident)
         # One event per step, even if ticks were missed, so the timeline shows who was paged.
         for level in range(incident.escalation_level + 1, due + 1):
@@ -672,7 +676,7 @@ class IncidentManager:
             round_ = chain.round_of(level)
             again = f", round {round_ + 1}" if round_ else ""
             policy = "" if chain.name == "default" else f" ({chain.name})"
-            text = f"escalated to {_paged(role, on_call)}{again}: not acknowledged after {waited}{policy}"
+            text = f"escalated to {self._paged(role)}{again}: not acknowledged after {waited}{policy}"
             events.append(self._event(incident.id, EventKind.ESCALATED, now, text, SYSTEM_ACTOR))
             notifications.append(self._notification(incident, EventKind.ESCALATED, text, now, role))
         changed = replace(incident, escalation_level=due, last_escalated_at=now, assignee=None)
@@ -707,7 +711,7 @@ class IncidentManager:
         role = changed.assignee or self.chain(changed).target(0)
         text = (
             f"acknowledged by {incident.acknowledged_by} {held} ago and not resolved: triggered again, "
-            f"paging {_paged(role, self._on_call_now())}"
+            f"paging {self._paged(role)}"
         )
         return _Change(
             changed,
@@ -732,7 +736,7 @@ class IncidentManager:
         role = self._page_role(incident)
         text = (
             f"reminder: still firing, not acknowledged after {format_duration(now - incident.triggered_at)}; "
-            f"paging {_paged(role, self._on_call_now())} again"
+            f"paging {self._paged(role)} again"
         )
         changed = replace(incident, last_escalated_at=now)
         return _Change(
@@ -740,6 +744,40 @@ class IncidentManager:
             [self._event(incident.id, EventKind.REMINDER, now, text, SYSTEM_ACTOR)],
             [self._notification(changed, EventKind.REMINDER, text, now, role)],
         )
+
+    # On-call overrides -----------------------------------------------------------------------------
+
+    async def add_override(
+        self, who: str, covers: str, starts_at: float, ends_at: float, by: str | None = None
+    ) -> Override:
+        """``who`` covers ``covers`` from ``starts_at`` to ``ends_at``: pages for ``covers`` go to ``who``."""
+        who, covers = who.strip(), covers.strip()
+        if not who or not covers:
+            raise IncidentError("override not made: name who covers and whom (--who, --for)")
+        if who == covers:
+            raise IncidentError(f"override not made: {who} cannot cover themselves")
+        now = self._clock.now()
+        if ends_at <= starts_at:
+            raise IncidentError("override not made: it would end before it starts")
+        if ends_at <= now:
+            raise IncidentError("override not made: it would be over already")
+        self._within_max(ends_at - max(starts_at, now), what="an override")
+        override = Override(who, covers, starts_at, ends_at, now, by or self.operator, self.host)
+        return await self._state.add_override(override)
+
+    async def overrides(self) -> list[Override]:
+        """The overrides in force now or to come, by start."""
+        return await self._state.overrides_from(self._clock.now())
+
+    async def end_override(self, override_id: int, by: str | None = None) -> None:
+        """End an override now (it was made by mistake, or the person is back)."""
+        if not await self._state.end_override(override_id, self._clock.now(), by or self.operator):
+            raise IncidentError(f"override #{override_id} does not exist or is already over")
+
+    async def on_call_now(self) -> OnCall | None:
+        """The rotation now with the stored overrides applied (``opstui oncall``, the header)."""
+        await self._load_overrides()
+        return self._on_call_now()
 
     # SLA -------------------------------------------------------------------------------------------
 
@@ -795,6 +833,7 @@ class IncidentManager:
 
     async def _change(self, incident_id: int, change: Callable[[Incident], _Change | None]) -> Incident:
         """Read, compute, commit; if another process committed first, recompute from its version."""
+        await self._load_overrides()
         for _ in range(_ATTEMPTS):
             incident = await self._require(incident_id)
             outcome = change(incident)
@@ -821,14 +860,30 @@ class IncidentManager:
         return incident.assignee or self.chain(incident).target(incident.escalation_level)
 
     def _on_call_now(self) -> OnCall | None:
-        return self._on_call() if self._on_call is not None else None
+        """The rotation now, with the overrides in force applied (``ana covers ben``: ana holds ben's role)."""
+        base = self._on_call() if self._on_call is not None else None
+        return None if base is None else with_overrides(base, self._overrides, self._clock.now())
+
+    def person(self, role: str) -> str:
+        """Who a role or a name means now: the rotation's holder of the role, then whoever covers that person."""
+        on_call = self._on_call_now()
+        named = on_call.resolve(role) if on_call is not None else role
+        return covering(named, self._overrides, self._clock.now())
+
+    def _paged(self, role: str) -> str:
+        """``ben (secondary)`` with a rotation, ``secondary`` without one, ``ana`` for a name."""
+        person = self.person(role)
+        return role if person == role else f"{person} ({role})"
+
+    async def _load_overrides(self) -> None:
+        """Read the overrides in force or to come: each page is computed with the store's, never a stale copy."""
+        self._overrides = tuple(await self._state.overrides_from(self._clock.now()))
 
     def _notification(
         self, incident: Incident, kind: EventKind, text: str, at: float, role: str | None = None
     ) -> Notification:
         # The last one paged (the path wraps round on a repeated round).
         role = role or self._page_role(incident)
-        on_call = self._on_call_now()
         payload: dict[str, object] = {
             "incident_id": incident.id,
             "title": incident.title,
@@ -837,18 +892,12 @@ class IncidentManager:
             "event": kind.value,
             "text": text,
             # A person is paged, not a role: with a rotation, who holds the role now; else the role itself.
-            "target": on_call.resolve(role) if on_call is not None else role,
+            "target": self.person(role),
             "role": role,
             "runbook": incident.runbook,
             "at": at,
         }
         return Notification(channel=NOTIFY_CHANNEL, payload=payload, created_at=at)
-
-
-def _paged(role: str, on_call: OnCall | None) -> str:
-    """``ben (secondary)`` with a rotation, ``secondary`` without one."""
-    person = on_call.resolve(role) if on_call is not None else role
-    return role if person == role else f"{person} ({role})"
 
 
 def _title(alert: AlertTransition) -> str:

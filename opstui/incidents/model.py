@@ -195,3 +195,23 @@ class Silence:
             return self.matcher in (rule, fingerprint)
         seen = alert_labels(rule, labels)
         return all(m.holds(seen) for m in self.matchers)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """``who`` takes ``covers``'s place on call from ``starts_at`` to ``ends_at`` ("ana covers ben 18:00-22:00"):
+    a page for ``covers`` (by role or by name) goes to ``who`` meanwhile. Ended early: ``ended_at``."""
+
+    who: str
+    covers: str
+    starts_at: float
+    ends_at: float
+    created_at: float
+    created_by: str
+    host: str
+    ended_at: float | None = None
+    ended_by: str | None = None
+    id: int = 0
+
+    def active(self, now: float) -> bool:
+        return self.ended_at is None and self.starts_at <= now < self.ends_at

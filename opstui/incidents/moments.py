@@ -15,6 +15,11 @@ from opstui.config.durations import parse_duration
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
+def is_time_of_day(text: str) -> bool:
+    """Whether ``text`` is a bare ``HH:MM`` (which :func:`parse_moment` places at its next occurrence)."""
+    return _CLOCK.match(text.strip()) is not None
+
+
 def parse_moment(text: str, now: float, tz: tzinfo) -> float:
     """Unix seconds for ``text``; :class:`ValueError` with the forms understood when it is none of them."""
     raw = text.strip()

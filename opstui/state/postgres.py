@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 
-from opstui.incidents.model import Incident, IncidentEvent, Silence
+from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
 from opstui.state import migrations_pg, rows, sql
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, ListenWakeup, follow
@@ -63,6 +63,7 @@ UPDATE_INCIDENT = numbered(sql.UPDATE_INCIDENT)
 INSERT_EVENT = numbered(sql.INSERT_EVENT) + " RETURNING id"
 INSERT_SILENCE = numbered(sql.INSERT_SILENCE) + " RETURNING id"
 INSERT_TICK = numbered(sql.INSERT_TICK) + " RETURNING id"
+INSERT_OVERRIDE = numbered(sql.INSERT_OVERRIDE) + " RETURNING id"
 CLAIM = numbered(
     "UPDATE notifications AS n SET claimed_until = ? "
     f"FROM ({CLAIMABLE}) AS due WHERE n.id = due.id AND n.state = 'pending' "
@@ -197,6 +198,21 @@ class PostgresState(PostgresPool):
 
     async def count_suppressed(self, silence_id: int) -> None:
         await self._count("count a suppressed alert", numbered(sql.COUNT_SUPPRESSED), silence_id)
+
+    # On-call overrides -----------------------------------------------------------------------------
+
+    async def add_override(self, override: Override) -> Override:
+        async def work(conn: Any) -> Override:
+            new_id = await conn.fetchval(INSERT_OVERRIDE, *rows.override_values(override))
+            return replace(override, id=int(new_id))
+
+        return await self._run(work, "record the override", write=True)
+
+    async def overrides_from(self, now: float) -> list[Override]:
+        return await self._rows(rows.override, "read overrides", numbered(sql.OVERRIDES_FROM), now)
+
+    async def end_override(self, override_id: int, at: float, by: str) -> int:
+        return await self._count("end the override", numbered(sql.END_OVERRIDE), at, by, override_id, at)
 
     # Notification outbox ---------------------------------------------------------------------------
 

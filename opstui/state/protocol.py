@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from opstui.incidents.model import Incident, IncidentEvent, Silence
+from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
 from opstui.state.audit import AuditEntry
 from opstui.state.changes import Change
 
@@ -181,6 +181,18 @@ class StateStore(Protocol):
 
     async def count_suppressed(self, silence_id: int) -> None:
         """Record that a silence swallowed one alert firing."""
+        ...
+
+    async def add_override(self, override: Override) -> Override:
+        """Store an on-call override; returns it with its id."""
+        ...
+
+    async def overrides_from(self, now: float) -> list[Override]:
+        """Overrides in force at ``now`` or to come (not ended early, not over), by start."""
+        ...
+
+    async def end_override(self, override_id: int, at: float, by: str) -> int:
+        """End one override now; 0 if it was already over or ended."""
         ...
 
     # Notification outbox ---------------------------------------------------------------------------

@@ -13,7 +13,16 @@ from typing import Any
 
 from opstui.alerts.model import Severity
 from opstui.incidents.matchers import from_json, to_json
-from opstui.incidents.model import AlertPhase, EventKind, Incident, IncidentEvent, IncidentState, Milestone, Silence
+from opstui.incidents.model import (
+    AlertPhase,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Milestone,
+    Override,
+    Silence,
+)
 from opstui.state.protocol import Tick, TickKind
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
@@ -51,6 +60,7 @@ SILENCE_COLUMNS: tuple[str, ...] = (
     "starts_at",
     "matchers",
 )
+OVERRIDE_COLUMNS: tuple[str, ...] = ("who", "covers", "starts_at", "ends_at", "created_at", "created_by", "host")
 TICK_COLUMNS: tuple[str, ...] = ("task_id", "period_start", "at", "kind", "actor", "host", "value", "note", "undoes")
 
 
@@ -97,6 +107,18 @@ def silence_values(silence: Silence) -> tuple[object, ...]:
     )
 
 
+def override_values(override: Override) -> tuple[object, ...]:
+    return (
+        override.who,
+        override.covers,
+        override.starts_at,
+        override.ends_at,
+        override.created_at,
+        override.created_by,
+        override.host,
+    )
+
+
 def tick_values(tick: Tick) -> tuple[object, ...]:
     return (
         tick.task_id,
@@ -131,6 +153,10 @@ def silence(row: Mapping[str, Any]) -> Silence:
     values = dict(row)
     values["matchers"] = from_json(values.get("matchers"))
     return Silence(**values)
+
+
+def override(row: Mapping[str, Any]) -> Override:
+    return Override(**dict(row))
 
 
 def tick(row: Mapping[str, Any]) -> Tick:

@@ -10,7 +10,7 @@ are in :mod:`opstui.state.outbox_sql`; the column lists are in :mod:`opstui.stat
 from __future__ import annotations
 
 from opstui.state.outbox_sql import OUTBOX_COLUMNS
-from opstui.state.rows import EVENT_COLUMNS, INCIDENT_COLUMNS, SILENCE_COLUMNS, TICK_COLUMNS
+from opstui.state.rows import EVENT_COLUMNS, INCIDENT_COLUMNS, OVERRIDE_COLUMNS, SILENCE_COLUMNS, TICK_COLUMNS
 
 
 def numbered(statement: str) -> str:
@@ -65,6 +65,14 @@ END_SILENCES = (
 """Parameters: at, by, matcher, at."""
 EXPIRE_SILENCES = "UPDATE silences SET ended_at = until, end_reason = 'expired' WHERE ended_at IS NULL AND until <= ?"
 COUNT_SUPPRESSED = "UPDATE silences SET suppressed = suppressed + 1 WHERE id = ?"
+
+# On-call overrides ---------------------------------------------------------------------------------------
+
+INSERT_OVERRIDE = _insert("overrides", OVERRIDE_COLUMNS)
+OVERRIDES_FROM = "SELECT * FROM overrides WHERE ended_at IS NULL AND ends_at > ? ORDER BY starts_at, id"
+"""Overrides in force or to come at the parameter (not ended early, not over)."""
+END_OVERRIDE = "UPDATE overrides SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL AND ends_at > ?"
+"""End one early. Parameters: at, by, id, at."""
 
 # The notification outbox (the delivery rules' statements are in outbox_sql) --------------------------------
 

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
-from opstui.incidents.model import Incident, IncidentEvent, Silence
+from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
 from opstui.state import rows, sql
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import Change, PollWakeup, follow
@@ -174,6 +174,25 @@ class SqliteState(SqliteFile):
 
     async def count_suppressed(self, silence_id: int) -> None:
         await self._count("count a suppressed alert", sql.COUNT_SUPPRESSED, silence_id)
+
+    # On-call overrides -----------------------------------------------------------------------------
+
+    async def add_override(self, override: Override) -> Override:
+        def work() -> Override:
+            with self._transaction() as conn:
+                cursor = conn.execute(sql.INSERT_OVERRIDE, rows.override_values(override))
+            return replace(override, id=_rowid(cursor))
+
+        return await self._call(work, "record the override")
+
+    async def overrides_from(self, now: float) -> list[Override]:
+        def work() -> list[Override]:
+            return [rows.override(row) for row in self._db.execute(sql.OVERRIDES_FROM, (now,))]
+
+        return await self._call(work, "read overrides")
+
+    async def end_override(self, override_id: int, at: float, by: str) -> int:
+        return await self._count("end the override", sql.END_OVERRIDE, at, by, override_id, at)
 
     async def _count(self, what: str, statement: str, *args: object) -> int:
         """Run one write statement in its own transaction; how many rows it changed."""

@@ -33,7 +33,7 @@ async def test_the_core_escalates_to_whoever_holds_the_role_now(tmp_path: Path) 
     await core.start()
     try:
         assert core.incidents is not None and core.state is not None
-        assert core.on_call == "ben"
+        assert core.on_call == "ben/ana to Mon 09:00"  # primary/secondary, and when the shift ends
         await core.incidents.on_transitions([alert(AlertState.FIRING, clock.now())])
         (incident,) = await core.incidents.open_incidents()
         clock.advance(15 * 60)
@@ -56,3 +56,23 @@ def test_state_path_means_a_sqlite_file_even_with_a_postgres_config(tmp_path: Pa
     core = Core(team, FakeClock(), state_path=str(tmp_path / "laptop.db"))
     settings = core.state_settings
     assert (settings.backend, settings.path, settings.timeout) == ("sqlite", str(tmp_path / "laptop.db"), 2.0)
+
+
+async def test_an_override_shows_in_the_header_and_is_paged(tmp_path: Path) -> None:
+    clock = FakeClock()
+    core = Core(config(tmp_path), clock)
+    await core.start()
+    try:
+        assert core.incidents is not None and core.state is not None
+        await core.incidents.add_override("maya", "ben", clock.now(), clock.now() + 3600)
+        await core.refresh_overrides()
+        assert core.header_counts().on_call == "maya/ana to Mon 09:00"
+        await core.incidents.on_transitions([alert(AlertState.FIRING, clock.now())])
+        with closing(sqlite3.connect(tmp_path / "state.db")) as db:
+            payloads = [json.loads(row[0]) for row in db.execute("SELECT payload FROM notifications ORDER BY id")]
+        assert [(p["event"], p["target"]) for p in payloads] == [("triggered", "maya")]
+        clock.advance(3600)
+        await core.refresh_overrides()
+        assert core.header_counts().on_call == "ben/ana to Mon 09:00"
+    finally:
+        await core.stop()

@@ -49,5 +49,5 @@ async def test_the_core_puts_the_primary_in_the_header(tmp_path: object) -> None
         {"rotation": {"people": ["ana", "ben"], "start": START.isoformat(), "manager": "maria"}}
     )
     core = Core(config, FakeClock(START.timestamp() + WEEK + 60))
-    assert core.header_counts().on_call == "ben"
+    assert core.header_counts().on_call == "ben/ana to Mon 09:00"
     assert core.rotation_now is not None and core.rotation_now.resolve("secondary") == "ana"

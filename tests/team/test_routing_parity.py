@@ -11,6 +11,10 @@ from tests.incidents.test_manual import (  # noqa: F401, E402
     test_a_manual_incident_lives_like_any_other,
     test_a_severity_change_is_recorded_notified_and_moves_the_sla,
 )
+from tests.incidents.test_overrides import (  # noqa: F401, E402
+    test_an_override_changes_who_is_paged_while_it_lasts,
+    test_an_override_follows_the_person_a_policy_names_and_can_end_early,
+)
 from tests.incidents.test_policies import (  # noqa: F401, E402
     test_a_p0_on_payments_follows_its_policy_and_repeats_after_the_last_level,
     test_a_policy_per_service_pages_the_person_it_names,

@@ -78,3 +78,33 @@ async def test_five_consoles_pressing_e_or_unacknowledging_at_once_have_one_winn
         assert (pages.count("escalated"), pages.count("unacknowledged")) == (1, 1)
     finally:
         await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_an_override_made_on_one_console_changes_who_the_other_pages(
+    make_state: MakeState, clock: FakeClock
+) -> None:
+    from opstui.config.rotation import Rotation
+    from opstui.incidents.manager import IncidentManager
+
+    rotation = Rotation(people=["ben", "ana"], start="2026-09-21T09:00:00+00:00")  # type: ignore[arg-type]
+    stores = [make_state(pool_size=2) for _ in range(2)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        here, there = (
+            IncidentManager(
+                store,
+                clock,
+                console(store, clock, "eng").settings,
+                operator=name,
+                on_call=lambda: rotation.who_is_on_call(clock.now()),
+            )
+            for store, name in zip(stores, ("eng0", "eng1"), strict=True)
+        )
+        await here.add_override("zoe", "ben", clock.now(), clock.now() + 3600)
+        await there.on_transitions([alert(AlertState.FIRING, clock.now(), severity=Severity.P0)])
+        pages = [n.payload["target"] for n in await stores[1].pending_notifications(clock.now())]
+        assert pages == ["zoe"]
+        listed = await there.overrides()
+        assert [(o.who, o.covers, o.created_by) for o in listed] == [("zoe", "ben", "eng0")]
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))

@@ -23,6 +23,10 @@ STATUS_ICON = {Status.OK: "●", Status.WARNING: "▲", Status.CRITICAL: "✖", 
 """A shape as well as a colour, so status reads without colour (NO_COLOR, colour blindness)."""
 
 
+WIDE_ONCALL = 100
+"""Below this many columns the header names who is on call in its short form (``ana/ben →Mon``)."""
+
+
 def since_launch(seconds: float) -> str:
     """``T+hh:mm`` (hours grow past 99), or ``T-hh:mm`` before the launch."""
     sign = "+" if seconds >= 0 else "-"
@@ -128,7 +132,10 @@ class ConsoleHeader(Widget):
         failing = core.notifications_failing
         pages = self._set(self._fields["hdr-pages"], pages_failing(failing))
         pages.display = failing > 0
-        self._set(self._fields["hdr-oncall"], f"on-call {counts.on_call}" if counts.on_call else "")
+        # Primary/secondary and the shift's end; a narrow screen gets the short form, so 80 columns keep it whole.
+        narrow = self.size.width < WIDE_ONCALL and counts.on_call_short
+        on_call = counts.on_call_short if narrow else (f"on-call {counts.on_call}" if counts.on_call else "")
+        self._set(self._fields["hdr-oncall"], on_call or "")
         # The banner names the key that acknowledges it (rebindable with ui.keys), first so 80 columns keep it.
         key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
         banner = self._set(self._banner, f"⚠ ({key} to ack) {counts.banner}" if counts.banner else "")
