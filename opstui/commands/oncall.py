@@ -14,9 +14,7 @@ from typing import Any
 from opstui.commands.incidents import EXIT_OK, Session, add_common, execute, when
 from opstui.config.routing import known_people
 from opstui.incidents.manager import IncidentError
-from opstui.incidents.moments import is_time_of_day, parse_moment
-
-DAY = 86400.0
+from opstui.incidents.moments import parse_span
 
 
 def register(sub: Any) -> None:
@@ -95,12 +93,9 @@ def run_override(args: argparse.Namespace) -> int:
                 raise IncidentError(f"{name!r} is not a person of the rotation or people: ({', '.join(sorted(known))})")
         now = current.clock.now()
         try:
-            start = parse_moment(args.start, now, current.tz)
-            end = parse_moment(args.end, now, current.tz)
+            start, end = parse_span(args.start, args.end, now, current.tz)
         except ValueError as exc:
             raise IncidentError(f"override not made: {exc}") from None
-        if end <= start and is_time_of_day(args.end):
-            end += DAY  # "--from 22:00 --to 06:00": the next morning
         made = await current.manager.add_override(args.who, args.covers, start, end)
         print(
             f"override #{made.id}: {made.who} covers {made.covers} from {when(made.starts_at, current.tz)} "

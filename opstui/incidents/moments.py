@@ -20,6 +20,15 @@ def is_time_of_day(text: str) -> bool:
     return _CLOCK.match(text.strip()) is not None
 
 
+def parse_span(start: str, end: str, now: float, tz: tzinfo) -> tuple[float, float]:
+    """``--from`` and ``--to`` as unix seconds; an end that is a bare time of day before the start is the next
+    day's (``22:00`` to ``06:00`` is one night). :class:`ValueError` as :func:`parse_moment`."""
+    begins, ends = parse_moment(start, now, tz), parse_moment(end, now, tz)
+    if ends <= begins and is_time_of_day(end):
+        ends = parse_moment(end, begins, tz)
+    return begins, ends
+
+
 def parse_moment(text: str, now: float, tz: tzinfo) -> float:
     """Unix seconds for ``text``; :class:`ValueError` with the forms understood when it is none of them."""
     raw = text.strip()

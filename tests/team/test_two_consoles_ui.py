@@ -68,7 +68,7 @@ async def test_a_on_one_console_shows_on_the_other_with_who_through_the_change_f
         bob_table = await oncall_table(bob_app, bob)
         assert column(bob_table, "state") == ["triggered"]
         # The rotation's primary is in every header.
-        assert str(bob_app.screen.query_one("#hdr-oncall").content) == "on-call ana"  # type: ignore[attr-defined]
+        assert str(bob_app.screen.query_one("#hdr-oncall").content) == "on-call ana/ben to Mon 13:13"  # type: ignore[attr-defined]
 
         await alice.press("a")
         await settle(alice_app, alice)

@@ -12,7 +12,7 @@ from opstui.config.models import Config
 from opstui.config.rotation import Rotation
 from opstui.core import Core
 from opstui.incidents.model import EventKind, IncidentState
-from opstui.ui.widgets.routing_actions import ReassignModal
+from opstui.ui.widgets.routing_actions import OverrideModal, ReassignModal
 from tests.ui.conftest import START, make_app
 from tests.ui.test_oncall import SIZE, column, settle, show_oncall
 
@@ -68,3 +68,27 @@ async def test_e_escalates_u_unacknowledges_r_reassigns(routed_core: Core, clock
             "dave",
             "reassigned by dave from ana (primary) to carla",
         )
+
+
+async def test_o_stores_an_override_that_the_header_and_the_pages_follow(routed_core: Core, clock: FakeClock) -> None:
+    core = routed_core
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        assert core.incidents is not None and core.state is not None
+        await show_oncall(app, pilot)
+        await pilot.press("O")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OverrideModal)
+        await pilot.press(*"carla", "enter", "enter", "enter", "enter")  # for ana (the primary), now, +4h
+        await settle(app, pilot)
+        [made] = await core.incidents.overrides()
+        assert (made.who, made.covers, made.ends_at - made.starts_at, made.created_by) == (
+            "carla",
+            "ana",
+            4 * 3600,
+            "dave",
+        )
+        assert core.header_counts().on_call == "carla/ben to Mon 13:13"  # the shift (a week) ends then
+        await core.incidents.open_manual("Checkout emails missing", severity="P1")  # type: ignore[arg-type]
+        pages = [n.payload["target"] for n in await core.state.pending_notifications(START + 1e6)]
+        assert pages == ["carla"]

@@ -46,7 +46,7 @@ from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_not
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.manual_incident import ask_new_incident, ask_severity
 from opstui.ui.widgets.page_trouble import PageTrouble
-from opstui.ui.widgets.routing_actions import ask_reassign, escalate, unacknowledge
+from opstui.ui.widgets.routing_actions import ask_override, ask_reassign, escalate, unacknowledge
 from opstui.ui.widgets.silences_modal import SilencesModal, suggested_matchers
 from opstui.ui.widgets.update_modal import ask_update
 
@@ -69,6 +69,7 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `E` escalate now: page the next step of the incident's path without waiting (its timetable still counts
   from the trigger). `U` take an acknowledgement back: triggered again, the first step paged. `R` reassign
   to a person (from the rotation and `people:`): triggered for them and paged through their methods.
+  `O` an on-call override: who covers whom, from and to when (the header shows it; every console pages them).
 - `!` the incident's runbook actions (commands and HTTP requests from `actions:` in the config):
   pick one, confirm it (type its name for a dangerous one), watch its output; who ran it, when,
   its exit status and its output (secrets redacted) go on the timeline and in the audit.
@@ -101,9 +102,11 @@ HANDOFF_SHIFT = 12 * 3600.0
 ESCALATE_TIP = "Page the next step of the incident's escalation path now"
 UNACK_TIP = "Take the acknowledgement back: triggered again, paged again"
 REASSIGN_TIP = "Give the incident to a person (paged now through their methods)"
+OVERRIDE_TIP = "Someone covers someone on call for a while (stored for the whole team)"
 UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
 MORE_KEYS = (
-    "   u update  n note  m milestone  s snooze  v severity  E escalate  U unack  R reassign  enter detail  H handoff"
+    "   u update  n note  m milestone  s snooze  v severity  E escalate  U unack  R reassign  O override"
+    "  enter detail  H handoff"
 )
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
 
@@ -134,6 +137,7 @@ class OnCallScreen(ConsoleScreen):
         Binding("E", "escalate", "Escalate", id="oncall.escalate", tooltip=ESCALATE_TIP, show=False),
         Binding("U", "unacknowledge", "Unack", id="oncall.unacknowledge", tooltip=UNACK_TIP, show=False),
         Binding("R", "reassign", "Reassign", id="oncall.reassign", tooltip=REASSIGN_TIP, show=False),
+        Binding("O", "override", "Override", id="oncall.override", tooltip=OVERRIDE_TIP, show=False),
         Binding(
             "S",
             "silences",
@@ -381,6 +385,9 @@ class OnCallScreen(ConsoleScreen):
     def action_reassign(self) -> None:
         if (incident := self.selected()) is not None:
             ask_reassign(self, incident, self._resolved)
+
+    def action_override(self) -> None:
+        ask_override(self)
 
     def action_alerts(self) -> None:
         from opstui.ui.screens.alerts import AlertsScreen  # imported when first shown

@@ -110,7 +110,8 @@ def incident_rows(
                 age=format_duration(max(0.0, now - incident.opened_at)),
                 sla=sla_text(remaining, incident.acknowledged_at is not None),
                 breached=manager.breached(incident, now),
-                acknowledged_by=incident.acknowledged_by or "-",
+                # Nobody has it yet but a person was asked by name (R): say who, so nobody else picks it up.
+                acknowledged_by=incident.acknowledged_by or (f"→{incident.assignee}" if incident.assignee else "-"),
                 waiting=incident.state is IncidentState.TRIGGERED,
             )
         )
