@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,15 +21,18 @@ from datetime import datetime
 from opstui.alerts.external import AlertSet, ExternalAlerts
 from opstui.clock import Clock
 from opstui.config.models import Config, Kpi, WebsocketSource
+from opstui.metrics.business import BusinessStat, BusinessWindows
 from opstui.metrics.errors import ErrorGroups
 from opstui.metrics.freshness import DERIVED, UNCLAIMED_STALE_AFTER, Freshness
-from opstui.metrics.kpi import KpiRule
+from opstui.metrics.kpi import KpiRule, parse_metric
 from opstui.metrics.routes import RouteStats, RouteWindows
 from opstui.metrics.store import MetricStore
+from opstui.metrics.vitals import THRESHOLDS, VitalStat, VitalWindows, threshold_text
+from opstui.metrics.vitals import rating as _rating
 from opstui.metrics.windows import EventWindows
 from opstui.sanitize import clean
 from opstui.sources.base import SourceState, SourceStatus
-from opstui.sources.events import DeployEvent, ErrorEvent, Event, MetricEvent
+from opstui.sources.events import VITALS, AuditEvent, DeployEvent, ErrorEvent, Event, MetricEvent
 from opstui.status import KpiLevel
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,10 @@ ROUTE_SERIES = (
 )
 """Per-route series (label ``route``) for rules, e.g. ``route_error_rate{route="/api/orders"} > 5``. Names of
 their own: under ``error_rate`` itself, the seeds' ``error_rate > 5`` would fire once per route."""
+MAX_ADMIN_ACTIONS = 1000
+"""Admin actions (``audit`` events from the service) kept for the Audit screen's service list, newest last."""
+VITAL_LEVELS = {"good": KpiLevel.TARGET, "needs-improvement": KpiLevel.WARNING, "poor": KpiLevel.CRITICAL}
+"""A vital's rating as a tile level: the colours of on target, warning and critical."""
 COUNTERS = ("requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 BLIND = (SourceState.DOWN, SourceState.UNREACHABLE, SourceState.STALE)
 """Source states in which the console cannot see what the source shows (``source_up`` is 0)."""
@@ -74,6 +82,8 @@ class KpiView:
     age: float | None = None
     """Seconds since the metric was last fed; None without data. With ``level`` STALE, ``value`` is the last
     value seen, shown dimmed beside its age, never as the value now."""
+    key: str = ""
+    """The tile's id when the metric name alone is not unique (a web vital: ``web-vital-lcp``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,14 @@ class Snapshot:
     """Per-route figures over the window (``store.max_routes`` at most), busiest first."""
     metric_errors: dict[str, str] = field(default_factory=dict)
     """Metrics whose latest read failed (a query error or timeout): the value shown is stale, and why."""
+    vitals: tuple[KpiView, ...] = ()
+    """The five web vitals' p75 as tiles (empty until a ``web_vital`` event arrived)."""
+    vital_pages: tuple[VitalStat, ...] = ()
+    """Per-page p75 of each vital over the window (at most ``MAX_PAGES`` pages and ``other``)."""
+    business: tuple[BusinessStat, ...] = ()
+    """Product events per name over the window: count, sum, per minute."""
+    admin_actions: tuple[AuditEvent, ...] = ()
+    """The service's admin actions (``audit`` events), oldest first, at most :data:`MAX_ADMIN_ACTIONS`."""
 
     @property
     def since_launch(self) -> float:
@@ -142,6 +160,14 @@ class Monitor:
         """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``."""
         self.route_stats: tuple[RouteStats, ...] = ()
         """The routes over the window at the last refresh, busiest first."""
+        self.vitals = VitalWindows(settings.window)
+        """Web vitals per vital and per page; recorded as ``web_vital_p75{name}`` and ``web_vital_page_p75``."""
+        self.vital_site: tuple[VitalStat, ...] = ()
+        self.vital_pages: tuple[VitalStat, ...] = ()
+        self.business = BusinessWindows(settings.window)
+        """Product events per name (and labels); recorded as ``business_count`` / ``_sum`` / ``_per_min``."""
+        self.business_stats: tuple[BusinessStat, ...] = ()
+        self.admin_actions: deque[AuditEvent] = deque(maxlen=MAX_ADMIN_ACTIONS)
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
         self.errors = ErrorGroups()
@@ -150,6 +176,8 @@ class Monitor:
         self.kpis: list[tuple[Kpi, KpiRule]] = [
             (kpi, KpiRule.parse(kpi.target, kpi.warning, kpi.critical)) for kpi in config.kpis
         ]
+        self._kpi_series = [parse_metric(kpi.metric) for kpi in config.kpis]
+        """Each KPI's series: its metric name and exact labels (``business_sum{name="donation"}``)."""
         self.launch_at = config.launch_at.timestamp() if isinstance(config.launch_at, datetime) else clock.now()
         self.last_data: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -177,6 +205,8 @@ class Monitor:
         now = self.clock.now()
         self.windows.observe(events, now)
         self.routes.observe(events, now)
+        self.vitals.observe(events, now)
+        self.business.observe(events, now)
         self.last_data = now
         self.freshness.last_event = now
         stream_limit = self.freshness.stream_stale_after
@@ -190,6 +220,8 @@ class Monitor:
                 self._log(LogEntry(event.ts, "deploy", "deploy", f"deployed {event.version}"))
             elif isinstance(event, ErrorEvent):
                 self._log(LogEntry(event.ts, event.level, "app", event.message))
+            elif isinstance(event, AuditEvent):
+                self.admin_actions.append(event)
 
     def _log(self, entry: LogEntry) -> None:
         """A line for the event tail: kept in the bounded log and counted in its group."""
@@ -247,6 +279,9 @@ class Monitor:
         # The windows expire by time, so the Routes view shows what the window holds; the series are recorded
         # only while the streams are fresh, as the service-wide ones (a dead stream's routes turn stale too).
         self.route_stats = tuple(self.routes.stats(now))
+        self.vital_site = tuple(self.vitals.site(now))
+        self.vital_pages = tuple(self.vitals.pages(now))
+        self.business_stats = tuple(self.business.by_name(now))
         if self._streams_fresh(now):
             # A dead stream's windows still hold minutes of events: folding them in again would draw old
             # traffic as if it were now. The series stop, age, and turn stale (see opstui.metrics.freshness).
@@ -263,6 +298,7 @@ class Monitor:
                     value = getattr(route, attribute)
                     if value is not None:
                         self.store.record(series, value, now, labels)
+            self._record_folded(now)
         for status in self.statuses.values():
             # Read by the built-in Source Down rule (see opstui.alerts.seeds): blind for long is an incident.
             if status.state is not SourceState.PENDING:
@@ -274,6 +310,23 @@ class Monitor:
         elif checks:
             total = sum(s.checks for s in checks)
             self.store.record("uptime_pct", 100.0 * sum(s.ok_checks for s in checks) / total, now)
+
+    def _record_folded(self, now: float) -> None:
+        """The web vitals' p75 and the product events' figures as labelled series, for rules and history."""
+        record = self.store.record
+        for vital in self.vital_site:
+            record("web_vital_p75", vital.p75, now, {"name": vital.name})
+        for vital in self.vital_pages:
+            record("web_vital_page_p75", vital.p75, now, {"name": vital.name, "page": vital.page})
+        for stat in self.business_stats:
+            labels = stat.label_dict
+            record("business_count", float(stat.count), now, labels)
+            record("business_sum", stat.total, now, labels)
+            record("business_per_min", stat.per_min, now, labels)
+        for stat in self.business.by_labels(now):
+            labels = stat.label_dict
+            record("business_labels_count", float(stat.count), now, labels)
+            record("business_labels_sum", stat.total, now, labels)
 
     def _streams_fresh(self, now: float) -> bool:
         """Whether the event streams delivered within their ``stale_after`` (always, without a stream)."""
@@ -314,13 +367,13 @@ class Monitor:
         views = []
         span = history_points * max(self.store.resolution, 1.0)
         unclaimed = max(UNCLAIMED_STALE_AFTER, 3 * self.store.resolution + 60.0)
-        for kpi, rule in self.kpis:
-            value = self.store.value(kpi.metric)
-            age = self.freshness.age(kpi.metric, now=now)
+        for (kpi, rule), (name, labels) in zip(self.kpis, self._kpi_series, strict=True):
+            value = self.store.value(name, labels)
+            age = self.freshness.age(name, labels, now=now)
             level = rule.level(value)
-            if level is not KpiLevel.NO_DATA and self.freshness.is_stale(kpi.metric, None, now, unclaimed):
+            if level is not KpiLevel.NO_DATA and self.freshness.is_stale(name, labels, now, unclaimed):
                 level = KpiLevel.STALE  # the last value is kept, to be shown as old: never as now
-            _, history = self.store.window(kpi.metric, span)
+            _, history = self.store.window(name, span, labels)
             views.append(
                 KpiView(
                     kpi.metric,
@@ -334,6 +387,43 @@ class Monitor:
                     tuple(history[-history_points:]),
                     kpi.screen,
                     age,
+                    tile_key(kpi.metric) if labels else "",
+                )
+            )
+        return views
+
+    def vital_views(self, history_points: int = 60) -> list[KpiView]:
+        """The five web vitals' p75 as tiles rated by :data:`~opstui.metrics.vitals.THRESHOLDS` (none before
+        the first ``web_vital`` event); stale like any stream figure when the stream or the vitals stop."""
+        if not self.vitals.seen_any:
+            return []
+        now = self.clock.now()
+        span = history_points * max(self.store.resolution, 1.0)
+        views = []
+        for name in VITALS:
+            good, poor, unit = THRESHOLDS[name]
+            labels = {"name": name}
+            value = self.store.value("web_vital_p75", labels)
+            level = KpiLevel.NO_DATA
+            if value is not None:
+                level = VITAL_LEVELS[_rating(name, value)]
+                if self.freshness.is_stale("web_vital_p75", labels, now, UNCLAIMED_STALE_AFTER):
+                    level = KpiLevel.STALE
+            _, history = self.store.window("web_vital_p75", span, labels)
+            views.append(
+                KpiView(
+                    "web_vital_p75",
+                    f"{name} p75",
+                    unit,
+                    value,
+                    level,
+                    f"≤ {threshold_text(name, good)}",
+                    f"> {threshold_text(name, good)}",
+                    f"> {threshold_text(name, poor)}",
+                    tuple(history[-history_points:]),
+                    "executive",
+                    self.freshness.age("web_vital_p75", labels, now),
+                    f"web-vital-{name.lower()}",
                 )
             )
         return views
@@ -356,11 +446,20 @@ class Monitor:
             tables=dict(self.tables),
             routes=self.route_stats,
             metric_errors=dict(self.metric_errors),
+            vitals=tuple(self.vital_views()),
+            vital_pages=self.vital_pages,
+            business=self.business_stats,
+            admin_actions=tuple(self.admin_actions),
         )
 
     def latency_series(self, seconds: float) -> dict[str, tuple[list[float], list[float]]]:
         """p50 / p95 / p99 points over the last ``seconds``, for the latency chart."""
         return {name: self.store.window(name, seconds) for name in ("latency_p50", "latency_p95", "latency_p99")}
+
+
+def tile_key(metric: str) -> str:
+    """A tile id for a labelled KPI: ``business_sum{name="donation"}`` -> ``business_sum-name-donation``."""
+    return "-".join(part for part in re.split(r"[^A-Za-z0-9_]+", metric) if part)
 
 
 class SourceSink:

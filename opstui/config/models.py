@@ -264,6 +264,7 @@ class Kpi(Model):
     """A metric with a target and warning / critical thresholds (the seeds' KPI tables)."""
 
     metric: str
+    """A series: ``error_rate``, or one with labels, e.g. ``business_sum{name="donation"}`` (exact labels)."""
     label: str | None = None
     """What the tile says; defaults to the metric name."""
     unit: str = ""
@@ -275,6 +276,14 @@ class Kpi(Model):
     """Condition for critical, e.g. ``> 5``."""
     screen: Literal["engineering", "executive"] = "engineering"
     """Which dashboard shows the tile."""
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        from opstui.metrics.kpi import parse_metric
+
+        parse_metric(value)
+        return value
 
     @field_validator("target", "warning", "critical")
     @classmethod

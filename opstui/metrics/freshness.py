@@ -32,8 +32,19 @@ DERIVED = (
 )
 """The figures the monitor computes from the streams' windows once a second (opstui.monitor writes them)."""
 
+FOLDED = (
+    "web_vital_p75",
+    "web_vital_page_p75",
+    "business_count",
+    "business_sum",
+    "business_per_min",
+    "business_labels_count",
+    "business_labels_sum",
+)
+"""The labelled figures the monitor folds from the streams' web vitals and product events once a second."""
+
 STREAM_SERIES = frozenset(
-    (*DERIVED, "requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
+    (*DERIVED, *FOLDED, "requests_total", "requests_failed_total", "payments_total", "payments_failed_total")
 )
 """Series the monitor derives from the event streams' windows once a second."""
 

@@ -1,4 +1,5 @@
-"""KPI thresholds (``< 0.5``, ``> 1``, ``>= 98``) and the level a value reaches against them."""
+"""KPI thresholds (``< 0.5``, ``> 1``, ``>= 98``) and the level a value reaches against them, and the series
+a KPI names (``error_rate``, or one labelled series: ``business_sum{name="donation"}``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,29 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
+_METRIC = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$")
+_LABEL = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"\\]*)"\s*(,|$)')
+
+
+def parse_metric(text: str) -> tuple[str, dict[str, str]]:
+    """``business_sum{name="donation"}`` -> (``business_sum``, ``{"name": "donation"}``): the one series a KPI
+    tile shows (exact labels, as the series was recorded); ValueError with the accepted form otherwise."""
+    match = _METRIC.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a metric; write it like 'error_rate' or 'business_sum{{name=\"donation\"}}'")
+    name, inner = match.group(1), match.group(2)
+    labels: dict[str, str] = {}
+    position = 0
+    inner = (inner or "").strip()
+    while position < len(inner):
+        pair = _LABEL.match(inner, position)
+        if not pair:
+            raise ValueError(f'{text!r}: labels go like {{name="donation", campaign="winter"}}')
+        labels[pair.group(1)] = pair.group(2)
+        position = pair.end()
+    return name, labels
+
+
 _THRESHOLD = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*%?\s*$")
 
 

@@ -7,7 +7,9 @@ window and the rule over it never fires. So a value is admitted only when
 
 - its timestamp lies in ``[now - retention, now + MAX_AHEAD]`` (a millisecond epoch that lands there once
   divided by 1,000 is converted, and the source's row says so);
-- its number is finite and within ``±MAX_MAGNITUDE``.
+- its number is finite and within ``±MAX_MAGNITUDE``;
+- a web vital's value lies in its range (:data:`VITAL_MAX`: 0 to 10 minutes for the timings, 0 to 100 for
+  CLS); a business event's value is finite and within ``±MAX_MAGNITUDE`` like any other.
 
 Everything else is rejected: counted per source, with the last reason, both shown on the source's row, and
 never stored. Every source calls one :class:`Border` of its own (new source types too).
@@ -19,13 +21,15 @@ import math
 from datetime import UTC, datetime
 
 from opstui.clock import Clock
-from opstui.sources.events import Event
+from opstui.sources.events import Event, WebVitalEvent
 
 MAX_AHEAD = 300.0
 """Seconds a timestamp may be ahead of the console's clock (a sender's clock running a little fast)."""
 MAX_MAGNITUDE = 1e15
 """Largest absolute value admitted: beyond it a figure is a bug or an attack, not a measurement."""
 MILLIS = 1000.0
+VITAL_MAX = {"LCP": 600_000.0, "INP": 600_000.0, "TTFB": 600_000.0, "FCP": 600_000.0, "CLS": 100.0}
+"""The largest plausible value of each web vital: timings in ms (ten minutes), CLS a unitless score."""
 
 Number = int | float
 
@@ -107,6 +111,9 @@ class Border:
                 return False
         if getattr(event, "duration_ms", 0.0) < 0:
             self.reject("duration_ms is negative")
+            return False
+        if type(event) is WebVitalEvent and not 0.0 <= event.value <= VITAL_MAX[event.name]:
+            self.reject(f"{event.name} {event.value:g} is out of its range 0-{VITAL_MAX[event.name]:g}")
             return False
         return True
 

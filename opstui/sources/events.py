@@ -8,9 +8,13 @@ defaults to the time of receipt::
     {"type": "metric", "name": "queue_length", "value": 17}
     {"type": "deploy", "version": "v1.4.2"}
     {"type": "error", "level": "critical", "message": "..."}
+    {"type": "web_vital", "name": "LCP", "value": 2140, "page": "/checkout"}
+    {"type": "business", "name": "donation", "value": 25.0, "labels": {"campaign": "winter"}}
+    {"type": "audit", "actor": "ana@shop", "action": "refund issued", "subject": "order 1042"}
 
 Anything else is counted (unknown type, malformed) and never raised to the caller. An event is a flat
-object (a field holding an object or a list is malformed), a message holds at most :data:`MAX_EVENTS`
+object (a field holding an object or a list is malformed; the one exception is a ``business`` event's
+``labels``, a flat object of at most :data:`MAX_LABELS` short names to text), a message holds at most :data:`MAX_EVENTS`
 events, and text is cut and passed through :func:`~opstui.sanitize.clean`. Timestamps and values are then
 checked at the border (:mod:`opstui.sources.border`) by the source that received them.
 """
@@ -18,6 +22,7 @@ checked at the border (:mod:`opstui.sources.border`) by the source that received
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from opstui.sanitize import clean
@@ -59,7 +64,41 @@ class ErrorEvent:
     message: str
 
 
-Event = RequestEvent | PaymentEvent | MetricEvent | DeployEvent | ErrorEvent
+@dataclass(slots=True)
+class WebVitalEvent:
+    """One Core Web Vitals measurement from a browser: ``value`` in ms (CLS: unitless), ``page`` as sent."""
+
+    ts: float
+    name: str
+    """One of :data:`VITALS` (upper case)."""
+    value: float
+    page: str
+
+
+@dataclass(slots=True)
+class BusinessEvent:
+    """A product event (a signup, a donation and its amount, a registration), counted per window."""
+
+    ts: float
+    name: str
+    value: float | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    """At most :data:`MAX_LABELS` (name, text) pairs, sorted by name."""
+
+
+@dataclass(slots=True)
+class AuditEvent:
+    """An admin action in the service (who did what to what), listed on the Audit screen's service pane."""
+
+    ts: float
+    actor: str
+    action: str
+    subject: str = ""
+
+
+Event = (
+    RequestEvent | PaymentEvent | MetricEvent | DeployEvent | ErrorEvent | WebVitalEvent | BusinessEvent | AuditEvent
+)
 
 
 @dataclass(slots=True)
@@ -76,6 +115,15 @@ class ParseResult:
 
 
 MAX_TEXT = 200
+VITALS = ("LCP", "INP", "CLS", "TTFB", "FCP")
+"""The web vitals a ``web_vital`` event may name (any case is read; kept upper case)."""
+MAX_NAME = 64
+"""Longest business event name (``[A-Za-z0-9_.:-]``: it becomes a label value in rules)."""
+MAX_LABELS = 8
+"""Labels one business event may carry; names up to 40 characters, values up to :data:`MAX_LABEL_VALUE`."""
+MAX_LABEL_VALUE = 64
+_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 MAX_EVENTS = 100_000
 """Events one message may carry; the rest of a bigger array is counted malformed."""
 
@@ -122,6 +170,20 @@ def _text(value: object, limit: int = MAX_TEXT) -> str:
     return clean(str(value)[:limit])
 
 
+def _labels(value: object) -> tuple[tuple[str, str], ...]:
+    """A business event's labels: a flat object of at most :data:`MAX_LABELS` names to scalars, else TypeError."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or len(value) > MAX_LABELS:
+        raise TypeError
+    pairs = []
+    for key, text in value.items():
+        if not _LABEL.fullmatch(key) or key == "name" or text is None:
+            raise TypeError
+        pairs.append((key, _text(text, MAX_LABEL_VALUE)))
+    return tuple(sorted(pairs))
+
+
 def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
     if not isinstance(item, dict):
         result.malformed += 1
@@ -160,6 +222,23 @@ def _parse_one(item: object, received_at: float, result: ParseResult) -> None:
             result.events.append(
                 ErrorEvent(ts, _text(item.get("level", "error"), 32), _text(item.get("message", ""), MAX_TEXT * 2))
             )
+        elif kind == "web_vital":
+            name = item["name"]
+            if not isinstance(name, str) or name.upper() not in VITALS:
+                raise TypeError
+            page = item.get("page", "")
+            result.events.append(WebVitalEvent(ts, name.upper(), _num(item["value"]), _text(page)))
+        elif kind == "business":
+            name = item["name"]
+            if not isinstance(name, str) or not _NAME.fullmatch(name):
+                raise TypeError
+            value = _num(item["value"]) if item.get("value") is not None else None
+            result.events.append(BusinessEvent(ts, name, value, _labels(item.get("labels"))))
+        elif kind == "audit":
+            actor, action = _text(item["actor"], 100), _text(item["action"], 100)
+            if not actor or not action:
+                raise TypeError
+            result.events.append(AuditEvent(ts, actor, action, _text(item.get("subject", ""))))
         else:
             result.unknown += 1
             result.last_problem = f"unknown event type {_text(kind, 40)!r}"
