@@ -31,6 +31,7 @@ from websockets.http11 import Request, Response
 
 from opstui.clock import Clock, SystemClock
 from opstui.demo.metrics_page import ShopCounters
+from opstui.demo.product import ProductTraffic
 from opstui.demo.scenarios import TIMELINE, Phase, Position, Scenario
 from opstui.demo.traffic import Event, Traffic
 
@@ -100,6 +101,8 @@ class DemoShop:
         self.clock: Clock = clock or SystemClock()
         self.rng = random.Random(seed)
         self.traffic = Traffic(self.rng)
+        self.product = ProductTraffic(random.Random(None if seed is None else seed + 1))
+        """Web vitals, product events and admin actions, from a generator of their own."""
         self.scenario = Scenario(self.clock.now(), timeline)
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -181,7 +184,9 @@ class DemoShop:
             position = self.scenario.at(now)
             events = self._enter(position, now)
             # Traffic happens whether or not anyone listens: /metrics counts it for scrapers too.
-            events += self.traffic.events(position, max(last, now - MAX_SPAN), now)
+            stretch = self.traffic.events(position, max(last, now - MAX_SPAN), now)
+            stretch += self.product.events(position, max(last, now - MAX_SPAN), now)
+            events += sorted(stretch, key=lambda event: event["ts"])
             self.counters.observe(events)
             if self._clients:
                 message = json.dumps(events, separators=(",", ":"))

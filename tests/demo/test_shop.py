@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
 import httpx
 import pytest
@@ -80,6 +81,26 @@ async def test_stream_sends_parseable_plausible_events(shop: DemoShop, clock: Fa
     assert len(metrics) == 20 and {e["name"] for e in metrics} == {"queue_length"}
     assert error_rate(events) < 0.02
     assert [e["ts"] for e in events] == sorted(e["ts"] for e in events)
+
+
+async def test_stream_carries_web_vitals_product_events_and_admin_actions(shop: DemoShop, clock: FakeClock) -> None:
+    from opstui.sources.border import VITAL_MAX
+    from opstui.sources.events import VITALS, parse_message
+
+    async with connect(shop.events_url) as ws:
+        await until(lambda: shop.clients == 1, "the client is subscribed")
+        await receive(ws)
+        events = await collect(clock, ws, 120)
+    vitals = [e for e in events if e["type"] == "web_vital"]
+    business = [e for e in events if e["type"] == "business"]
+    audit = [e for e in events if e["type"] == "audit"]
+    assert {e["name"] for e in vitals} == set(VITALS) and len(vitals) >= 5 * 120
+    assert all(0 <= e["value"] <= VITAL_MAX[e["name"]] for e in vitals)
+    assert {e["name"] for e in business} == {"signup", "donation", "registration"}
+    assert all(5 <= e["value"] <= 100 for e in business if e["name"] == "donation")
+    assert audit and all(e["actor"] and e["action"] and e["subject"] for e in audit)
+    parsed = parse_message(json.dumps(vitals + business + audit), clock.now())
+    assert (parsed.malformed, parsed.unknown, len(parsed.events)) == (0, 0, len(vitals + business + audit))
 
 
 async def test_every_client_gets_the_same_stream(shop: DemoShop, clock: FakeClock) -> None:

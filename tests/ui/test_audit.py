@@ -175,3 +175,60 @@ async def test_bounded_to_the_newest_entries(core: Core, clock: FakeClock) -> No
         assert len(shown) == MAX_ROWS
         assert shown[0][3] == f"t{MAX_ROWS + 4}"
         assert f"newest {MAX_ROWS:,} of {MAX_ROWS + 5:,}" in title(screen)
+
+
+async def test_s_shows_the_services_admin_actions_and_slash_filters_them(core: Core, clock: FakeClock) -> None:
+    from opstui.sources.events import AuditEvent
+
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        now = clock.now()
+        core.monitor.ingest(
+            [
+                AuditEvent(now - 120, "ana@shop", "refund issued", "order 1042"),
+                AuditEvent(now - 60, "ben@shop", "price changed", "product 7"),
+                AuditEvent(now - 10, "ana@shop", "role changed", "user 99"),
+            ]
+        )
+        screen = await show_audit(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        app.tick()
+        await settle(app, pilot)
+        shown = rows(screen)
+        assert [r[1:4] for r in shown] == [
+            ["ana@shop", "role changed", "user 99"],
+            ["ben@shop", "price changed", "product 7"],
+            ["ana@shop", "refund issued", "order 1042"],
+        ], "newest first"
+        assert title(screen).startswith("Service admin actions · 3 actions · newest 1,000 kept")
+        await pilot.press("slash")
+        await pilot.press(*"ana")
+        await settle(app, pilot)
+        assert [r[3] for r in rows(screen)] == ["user 99", "order 1042"]
+        assert "filter 'ana': 2 of 3" in title(screen)
+        await pilot.press("enter", "escape")
+        await settle(app, pilot)
+        core.monitor.ingest([AuditEvent(clock.now(), "ops-bot", "coupon created", "WINTER5")])
+        app.tick()
+        await settle(app, pilot)
+        assert rows(screen)[0][1:4] == ["ops-bot", "coupon created", "WINTER5"], "a new action shows at the next redraw"
+        await pilot.press("s")  # back to the console's trail
+        await settle(app, pilot)
+        app.tick()
+        await settle(app, pilot)
+        assert title(screen).startswith("Audit · last 24h")
+
+
+def test_the_admin_actions_kept_are_bounded() -> None:
+    from opstui.clock import FakeClock as Clock
+    from opstui.config.models import Config
+    from opstui.monitor import MAX_ADMIN_ACTIONS, Monitor
+    from opstui.sources.events import AuditEvent
+
+    clock = Clock(1_800_000_000.0)
+    monitor = Monitor(Config.model_validate({"alerts": []}), clock)
+    monitor.ingest([AuditEvent(clock.now(), "a", f"action {i}") for i in range(MAX_ADMIN_ACTIONS + 250)])
+    assert MAX_ADMIN_ACTIONS == 1000
+    assert len(monitor.admin_actions) == 1000
+    assert monitor.admin_actions[0].action == "action 250" and monitor.admin_actions[-1].action == "action 1249"

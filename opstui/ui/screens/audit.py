@@ -5,6 +5,10 @@ store never stalls the redraw, and only when ``core.state_version`` moved since 
 acknowledgement from another console bumps it through the change feed), the window changed (``w``) or the
 screen was shown again: the 1 Hz redraw otherwise costs nothing. At most the newest :data:`MAX_ROWS`
 entries are kept, and the title says so when the window held more. ``/`` filters the kept rows in memory.
+
+``s`` switches to the *service's* admin actions: the ``audit`` events of the event stream (who refunded an
+order, who changed a price), as the monitor keeps them (the newest ``MAX_ADMIN_ACTIONS``, 1,000), newest
+first, filtered by the same ``/``; ``s`` again goes back to the console's trail.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
 from opstui.clock import zone
+from opstui.monitor import MAX_ADMIN_ACTIONS
+from opstui.sources.events import AuditEvent
 from opstui.state.audit import AUDIT_LIMIT, AuditEntry
 from opstui.ui.plain import plain, plain_text
 from opstui.ui.screens.base import ConsoleScreen
@@ -44,6 +50,8 @@ to, and its text. The same trail as `opstui audit`; other consoles' actions appe
 
 - `w` the window: last hour, 24 hours, 7 days, or everything.
 - `/` filter by who, action or subject (`escape` clears it).
+- `s` the service's admin actions instead (the event stream's `audit` events: who refunded an order, who
+  changed a price), newest first, the newest 1,000 kept; `/` filters them too; `s` again comes back.
 
 At most the newest 2,000 actions are listed; the title says so when the window holds more.
 """
@@ -89,6 +97,7 @@ class AuditScreen(ConsoleScreen):
     CSS_PATH = "../styles/audit.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "cycle_window", "Window", id="audit.window", tooltip="Last hour, 24 hours, 7 days or all"),
+        Binding("s", "toggle_service", "Service", id="audit.service", tooltip="The service's admin actions"),
         Binding("slash", "filter", "Filter", id="audit.filter", tooltip="Filter by who, action or subject"),
         Binding(
             "escape", "clear_filter", "Clear filter", id="audit.clear_filter", show=False, tooltip="Clear the filter"
@@ -106,6 +115,10 @@ class AuditScreen(ConsoleScreen):
         self.total = 0
         """How many the last read returned before the cut."""
         self.error: str | None = None
+        self.service = False
+        """Showing the service's admin actions (``s``) instead of the console's trail."""
+        self._service_shown: tuple[int, AuditEvent | None] | None = None
+        """How many actions and the newest one at the last service redraw (redraw only when it moved)."""
         self._read_version: int | None = None
         """The ``state_version`` and window of the last read started; None forces the next redraw to read."""
         self._read_window = -1
@@ -141,6 +154,13 @@ class AuditScreen(ConsoleScreen):
 
     def refresh_from_core(self) -> None:
         core = self.core
+        if self.service:
+            actions = core.monitor.admin_actions
+            seen = (len(actions), actions[-1] if actions else None)
+            if seen != self._service_shown or self.size.width != self._width:
+                self._service_shown = seen
+                self._show()
+            return
         if core.state is None:
             reason = core.state_error or "the state store is not open yet"
             self.query_one("#audit-title", Static).update(plain(f"Audit unavailable: {reason}"))
@@ -171,9 +191,17 @@ class AuditScreen(ConsoleScreen):
         if self.live:
             self._show()
 
+    def _service_entries(self) -> list[AuditEntry]:
+        """The service's admin actions as entries, newest first."""
+        return [
+            AuditEntry(item.ts, item.actor, "", item.action, item.subject)
+            for item in reversed(self.core.monitor.admin_actions)
+        ]
+
     def _show(self) -> None:
         """Fill the table from the kept entries and the filter, and say what is shown in the title."""
-        rows = [item for item in self.entries if entry_matches(item, self.query_text)]
+        entries = self._service_entries() if self.service else self.entries
+        rows = [item for item in entries if entry_matches(item, self.query_text)]
         self._width = self.size.width
         widths = column_widths(self._width)
         table = self.table
@@ -187,7 +215,8 @@ class AuditScreen(ConsoleScreen):
             table.add_row(*self._cells(item, now, tz, widths))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.query_one("#audit-title", Static).update(plain(self._title(len(rows))))
+        title = self._service_title(len(rows), len(entries)) if self.service else self._title(len(rows))
+        self.query_one("#audit-title", Static).update(plain(title))
         self.query_one("#audit-title", Static).set_class(self.error is not None, "-error")
 
     @staticmethod
@@ -202,6 +231,15 @@ class AuditScreen(ConsoleScreen):
             plain_text(clip(item.text, widths[4])),
         )
 
+    def _service_title(self, shown: int, kept: int) -> str:
+        parts = [
+            f"Service admin actions · {shown} action{'s' if shown != 1 else ''} · newest {MAX_ADMIN_ACTIONS:,} kept"
+        ]
+        if self.query_text:
+            parts.append(f"filter '{self.query_text}': {shown} of {kept}")
+        parts.append("s: the console's trail")
+        return " · ".join(parts)
+
     def _title(self, shown: int) -> str:
         window = "everything" if WINDOWS[self.window][1] is None else f"last {self.window_label}"
         parts = [f"Audit · {window} · {shown} action{'s' if shown != 1 else ''}"]
@@ -215,6 +253,13 @@ class AuditScreen(ConsoleScreen):
         return " · ".join(parts)
 
     # Keys -----------------------------------------------------------------------------------------
+
+    def action_toggle_service(self) -> None:
+        self.service = not self.service
+        self._service_shown = None
+        self._read_version = None
+        self.notify("the service's admin actions" if self.service else "the console's audit trail", timeout=2)
+        self.refresh_from_core()
 
     def action_cycle_window(self) -> None:
         self.window = (self.window + 1) % len(WINDOWS)

@@ -7,6 +7,10 @@ refund and repeat-customer rates come from the KPIs marked ``screen: executive``
 
 Without any executive KPI (``opstui --demo`` with no database) the screen says how to connect one
 and meanwhile shows what the payment stream gives: the payment success rate.
+
+Once the event stream carries them, the screen also shows the web vitals (p75 over the window, rated good /
+needs improvement / poor), their p75 per page, and the product events (signups, donations, registrations)
+counted over the window: see :mod:`opstui.metrics.vitals` and :mod:`opstui.metrics.business`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from opstui.config.models import PgQuery, PostgresSource
@@ -24,8 +28,13 @@ from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.executive_table import BusinessTable
 from opstui.ui.widgets.executive_tile import ExecutiveTile
+from opstui.ui.widgets.product_tables import PageVitalsTable, ProductTable
 
 TILE_WIDTH = 22
+VITAL_TILE_WIDTH = 15
+"""Five vital tiles fit in 80 columns."""
+NARROW = 110
+"""Below this width the product and page tables stack instead of sitting side by side."""
 FALLBACK_METRICS = ("payment_success_rate", "payments_per_min")
 """Shown when no KPI is marked for this screen: the business side of the payment stream."""
 MAX_TABLES = 2
@@ -46,6 +55,11 @@ top-selling products.
 
 The numbers come from the config's SQL (a `postgres` source's `queries:`), re-read every `interval`.
 A tile whose query failed keeps its last value and shows `stale:` and the reason in its border.
+
+When the event stream carries `web_vital` events, the **web vitals** row shows the p75 of LCP, INP, CLS,
+TTFB and FCP over the window (`●` good, `▲` needs improvement, `✖` poor; `◌` stale), and **Pages** their
+p75 per page. **Product** counts the stream's `business` events (signups, donations, registrations) over
+the window: how many, the sum of their values, and per minute.
 """
 
 
@@ -73,12 +87,18 @@ class ExecutiveScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         views = self._views()
         has_business = any(v.screen == "executive" for v in views)
-        with Vertical(id="executive"):
+        with VerticalScroll(id="executive"):
             if not has_business:
                 yield Static(HINT, id="executive-hint")
             with Grid(id="executive-tiles"):
                 for view in views:
                     yield ExecutiveTile(view)
+            with Grid(id="vital-tiles"):
+                for view in self.core.monitor.vital_views() or _no_vitals():
+                    yield ExecutiveTile(view)
+            with Horizontal(id="executive-product"):
+                yield ProductTable()
+                yield PageVitalsTable()
             with Horizontal(id="executive-tables"):
                 for name in table_names(self.core.config.sources):
                     yield BusinessTable(name)
@@ -87,13 +107,44 @@ class ExecutiveScreen(ConsoleScreen):
         tiles = self.query_one("#executive-tiles", Grid)
         count = len(tiles.children) or 1
         tiles.styles.grid_size_columns = max(1, min(count, event.size.width // TILE_WIDTH))
+        self.set_class(event.size.width < NARROW, "-narrow")
+        vitals = self.query_one("#vital-tiles", Grid)
+        vitals.styles.grid_size_columns = max(1, min(len(vitals.children) or 1, event.size.width // VITAL_TILE_WIDTH))
 
     def refresh_from_core(self) -> None:
         snap = self.core.monitor.snapshot()
         shown = {v.metric for v in self._views()}
         for view in snap.kpis:
             if view.metric in shown:
-                for tile in self.query(f"#kpi-{view.metric}").results(ExecutiveTile):
+                for tile in self.query(f"#kpi-{view.key or view.metric}").results(ExecutiveTile):
                     tile.show_business(view, snap.metric_errors.get(view.metric))
         for table in self.query(BusinessTable):
             table.show(snap.tables.get(table.table_name), snap.now)
+        self.query_one("#vital-tiles", Grid).display = bool(snap.vitals)
+        for view in snap.vitals:
+            for tile in self.query(f"#kpi-{view.key}").results(ExecutiveTile):
+                tile.show_business(view, None)
+        self.query_one(ProductTable).show(snap.business, self.core.config.store.window)
+        self.query_one(PageVitalsTable).show(snap.vital_pages)
+        self.query_one("#executive-product", Horizontal).display = bool(snap.business or snap.vital_pages)
+
+
+def _no_vitals() -> list[KpiView]:
+    """Placeholder tiles before the first web vital (hidden until one arrives)."""
+    from opstui.sources.events import VITALS
+    from opstui.status import KpiLevel
+
+    return [
+        KpiView(
+            "web_vital_p75",
+            f"{name} p75",
+            "",
+            None,
+            KpiLevel.NO_DATA,
+            None,
+            None,
+            None,
+            key=f"web-vital-{name.lower()}",
+        )
+        for name in VITALS
+    ]

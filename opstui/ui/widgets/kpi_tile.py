@@ -28,7 +28,7 @@ class KpiTile(Widget):
     """A KPI's current value against its thresholds, with its recent history."""
 
     def __init__(self, view: KpiView) -> None:
-        super().__init__(id=f"kpi-{view.metric}", classes="kpi-tile")
+        super().__init__(id=f"kpi-{view.key or view.metric}", classes="kpi-tile")
         self.metric = view.metric
         self.border_title = plain(view.label)
         self._shown: KpiView | None = None
