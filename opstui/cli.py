@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --demo: run the shop and the whole console on a clock N times faster (1-100; the header "
         "says xN); at 10 the first incident opens within a minute",
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="a console that only looks: the keys that act (ack, resolve, notes, ticks, silences, actions) are "
+        "hidden and refused (what 'opstui serve --read-only' runs)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"opstui.commands.{name}").register(sub)
@@ -126,7 +132,14 @@ def _console(args: argparse.Namespace) -> int:
     from opstui.ui.theming import ThemeMemory, ui_state_file
 
     core = Core(config, clock, state_path=args.state)
-    app = OpstuiApp(core, theme=args.theme, demo=args.demo, memory=ThemeMemory(ui_state_file()), speed=args.speed)
+    app = OpstuiApp(
+        core,
+        theme=args.theme,
+        demo=args.demo,
+        memory=ThemeMemory(ui_state_file()),
+        speed=args.speed,
+        read_only=args.read_only,
+    )
     try:
         app.run()
     finally:

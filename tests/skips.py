@@ -2,8 +2,8 @@
 
 A skip hides a test: a missing dev dependency once made five TLS tests skip silently on a fresh venv. So a
 skip is allowed only when the machine cannot give what the test needs and installing the project cannot
-fix it, and each reason says why it is acceptable. CI sets ``OPSTUI_REQUIRE_PG=1`` and
-``OPSTUI_REQUIRE_PROM=1``, which turn the server skips below into failures there.
+fix it, and each reason says why it is acceptable. CI sets ``OPSTUI_REQUIRE_PG=1``, ``OPSTUI_REQUIRE_PROM=1``
+and ``OPSTUI_REQUIRE_CHROMIUM=1``, which turn the server and browser skips below into failures there.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ ALLOWED_SKIPS: dict[str, str] = {
     r"PostgreSQL (not reachable|unreachable) at ": "no server on a developer's machine; CI requires one (REQUIRE_PG)",
     r"(prometheus|promtool|alertmanager|prometheus-alertmanager) is not installed": (
         "a system package, not a Python one; CI installs it and requires it (OPSTUI_REQUIRE_PROM=1)"
+    ),
+    r"chromium is not installed": (
+        "a system package (Debian's chromium), not a Python one; CI installs it and requires it "
+        "(OPSTUI_REQUIRE_CHROMIUM=1)"
     ),
     r"no PostgreSQL server binaries \(initdb, pg_ctl\) on this machine": (
         "a private cluster needs the server's binaries, a system package; CI installs PostgreSQL"

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "status_page",
     "handoff",
+    "serve",
     "uptime",
     "latency",
     "replay",

@@ -9,14 +9,17 @@ time-warped demo clock must not make the screen repaint faster.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from importlib import import_module
 from pathlib import PurePath
 from typing import Any, ClassVar
 
-from textual import work
+from textual import actions, work
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
@@ -24,6 +27,7 @@ from textual.timer import Timer
 
 from opstui.core import Core
 from opstui.sanitize import clean
+from opstui.ui.keymap import VIEW_BINDINGS
 from opstui.ui.messages import StateChanged
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
@@ -50,6 +54,23 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
         return screen
 
     return make
+
+
+READ_ONLY_REFUSAL = "read-only console: this key acts, and this console only looks"
+
+
+@cache
+def _action_names(cls: type) -> frozenset[str]:
+    """The actions a read-only console refuses on a node of ``cls``: those of every console key its class binds
+    that is not one of :data:`~opstui.ui.keymap.VIEW_BINDINGS` (so a key added later is refused until it is
+    listed as one that only looks). Textual's own keys (focus, cursor, palette) are not the console's."""
+    return frozenset(
+        actions.parse(binding.action)[1]
+        for klass in cls.__mro__
+        if klass.__module__.startswith("opstui.")
+        for binding in klass.__dict__.get("BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id not in VIEW_BINDINGS
+    )
 
 
 MODE_TITLES = {
@@ -140,10 +161,14 @@ class OpstuiApp(App[int]):
         demo: bool = False,
         memory: ThemeMemory | None = None,
         speed: float = 1.0,
+        read_only: bool = False,
     ) -> None:
         self.core = core
         self.demo = demo
         self.speed = speed
+        self.read_only = read_only
+        """``--read-only`` (a second screen, ``opstui serve --read-only``): every action key is hidden from the
+        footer and the help and refused when pressed or clicked; the header says READ-ONLY."""
         """How much faster than real time the clock runs (``--demo --speed N``); the header says ``xN``."""
         self._themes = load_themes()
         self._memory = memory
@@ -242,6 +267,31 @@ class OpstuiApp(App[int]):
             return self.core.banner_incident is not None
         return True
 
+    def refused(self, action: str | ActionParseResult, namespace: DOMNode | None) -> bool:
+        """Whether a read-only console refuses ``action`` bound on ``namespace`` (an action key's action)."""
+        if not self.read_only:
+            return False
+        name = action[1] if isinstance(action, tuple) else actions.parse(action)[1]
+        return name in _action_names(type(self if namespace is None else namespace))
+
+    def _check_action_state(self, action: str, default_namespace: DOMNode) -> bool | None:
+        # Textual asks this for every binding it shows (footer, help): a refused key is not shown.
+        if self.refused(action, default_namespace):
+            return False
+        return super()._check_action_state(action, default_namespace)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # Every key press, footer click and palette action arrives here: the one place to refuse them.
+        if self.refused(action, default_namespace):
+            self.notify(READ_ONLY_REFUSAL, severity="warning", timeout=3)
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
+
     def action_acknowledge_banner(self) -> None:
         if (incident_id := self.core.banner_incident) is not None:
             self._acknowledge_banner(incident_id)
@@ -288,6 +338,8 @@ class OpstuiApp(App[int]):
             return
         screen = self.screen
         help_text = screen.HELP if isinstance(screen, ConsoleScreen) else ""
+        if self.read_only:
+            help_text = f"**Read-only console**: the keys that act are hidden and refused.\n\n{help_text}"
         self.push_screen(HelpScreen(help_text or "## opstui", self.binding_rows()))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:

@@ -10,6 +10,7 @@ found out at 3 a.m. when the key does not work.
 from __future__ import annotations
 
 import difflib
+import pkgutil
 from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
@@ -18,17 +19,125 @@ import yaml
 
 from opstui.config.errors import ConfigError
 
+ACTION_BINDINGS: frozenset[str] = frozenset(
+    {
+        # On-call and the incident detail: everything that writes an incident, its timeline or a page.
+        "app.acknowledge_banner",
+        "oncall.acknowledge",
+        "oncall.resolve",
+        "oncall.note",
+        "oncall.milestone",
+        "oncall.snooze",
+        "oncall.severity",
+        "oncall.update",
+        "oncall.run_action",
+        "oncall.create",
+        "oncall.handoff",
+        "oncall.escalate",
+        "oncall.unacknowledge",
+        "oncall.reassign",
+        "oncall.override",
+        "detail.acknowledge",
+        "detail.resolve",
+        "detail.note",
+        "detail.milestone",
+        "detail.snooze",
+        "detail.update",
+        "detail.run_action",
+        "detail.report",
+        "detail.escalate",
+        "detail.unacknowledge",
+        "detail.reassign",
+        "update.post",
+        # Silences and the checklist.
+        "silences.create",
+        "silences.expire",
+        "checklist.tick",
+        "checklist.skip",
+        "checklist.note",
+        "checklist.undo",
+    }
+)
+"""The keys that act: they write the state store (acknowledge, resolve, notes, ticks, silences, updates,
+escalations, overrides), run a runbook action or write a file on the console's host (handoff, review).
+``--read-only`` (``opstui serve --read-only``) hides and refuses every console key that is not in
+:data:`VIEW_BINDINGS`, these and any key added later alike: a new key is refused on a read-only console until
+it is listed as one that only looks (tests/ui/test_read_only.py lists the ones in neither set)."""
+
+VIEW_BINDINGS: frozenset[str] = frozenset(
+    {
+        "actions.cancel",
+        "app.help",
+        "app.mute",  # this console's own bell, for this console's viewer: nothing is written
+        "app.quit",
+        "app.theme",
+        "alerts.back",
+        "alerts.filter",
+        "audit.clear_filter",
+        "audit.filter",
+        "audit.service",
+        "audit.window",
+        "checklist-text.cancel",
+        "checklist.clear_filter",
+        "checklist.down",
+        "checklist.filter",
+        "checklist.up",
+        "confirm.no",
+        "confirm.yes",
+        "detail.back",
+        "engineering.clear_filter",
+        "engineering.filter",
+        "engineering.routes",
+        "events.detail_close",
+        "help.close",
+        "incidents.first",
+        "incidents.last",
+        "milestone.cancel",
+        "mode.audit",
+        "mode.checklist",
+        "mode.engineering",
+        "mode.executive",
+        "mode.oncall",
+        "new_incident.cancel",
+        "override.cancel",
+        "reassign.cancel",
+        "oncall.alerts",
+        "oncall.detail",
+        "oncall.silences",
+        "output.close",
+        "replay.back",
+        "replay.forward",
+        "replay.jump_back",
+        "replay.jump_forward",
+        "replay.pause",
+        "routes.back",
+        "routes.sort_errors",
+        "routes.sort_p95",
+        "routes.sort_volume",
+        "severity.cancel",
+        "silence.cancel",
+        "silences.close",
+        "snooze.cancel",
+        "text.cancel",
+        "typename.cancel",
+        "update.cancel",
+    }
+)
+"""The keys that only look, move or close (``confirm.yes`` answers a dialog only an action key opens): the only
+console keys a read-only console keeps (Textual's own, such as focus and cursor keys, stay too)."""
+
 
 def known_binding_ids() -> dict[str, str]:
     """Every binding id of the console's app, screens, modals and widgets, with its description."""
     from textual.binding import Binding
     from textual.dom import DOMNode
 
-    from opstui.ui.app import LAZY_SCREENS
+    import opstui.ui
 
-    # Every screen, and through them every widget and modal (the app imports most of them lazily).
-    for module in ("opstui.ui.screens.help", "opstui.ui.replay_app", *(module for module, _ in LAZY_SCREENS.values())):
-        import_module(module)
+    # Every module of the console: the app imports most screens, widgets and modals lazily, and a screen that
+    # only another one opens (the alerts view) would otherwise be missed (its keys refused in ui.keys).
+    for module in pkgutil.walk_packages(opstui.ui.__path__, "opstui.ui."):
+        import_module(module.name)
 
     found: dict[str, str] = {}
     pending: list[type[DOMNode]] = [DOMNode]

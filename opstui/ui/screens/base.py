@@ -47,7 +47,11 @@ class ConsoleScreen(Screen[None]):
     """Kept from compose so a redraw never queries for it (a tick can land mid-mount or mid-teardown)."""
 
     def compose(self) -> ComposeResult:
-        self._header = ConsoleHeader(demo=self.demo, speed=float(getattr(self.app, "speed", 1.0)))
+        self._header = ConsoleHeader(
+            demo=self.demo,
+            speed=float(getattr(self.app, "speed", 1.0)),
+            read_only=bool(getattr(self.app, "read_only", False)),
+        )
         yield self._header
         yield from self.compose_body()
         # The palette hint would push `q Quit` off an 80-column footer; ctrl+p is listed in `?` instead.

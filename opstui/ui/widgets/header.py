@@ -70,10 +70,12 @@ class ConsoleHeader(Widget):
     )
     """The one-line fields after the status (and the DEMO badge), left to right."""
 
-    def __init__(self, demo: bool = False, speed: float = 1.0) -> None:
+    def __init__(self, demo: bool = False, speed: float = 1.0, read_only: bool = False) -> None:
         super().__init__(id="console-header")
         self.demo = demo
         self.speed = speed
+        self.read_only = read_only
+        """A console that only looks (``--read-only``) says so, and its banner names no key to press."""
         """A clock faster than real time (``--demo --speed 10``) is said in the badge: ``DEMO x10``."""
         # References kept from compose, so a redraw never queries the DOM: a tick that lands while the
         # screen is mounting or being torn down updates detached Statics instead of raising NoMatches.
@@ -93,6 +95,8 @@ class ConsoleHeader(Widget):
             yield self._status
             if self.demo:
                 yield Static("DEMO" if self.speed == 1 else f"DEMO x{self.speed:g}", id="hdr-demo")
+            if self.read_only:
+                yield Static("READ-ONLY", id="hdr-read-only")
             yield self._badge
             yield from self._fields.values()
         yield self._banner
@@ -138,10 +142,12 @@ class ConsoleHeader(Widget):
         self._set(self._fields["hdr-oncall"], on_call or "")
         # The banner names the key that acknowledges it (rebindable with ui.keys), first so 80 columns keep it.
         key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
-        banner = self._set(self._banner, f"⚠ ({key} to ack) {counts.banner}" if counts.banner else "")
+        hint = "" if self.read_only else f"({key} to ack) "
+        banner = self._set(self._banner, f"⚠ {hint}{counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
         # A P0/P1 the public has heard nothing about for status_page.update_every: `u` on On-call posts one.
-        nag = self._set(self._nag, f"⚠ (u on On-call) {core.update_nag}" if core.update_nag else "")
+        nag_hint = "" if self.read_only else "(u on On-call) "
+        nag = self._set(self._nag, f"⚠ {nag_hint}{core.update_nag}" if core.update_nag else "")
         nag.display = bool(core.update_nag)
         error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
         error.display = bool(core.state_error)
