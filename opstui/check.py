@@ -17,6 +17,7 @@ from opstui.clock import Clock, SystemClock
 from opstui.config.models import Config
 from opstui.monitor import KpiView, Monitor
 from opstui.sources.base import SourceState, SourceStatus
+from opstui.state.check_results import CheckResult
 from opstui.status import Status
 
 SOURCE_STATUS = {
@@ -65,6 +66,28 @@ async def _once(source: object, wait: float) -> None:
         await source.run_once(wait)  # type: ignore[attr-defined]
     else:
         await source.run_once()  # type: ignore[attr-defined]
+
+
+UP_STATES = (SourceState.UP, SourceState.DEGRADED)
+"""Good for uptime, as the console's ``check_up`` counts it: answered as expected (slow is still up)."""
+
+
+def check_results(report: CheckReport, run: str, host: str) -> list[CheckResult]:
+    """The report's rows as ``opstui check --record`` stores them: one per source, one ``run`` id for all."""
+    return [
+        CheckResult(
+            run=run,
+            at=report.at,
+            source=c.name,
+            kind=c.kind,
+            state=c.state.value,
+            up=c.state in UP_STATES,
+            latency_ms=c.latency_ms,
+            reason=c.reason,
+            host=host,
+        )
+        for c in report.checks
+    ]
 
 
 def render_json(report: CheckReport) -> str:

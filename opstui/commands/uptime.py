@@ -1,4 +1,5 @@
-"""``opstui uptime``: each health check's uptime over 24 h / 7 d / 30 d / 90 d, from the history on disk.
+"""``opstui uptime``: each health check's uptime over 24 h / 7 d / 30 d / 90 d, from the history on disk and
+the results ``opstui check --record`` stored in the state store (cron or a systemd timer, any host).
 
 The seeds' target (``Uptime >= 99.9 %``, or the config's ``uptime_pct`` KPI target) is judged on ``--days``
 (30 by default), not on a console's session. The history file is opened read-only, so this works beside a
@@ -9,20 +10,23 @@ history cannot be read, 2 bad config or arguments.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from opstui.clock import zone
+from opstui.clock import Clock, zone
 from opstui.commands.common import EXIT_CONFIG, error
 from opstui.commands.incidents import load_optional, state_settings
 from opstui.config import ConfigError
+from opstui.config.incidents import StateSettings
 from opstui.config.models import Config
 from opstui.metrics.history_file import HistoryError
 from opstui.metrics.history_open import history_opener
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.uptime import DAY, WINDOWS, Uptime, uptime_by_check, window_label
+from opstui.state.protocol import StateError
 from opstui.status import KpiLevel
 
 EXIT_FAILED = 1
@@ -33,9 +37,10 @@ SEED_TARGET = ">= 99.9"
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "uptime",
-        help="uptime per health check over 24h / 7d / 30d / 90d, from the history on disk",
-        description="Each health check's uptime over 24 h, 7 d, 30 d and 90 d from the history file, judged "
-        "against the uptime target on --days (30). Exit 0 met, 1 missed or no history, 2 bad config.",
+        help="uptime per health check and component over 24h / 7d / 30d / 90d (history and 'check --record')",
+        description="Each health check's uptime over 24 h, 7 d, 30 d and 90 d from the history file and the "
+        "results 'opstui check --record' stored, and each status-page component's over the recorded runs, "
+        "judged against the uptime target on --days (30). Exit 0 met, 1 missed or no data, 2 bad config.",
     )
     parser.add_argument("--config", metavar="FILE", help="config file (default: the usual lookup; none is fine)")
     parser.add_argument(
@@ -64,31 +69,88 @@ def run(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_CONFIG
     store = config.store
+    settings = state_settings(config, getattr(args, "state", None))
     if args.demo:
         from opstui.demo.config import demo_history_path
 
         store = store.model_copy(update={"history_path": str(demo_history_path())})
-    _, opener = history_opener(store, state_settings(config, getattr(args, "state", None)), read_only=True)
+    _, opener = history_opener(store, settings, read_only=True)
     judged = window_label(args.days)
     windows = WINDOWS if judged in dict(WINDOWS) else (*WINDOWS, (judged, args.days * DAY))
+    windows = tuple(sorted(windows, key=lambda w: w[1]))
+    now = time.time()
+    rows: list[Uptime] = []
+    history_problem = None
     try:
         file = opener()
     except HistoryError as exc:
-        error(str(exc))
+        history_problem = str(exc)
+    else:
+        try:
+            rows = uptime_by_check(file, now, windows)
+        finally:
+            file.close()
+    components: list[Uptime] = []
+    if not args.demo and _has_store(settings):
+        try:
+            rows, components = asyncio.run(with_recorded(settings, config, now, windows, rows))
+        except StateError as exc:
+            error(f"the recorded checks cannot be read: {exc}")
+            return EXIT_FAILED
+    if history_problem is not None and not any(row.checks for row in rows + components):
+        error(history_problem)
         return EXIT_FAILED
-    try:
-        rows = uptime_by_check(file, time.time(), tuple(sorted(windows, key=lambda w: w[1])))
-    finally:
-        file.close()
     rule = _rule(config)
     target = str(rule.target) if rule.target else SEED_TARGET
     verdicts = {row.source: _verdict(rule, row.percent(judged)) for row in rows}
+    component_verdicts = {row.source: _verdict(rule, row.percent(judged)) for row in components}
+    labels = [w for w, _ in windows]
     if args.json:
-        print(json.dumps(_document(rows, [w for w, _ in windows], judged, target, verdicts), indent=2))
+        doc = _document(rows, labels, judged, target, verdicts)
+        doc["components"] = _document(components, labels, judged, target, component_verdicts)["checks"]
+        print(json.dumps(doc, indent=2))
     else:
-        windows_shown = [w for w, _ in sorted(windows, key=lambda w: w[1])]
-        _print_table(rows, windows_shown, judged, target, verdicts, zone(config.timezone))
-    return EXIT_FAILED if "missed" in verdicts.values() else 0
+        _print_table(rows, labels, judged, target, verdicts, zone(config.timezone))
+        if components:
+            print()
+            _print_table(components, labels, judged, target, component_verdicts, zone(config.timezone), "component")
+    missed = "missed" in verdicts.values() or "missed" in component_verdicts.values()
+    return EXIT_FAILED if missed else 0
+
+
+def _has_store(settings: StateSettings) -> bool:
+    """A store to read recorded checks from: PostgreSQL, or a SQLite file that exists (none is created)."""
+    return settings.backend == "postgres" or settings.resolved_path().exists()
+
+
+async def with_recorded(
+    settings: StateSettings,
+    config: Config,
+    now: float,
+    windows: tuple[tuple[str, float], ...],
+    rows: list[Uptime],
+    clock: Clock | None = None,
+) -> tuple[list[Uptime], list[Uptime]]:
+    """The history's rows with the results ``opstui check --record`` stored added in, whoever recorded them,
+    and each status-page component's uptime over the recorded runs (up in a run when all its sources were)."""
+    from opstui.clock import SystemClock
+    from opstui.state import open_state
+
+    by_source = {row.source: row for row in rows}
+    components = [Uptime(c.name) for c in config.status_page.components if c.sources]
+    state = await open_state(settings, clock or SystemClock(), read_only=True)
+    try:
+        for label, seconds in windows:
+            since = now - seconds
+            for total in await state.check_totals(since):
+                row = by_source.setdefault(total.name, Uptime(total.name))
+                row.add(label, float(total.good), total.count, total.first, recorded=True)
+            for row, component in zip(components, (c for c in config.status_page.components if c.sources), strict=True):
+                runs = await state.component_totals(component.name, component.sources, since)
+                row.add(label, float(runs.good), runs.count, runs.first, recorded=True)
+    finally:
+        await state.close()
+    return [by_source[name] for name in sorted(by_source)], [row for row in components if row.checks]
 
 
 def _verdict(rule: KpiRule, percent: float | None) -> str:
@@ -108,6 +170,7 @@ def _document(
                 "source": row.source,
                 "uptime_pct": {w: row.percent(w) for w in windows},
                 "checks": {w: row.checks.get(w, 0) for w in windows},
+                "recorded": {w: row.recorded.get(w, 0) for w in windows},
                 "on_record_since": None if row.since is None else datetime.fromtimestamp(row.since, UTC).isoformat(),
                 "verdict": verdicts[row.source],
             }
@@ -117,19 +180,32 @@ def _document(
 
 
 def _print_table(
-    rows: list[Uptime], windows: list[str], judged: str, target: str, verdicts: dict[str, str], tz: tzinfo
+    rows: list[Uptime],
+    windows: list[str],
+    judged: str,
+    target: str,
+    verdicts: dict[str, str],
+    tz: tzinfo,
+    heading: str = "check",
 ) -> None:
     if not rows:
-        print("no health check on record in the history yet (it fills while a console runs)")
+        print("no health check on record yet (the history fills while a console runs; 'check --record' too)")
         return
-    width = max(6, *(len(row.source) for row in rows))
-    print(f"{'check':<{width}}  " + "  ".join(f"{w:>8}" for w in windows) + f"  {'checks ' + judged:>12}  since")
+    width = max(6, len(heading), *(len(row.source) for row in rows))
+    counted = "checks" if heading == "check" else "runs"
+    print(f"{heading:<{width}}  " + "  ".join(f"{w:>8}" for w in windows) + f"  {counted + ' ' + judged:>12}  since")
     for row in rows:
         cells = "  ".join(f"{_pct(row.percent(w)):>8}" for w in windows)
         since = "—" if row.since is None else datetime.fromtimestamp(row.since, tz).strftime("%Y-%m-%d %H:%M")
         print(f"{row.source:<{width}}  {cells}  {row.checks.get(judged, 0):>12,}  {since}")
     missed = [name for name, verdict in verdicts.items() if verdict == "missed"]
     verdict = f"missed by {', '.join(missed)}" if missed else "met"
+    recorded = sum(row.recorded.get(judged, 0) for row in rows)
+    if heading != "check":
+        print(f"a {heading} is up in a run of 'opstui check --record' when every one of its sources is")
+    elif recorded:
+        total = sum(row.checks.get(judged, 0) for row in rows)
+        print(f"{recorded:,} of the {total:,} checks over {judged} recorded by 'opstui check --record'")
     print(f"target {target} % over {judged}: {verdict}")
 
 

@@ -37,6 +37,17 @@ class Uptime:
     checks: dict[str, int] = field(default_factory=dict)
     since: float | None = None
     """The first check on record in the longest window (a window longer than the record covers only this)."""
+    recorded: dict[str, int] = field(default_factory=dict)
+    """Of ``checks``, those recorded by ``opstui check --record`` (the rest are a console's history)."""
+
+    def add(self, window: str, good: float, checks: int, first: float | None, *, recorded: bool) -> None:
+        """Count ``checks`` more in ``window``, ``good`` of them up; ``first`` the earliest of them."""
+        self.good[window] = self.good.get(window, 0.0) + good
+        self.checks[window] = self.checks.get(window, 0) + checks
+        if recorded:
+            self.recorded[window] = self.recorded.get(window, 0) + checks
+        if first is not None:
+            self.since = first if self.since is None else min(self.since, first)
 
     def percent(self, window: str) -> float | None:
         """Percent of good checks in ``window``; None without any check there."""

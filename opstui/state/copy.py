@@ -32,6 +32,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("checklist_ticks", "id"),
     ("overrides", "id"),
     ("counters", "name"),
+    ("check_results", "id"),
 )
 """Every table that holds records, parents first, with the key rows are read in order of."""
 BATCH = 1000

@@ -245,6 +245,28 @@ MIGRATIONS: tuple[Migration, ...] = (
             ),
         ),
     ),
+    Migration(
+        7,
+        "recorded check results ('opstui check --record'): uptime when no console runs",
+        (
+            # One row per source per run; ``run`` groups a run's rows (a component is up in a run when all its
+            # sources were), ``up`` is the health check's verdict (up or degraded: 1).
+            """CREATE TABLE check_results (
+                id INTEGER PRIMARY KEY,
+                run TEXT NOT NULL,
+                at REAL NOT NULL,
+                source TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                up INTEGER NOT NULL CHECK (up IN (0, 1)),
+                latency_ms REAL,
+                reason TEXT NOT NULL DEFAULT '',
+                host TEXT NOT NULL
+            )""",
+            "CREATE INDEX check_results_source ON check_results (source, at)",
+            "CREATE INDEX check_results_at ON check_results (at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -28,9 +28,10 @@ from typing import Any
 import asyncpg
 
 from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
-from opstui.state import migrations_pg, rows, sql
+from opstui.state import check_results, migrations_pg, rows, sql
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import CHANGES_KEPT, PRUNE_CHANGES, Change, ListenWakeup, follow
+from opstui.state.check_results import CheckResult, RecordedTotal
 from opstui.state.outbox_sql import (
     CLAIMABLE,
     DELIVERED_RETENTION,
@@ -368,3 +369,29 @@ class PostgresState(PostgresPool):
 
     async def audit(self, since: float) -> list[AuditEntry]:
         return await self._rows(entry, "read the audit trail", audit_sql("$1"), since)
+
+    # Recorded check results --------------------------------------------------------------------------
+
+    async def record_checks(self, results: Sequence[CheckResult]) -> None:
+        async def work(conn: Any) -> None:
+            await conn.executemany(numbered(check_results.INSERT), [result.values() for result in results])
+            if results:
+                oldest = max(r.at for r in results) - check_results.RETENTION
+                await conn.execute(numbered(check_results.PRUNE), oldest)
+
+        await self._run(work, "record the check results", write=True)
+
+    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
+        async def work(conn: Any) -> list[RecordedTotal]:
+            return check_results.totals(await conn.fetch(numbered(check_results.TOTALS), since, kind))
+
+        return await self._run(work, "read the recorded checks")
+
+    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
+        async def work(conn: Any) -> RecordedTotal:
+            if not sources:
+                return check_results.component_total(name, None)
+            query = numbered(check_results.component_totals_sql(len(sources)))
+            return check_results.component_total(name, await conn.fetchrow(query, since, *sources))
+
+        return await self._run(work, "read the recorded checks")

@@ -16,6 +16,7 @@ from typing import Protocol
 from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
 from opstui.state.audit import AuditEntry
 from opstui.state.changes import Change
+from opstui.state.check_results import CheckResult, RecordedTotal
 
 
 class StateError(Exception):
@@ -288,4 +289,20 @@ class StateStore(Protocol):
         Only the oldest pending row of each (channel, incident) is due, so an incident's pages go out in order;
         at most ``per_channel`` rows of one channel are taken, so none waits long enough to outlive its lease.
         """
+        ...
+
+    # Recorded check results (``opstui check --record``) -----------------------------------------------
+
+    async def record_checks(self, results: Sequence[CheckResult]) -> None:
+        """Store one run's results in one transaction (durable before it returns); deletes the results older
+        than :data:`~opstui.state.check_results.RETENTION` before the newest."""
+        ...
+
+    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
+        """Per source of ``kind``: the good and all recorded results at or after ``since``, by name."""
+        ...
+
+    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
+        """A component's recorded runs at or after ``since``: those that checked any of its ``sources``, and
+        those where every one of them was up."""
         ...

@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
-from opstui.state import rows, sql
+from opstui.state import check_results, rows, sql
 from opstui.state.audit import AuditEntry, audit_sql, entry
 from opstui.state.changes import Change, PollWakeup, follow
+from opstui.state.check_results import CheckResult, RecordedTotal
 from opstui.state.outbox_sql import (
     CLAIMABLE,
     DELIVERED_RETENTION,
@@ -381,6 +382,32 @@ class SqliteState(SqliteFile):
             return [entry(row) for row in self._db.execute(audit_sql(":since"), {"since": since})]
 
         return await self._call(work, "read the audit trail")
+
+    # Recorded check results --------------------------------------------------------------------------
+
+    async def record_checks(self, results: Sequence[CheckResult]) -> None:
+        def work() -> None:
+            with self._transaction() as conn:
+                conn.executemany(check_results.INSERT, [result.values() for result in results])
+                if results:
+                    conn.execute(check_results.PRUNE, (max(r.at for r in results) - check_results.RETENTION,))
+
+        await self._call(work, "record the check results")
+
+    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
+        def work() -> list[RecordedTotal]:
+            return check_results.totals(self._db.execute(check_results.TOTALS, (since, kind)).fetchall())
+
+        return await self._call(work, "read the recorded checks")
+
+    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
+        def work() -> RecordedTotal:
+            if not sources:
+                return check_results.component_total(name, None)
+            sql_text = check_results.component_totals_sql(len(sources))
+            return check_results.component_total(name, self._db.execute(sql_text, (since, *sources)).fetchone())
+
+        return await self._call(work, "read the recorded checks")
 
 
 def _rowid(cursor: sqlite3.Cursor) -> int:
