@@ -163,3 +163,27 @@ def test_a_person_with_slack_but_no_slack_notifier_is_refused_at_load() -> None:
         load_config_text(text, file="opstui.yaml")
     assert "rules.P0: ana has no webhook to page through" in str(caught.value)
     assert caught.value.line == 2
+
+
+async def test_the_console_s_dispatcher_routes_a_page_to_the_person(
+    tmp_path: Path, servers: tuple[HookServer, HookServer, HookServer], mail: Inbox
+) -> None:
+    from opstui.core import Core
+
+    ana, ben, team = servers
+    clock = FakeClock(START)
+    cfg = config(ana, ben, team, mail)
+    core = Core(cfg, clock, state_path=str(tmp_path / "console.db"))  # not started: its dispatcher, built as it runs
+    async with SqliteState(tmp_path / "state.db", clock) as state:
+        manager = IncidentManager(
+            state, clock, cfg.incidents, "alice", escalation=cfg.escalation.model_copy(update={"path": ["ben"]})
+        )
+        await manager.on_transitions([fired(Severity.P0, "Payment System Down")])
+        dispatcher = core.build_dispatcher(state)
+        try:
+            assert await dispatcher.run_once() == 2  # ben's webhook and ben's email, nobody else's
+        finally:
+            await dispatcher.aclose()
+        assert seen(ben) == [("/page/ben", "triggered", "ben", "+49 151 2222222")]
+        assert [envelope.rcpt_tos for envelope, _ in mail.messages] == [["ben@example.com"]]
+        assert (ana.received, team.received) == ([], [])

@@ -108,3 +108,31 @@ async def test_an_override_made_on_one_console_changes_who_the_other_pages(
         assert [(o.who, o.covers, o.created_by) for o in listed] == [("zoe", "ben", "eng0")]
     finally:
         await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_five_consoles_reassigning_the_version_they_saw_have_one_winner(
+    make_state: MakeState, clock: FakeClock
+) -> None:
+    stores = [make_state(pool_size=2) for _ in range(5)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        consoles = [console(store, clock, f"eng{n}") for n, store in enumerate(stores)]
+        await consoles[0].on_transitions([alert(AlertState.FIRING, clock.now(), severity=Severity.P1)])
+        (incident,) = await consoles[0].open_incidents()
+        people = ["ana", "ben", "carla", "dan", "eve"]
+        results = await asyncio.gather(
+            *(
+                c.reassign(incident.id, who, seen_revision=incident.revision)
+                for c, who in zip(consoles, people, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        won = [r for r in results if not isinstance(r, BaseException)]
+        assert len(won) == 1, results
+        assert all(isinstance(r, IncidentError) and "changed meanwhile" in str(r) for r in results if r not in won)
+        stored = await consoles[1].get(incident.id)
+        assert stored is not None and stored.assignee == won[0].assignee
+        events = await consoles[0].timeline(incident.id)
+        assert [e.kind for e in events].count(EventKind.REASSIGNED) == 1
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
