@@ -242,6 +242,7 @@ class Core:
             exclude=prometheus,
             opener=opener,
             latencies=self.monitor.windows.take_archive,
+            events=self.monitor.take_unsaved,
         )
         try:
             await history.open()

@@ -101,6 +101,8 @@ class TableView:
     """Something the operator should know, e.g. 'pg_stat_statements is not installed'."""
 
 
+UNSAVED_EVENTS = 5000
+"""Event-tail lines kept for the history between two flushes (10 s); beyond it the oldest are not recorded."""
 MAX_TABLES = 50
 """Distinct tables the monitor keeps (each is bounded by its own ``max_rows``)."""
 MAX_TABLE_ROWS = 500
@@ -169,6 +171,8 @@ class Monitor:
         self.business_stats: tuple[BusinessStat, ...] = ()
         self.admin_actions: deque[AuditEvent] = deque(maxlen=MAX_ADMIN_ACTIONS)
         self.events: deque[LogEntry] = deque(maxlen=settings.event_log)
+        self.unsaved: deque[tuple[float, str, str, str]] = deque(maxlen=UNSAVED_EVENTS)
+        """The event tail's lines since the history last took them (:meth:`take_unsaved`, every flush)."""
         self.deploys: deque[tuple[float, str]] = deque(maxlen=100)
         self.errors = ErrorGroups()
         """The tail's lines grouped by source, level and message shape (bounded; see opstui.metrics.errors)."""
@@ -224,9 +228,25 @@ class Monitor:
                 self.admin_actions.append(event)
 
     def _log(self, entry: LogEntry) -> None:
-        """A line for the event tail: kept in the bounded log and counted in its group."""
+        """A line for the event tail: kept in the bounded log, counted in its group, and kept for the history."""
+        self.log_entry(entry)
+        self.unsaved.append((entry.ts, entry.level, entry.source, entry.message))
+
+    def log_entry(self, entry: LogEntry) -> None:
+        """Show a line in the event tail (a replay feeds the recorded ones through here)."""
         self.events.append(entry)
         self.errors.add(entry.ts, entry.level, entry.source, entry.message)
+
+    def clear_events(self) -> None:
+        """Forget the event tail and its groups (a replay going back in time starts them again)."""
+        self.events.clear()
+        self.errors = ErrorGroups()
+
+    def take_unsaved(self) -> list[tuple[float, str, str, str]]:
+        """The lines logged since the last call, emptied: what the history writes at its next flush."""
+        taken = list(self.unsaved)
+        self.unsaved.clear()
+        return taken
 
     def note(self, level: str, source: str, message: str) -> None:
         """A line of the console's own for the event tail (e.g. the history file refused at start)."""

@@ -20,6 +20,7 @@ from opstui.config.models import Config
 from opstui.core import Core
 from opstui.metrics.history_file import HistoryFile, HistoryTables
 from opstui.metrics.replay import ReplayClock, Replayer
+from opstui.monitor import LogEntry
 
 PACE = 0.25
 """Wall seconds between two advances of the store while playing (the screen redraws at its own 1 Hz)."""
@@ -43,7 +44,13 @@ class ReplayCore(Core):
         def read() -> Replayer:
             file = self.open_history()
             try:
-                return Replayer(file, self.monitor.store, self.replay_clock)
+                return Replayer(
+                    file,
+                    self.monitor.store,
+                    self.replay_clock,
+                    on_event=lambda line: self.monitor.log_entry(LogEntry(*line)),
+                    forget_events=self.monitor.clear_events,
+                )
             finally:
                 file.close()
 

@@ -61,10 +61,13 @@ class History:
         exclude: frozenset[str] = frozenset(),
         opener: Callable[[], HistoryTables] | None = None,
         latencies: Callable[[bool], dict[int, LatencySketch]] | None = None,
+        events: Callable[[], list[tuple[float, str, str, str]]] | None = None,
     ) -> None:
         self.path = path
         self.opener: Callable[[], HistoryTables] = opener or (lambda: HistoryFile(path))
         """Opens the history (on the history's thread): the file at ``path`` unless told otherwise."""
+        self.events = events
+        """The event tail's lines since the last flush (time, level, source, message), for replay."""
         self.latencies = latencies
         """The request latencies per hour since the last flush (the event windows' archive; True at a clean
         stop takes the window's cells too): kept per hour for percentiles over days."""
@@ -148,6 +151,7 @@ class History:
         """Write what the series gained (when this console is the writer); returns the series written."""
         file = self._file
         hours = self.latencies(final) if self.latencies is not None else {}  # taken either way: bounded
+        lines = self.events() if self.events is not None else []
         if file is None or not await self._take_lock():
             return 0
         batch, marks = self.collect()
@@ -157,6 +161,8 @@ class History:
             self.written_batches += 1
         if hours:
             await self._run(lambda: file.write_latency(hours))
+        if lines:
+            await self._run(lambda: file.write_events(lines))
         hour = int(self.clock.now() // HOUR)
         if hour != self._pruned_hour:
             now = self.clock.now()

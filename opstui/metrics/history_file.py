@@ -60,9 +60,15 @@ CREATE TABLE IF NOT EXISTS rollups (
     series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL,
     count INTEGER NOT NULL, total REAL NOT NULL, UNIQUE (series, hour));
 CREATE TABLE IF NOT EXISTS latency (hour INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events (ts REAL NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (ts);
 """
-# ``latency`` came after format 1's first files: made when missing, never required (a file without it reads as no
-# latency on record), so the format did not change.
+MAX_EVENTS = 50_000
+"""Event-tail lines kept on record (besides ``store.retention``): the newest; a flood of errors cannot fill a disk."""
+MAX_MESSAGE = 2000
+"""Characters of a line's message kept on record."""
+# ``latency`` and ``events`` came after format 1's first files: made when missing, never required (a file without
+# them reads as nothing on record), so the format did not change.
 # Rowid tables, not WITHOUT ROWID: a row of 1-2 KB would spill out of an index page into overflow pages and
 # take 4x its size on disk (measured); in a table page two rollup rows share one 4 KB page.
 _COLUMNS = {
@@ -263,6 +269,38 @@ class HistoryTables:
             self._exec("ROLLBACK")
             raise
 
+    def write_events(self, entries: list[tuple[float, str, str, str]]) -> None:
+        """Append event-tail lines (time, level, source, message) in one transaction."""
+        if not entries:
+            return
+        self._begin()
+        try:
+            self._many(
+                "INSERT INTO events VALUES (?, ?, ?, ?)",
+                [
+                    (float(ts), level[:20], source[:200], message[:MAX_MESSAGE])
+                    for ts, level, source, message in entries
+                ],
+            )
+            self._exec("COMMIT")
+        except BaseException:
+            self._exec("ROLLBACK")
+            raise
+
+    def events(self, since: float, until: float = math.inf) -> list[tuple[float, str, str, str]]:
+        """The event-tail lines with ``since <= ts < until``, oldest first (none from a file older than the table)."""
+        try:
+            rows = self._rows(
+                "SELECT ts, level, source, message FROM events WHERE ts >= ? AND ts < ? ORDER BY ts",
+                float(since),
+                float(min(until, 1e300)),
+            )
+        except Exception as error:  # noqa: BLE001 - a read-only file older than the table: nothing on record
+            if "events" in str(error):
+                return []
+            raise
+        return [(float(ts), str(level), str(source), str(message)) for ts, level, source, message in rows]
+
     def latency(self, since: float, until: float = math.inf) -> LatencySketch:
         """The request latencies of the hours that start in ``[since's hour, until)``, merged: their percentiles
         over days are this sketch's (within its 1 % bound). Empty when none is on record."""
@@ -303,6 +341,10 @@ class HistoryTables:
             self._exec("DELETE FROM points WHERE start + ? <= ?", CHUNK, _floor(now - retention))
             self._exec("DELETE FROM rollups WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
             self._exec("DELETE FROM latency WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
+            self._exec("DELETE FROM events WHERE ts < ?", float(now - retention))
+            self._exec(
+                "DELETE FROM events WHERE ts <= (SELECT ts FROM events ORDER BY ts DESC LIMIT 1 OFFSET ?)", MAX_EVENTS
+            )
             self._exec(
                 "DELETE FROM series WHERE id NOT IN (SELECT series FROM points)"
                 " AND id NOT IN (SELECT series FROM rollups)"

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS rollups (
     series BIGINT NOT NULL, hour BIGINT NOT NULL, data BYTEA NOT NULL, count BIGINT NOT NULL,
     total DOUBLE PRECISION NOT NULL, UNIQUE (series, hour));
 CREATE TABLE IF NOT EXISTS latency (hour BIGINT PRIMARY KEY, data BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    ts DOUBLE PRECISION NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (ts);
 """
 LOCK_KEY = "opstui.history"
 """The advisory lock's name (hashed with the schema, so two teams' histories on one server have two writers)."""

@@ -7,8 +7,9 @@ nothing after. Moving forward appends the points passed; moving back empties the
 to the new cursor (two slice copies a series, :meth:`~opstui.metrics.ring.Ring.load`).
 
 What is replayed: the full-resolution series the history keeps (``store.retention``, 48 h), so the tiles,
-sparklines, the latency chart and the health of the KPIs show as they were. Events, source states and the
-incidents' actions are not in the history file and are not replayed.
+sparklines, the latency chart and the health of the KPIs show as they were, and the event tail's lines
+(deploys, errors, sources going down and coming back) up to the cursor. Source states as such and the
+incidents' actions are not in the history and are not replayed.
 """
 
 from __future__ import annotations
@@ -80,9 +81,22 @@ class _Series:
 class Replayer:
     """Keeps ``store`` at what was known at the clock's cursor; call :meth:`advance` once a tick."""
 
-    def __init__(self, file: HistoryTables, store: MetricStore, clock: ReplayClock) -> None:
+    def __init__(
+        self,
+        file: HistoryTables,
+        store: MetricStore,
+        clock: ReplayClock,
+        on_event: Callable[[tuple[float, str, str, str]], None] | None = None,
+        forget_events: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.on_event = on_event
+        """Shows one recorded event-tail line (time, level, source, message) when the cursor passes it."""
+        self.forget_events = forget_events
+        """Empties the event tail when the cursor goes back (the lines up to it are shown again)."""
+        self.lines = file.events(0.0) if on_event is not None else []
+        self._line = 0
         self.series = [_Series(metric, labels, ts, vals) for _, metric, labels, ts, vals in file.load(0.0)]
         self.first = min((s.times[0] for s in self.series if s.times), default=None)
         """The oldest point on record: where a replay can start."""
@@ -96,6 +110,14 @@ class Replayer:
         if self._upto is not None and now < self._upto:
             self.store.clear()
             self._upto = None
+            self._line = 0
+            if self.forget_events is not None:
+                self.forget_events()
+        if self.on_event is not None:
+            end = bisect_right(self.lines, now, key=lambda line: line[0])
+            for line in self.lines[self._line : end]:
+                self.on_event(line)
+            self._line = end
         if self._upto is None:
             for i, s in enumerate(self.series):
                 end = bisect_right(s.times, now)

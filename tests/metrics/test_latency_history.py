@@ -92,3 +92,18 @@ async def test_history_keeps_the_hours_and_the_command_reads_percentiles_over_da
     expected = dict(zip(("p50", "p95", "p99"), every.quantiles([0.5, 0.95, 0.99]), strict=True))
     assert day["latency_ms"] == expected
     assert windows_shown["0.25d"]["requests"] == every.count, "six hours back covers the three on record"
+
+
+def test_event_lines_on_record_are_bounded_by_age_and_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("opstui.metrics.history_file.MAX_EVENTS", 10)
+    file = HistoryFile(tmp_path / "h.db")
+    try:
+        file.write_events([(START + i, "error", "app", f"boom {i} " + "x" * 3000) for i in range(40)])
+        assert len(file.events(START)) == 40 and len(file.events(START)[0][3]) == 2000  # a message is cut
+        file.prune(START + 40, retention=30.0, rollup_retention=DAY)
+        kept = file.events(0.0)
+        assert [line[0] for line in kept] == [START + i for i in range(30, 40)]  # the newest 10 (and 30 s back)
+        file.prune(START + 100, retention=30.0, rollup_retention=DAY)
+        assert file.events(0.0) == []
+    finally:
+        file.close()

@@ -15,6 +15,7 @@ from opstui.metrics.replay import ReplayClock
 from opstui.metrics.store import MetricStore
 from opstui.replay import ReplayCore
 from opstui.ui.replay_app import ReplayApp
+from opstui.ui.widgets.event_tail import EventTail
 from opstui.ui.widgets.kpi_tile import KpiTile
 
 END = 1_790_000_000.0
@@ -26,15 +27,34 @@ def queue_at(ts: float) -> float:
     return float(int(ts // 60) % 60)
 
 
+DEPLOYS = [END - 3600 + 60 * k for k in (-5, 0, 2, 9)]
+"""When the recorded deploys happened: two before the test's cursor, two after."""
+
+
 async def write_history(path: Path) -> None:
     clock = FakeClock(END - 2 * 3600)
     store = MetricStore(clock)
-    history = History(path, store, clock, rollup_retention=86400.0)
+    pending: list[tuple[float, str, str, str]] = []
+
+    def lines() -> list[tuple[float, str, str, str]]:
+        taken = pending[:]
+        pending.clear()
+        return taken
+
+    history = History(path, store, clock, rollup_retention=86400.0, events=lines)
     await history.open()
     while clock.now() < END:
         clock.advance(STEP)
         store.record("queue_length", queue_at(clock.now()))
+        pending.extend((at, "deploy", "deploy", f"deployed v{i}") for i, at in enumerate(DEPLOYS) if at == clock.now())
+        if clock.now() % 60 == 0:
+            await history.flush()
     await history.close()
+
+
+def tail_lines(app: ReplayApp) -> list[str]:
+    table = app.screen.query_one(EventTail).table
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
 def tile_value(app: ReplayApp) -> str:
@@ -58,12 +78,18 @@ async def test_replay_shows_the_value_a_tile_had_at_the_cursor(ui_config: Config
         assert tile_value(app) == f"● {queue_at(last_point):g}"
         badge = str(app.screen.query_one("#hdr-badge", Static).content)
         assert badge.startswith("REPLAY 2026-09-21 13:13:37") and badge.endswith("paused")
+        shown = tail_lines(app)  # the event tail as it was: the deploys up to the cursor, newest first
+        assert len(shown) == 2 and "deployed v1" in shown[0] and "deployed v0" in shown[1]
         await pilot.press("right")  # a minute on
         await pilot.pause()
         assert tile_value(app) == f"● {queue_at(last_point + 60):g}"
         await pilot.press("left", "left")  # back before the start: the store is loaded again up to the cursor
         await pilot.pause()
         assert tile_value(app) == f"● {queue_at(last_point - 60):g}"
+        app.tick()
+        await pilot.pause()
+        shown = tail_lines(app)  # the event tail too: the deploy a minute before the cursor is not shown yet
+        assert len(shown) == 1 and "deployed v0" in shown[0]
         ring = core.monitor.store.ring("queue_length")
         assert ring is not None and ring.last() == (last_point - 60, queue_at(last_point - 60))  # nothing after it
         await pilot.press("space")  # play: ten times real time
