@@ -6,9 +6,8 @@
 The endpoints are one small HTTP server in its own process (``--serve``: an asyncio server answering
 ``200 ok`` on every path, keep-alive), so the CPU figure is the checks' alone. The console's core runs in a
 fresh interpreter with the production factory's sources (each its own client, as in the console), the real
-clock and no screen; every check's start is recorded from its status. A check keeps its pace when the time
-from one start to the next is within 10 % of ``interval`` (the interval runs from a check's end to the next
-start, so an answer's latency is part of the gap).
+clock and no screen; every check's start is recorded from its status (its end less its latency). A check keeps its pace when the
+time from one start to the next is within 10 % of ``interval`` (the interval runs from start to start).
 """
 
 from __future__ import annotations
@@ -40,9 +39,11 @@ async def main():
     seen = core.monitor.status_changed
     def record(status):
         if status.last_check is not None:
+            # The check's start: when it ended less how long the answer took.
+            start = status.last_check - (status.latency_ms or 0.0) / 1000.0
             runs = starts.setdefault(status.name, [])
-            if not runs or runs[-1] != status.last_check:
-                runs.append(status.last_check)
+            if not runs or abs(runs[-1] - start) > 1e-6:
+                runs.append(start)
         seen(status)
     core.monitor.status_changed = record
     await core.start()

@@ -55,7 +55,8 @@ class PolledHttp(Model):
     url: str
     """The URL to request; ``${VAR}`` is replaced from the environment."""
     interval: PositiveDuration = 5.0
-    """Time between the end of one check and the start of the next (checks never overlap)."""
+    """Time from the start of one check to the start of the next (checks never overlap: one slower than this is
+    followed at once by the next)."""
     stale_after: PositiveDuration | None = None
     """A metric this source recorded is stale once its newest point is older than this: its tile says
     ``stale``, its KPI is UNKNOWN and rules treat it as absent. Unset: three intervals."""

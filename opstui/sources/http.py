@@ -8,8 +8,9 @@ docs/performance.md, let 40 hanging sources starve a healthy check to 2 checks a
 source awaits its own request before sleeping, so its polls never overlap; the timeout covers the whole request,
 connect to last byte.
 
-Pacing. After a good check (up or degraded) the next one starts ``interval`` later. After a failing
-one (down or unreachable) it starts ``interval`` plus a jitter that grows with the failures in a row up to
+Pacing. After a good check (up or degraded) the next one starts ``interval`` after that one started (start to
+start: the answer's latency does not stretch the cadence). After a failing one (down or unreachable) it starts
+``interval`` plus a jitter that grows with the failures in a row up to
 one more ``interval``: never later than ``2 x interval``. A health check's cadence is what it promises (a
 short recovery must be seen); the jitter only spreads the retries of many consoles or checks that failed
 together, so they do not storm the service in lock-step as it comes back. ``next_attempt`` says when.
@@ -113,6 +114,10 @@ async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool
     return b"".join(chunks), False
 
 
+MIN_PAUSE = 0.1
+"""The least time between the end of one check and the start of the next, as a share of the interval."""
+
+
 class PolledSource(Source):
     """A source that asks a URL once per ``interval``: the loop, pacing and bookkeeping both HTTP kinds share.
 
@@ -201,15 +206,20 @@ class PolledSource(Source):
 
     async def run(self) -> None:
         while True:
+            started = self.clock.now()
             changes = await self._safe_probe()
             if changes["state"] in OK_STATES:
                 self.backoff.reset()
                 delay, next_attempt = self.interval, None
             else:
                 delay = self.interval + self.backoff.next_delay()
-                next_attempt = self.clock.now() + delay
+                next_attempt = started + delay
             self._update(**changes, next_attempt=next_attempt)
-            await self.clock.sleep(delay)
+            # From start to start, as Prometheus scrapes: an answer's latency (or a busy loop) never stretches the
+            # cadence. A check slower than its interval is followed by the next after a short pause (a tenth of
+            # the interval, and a failure's jitter), never at once: a hanging endpoint is not hammered.
+            pause = MIN_PAUSE * self.interval + (delay - self.interval)
+            await self.clock.sleep(max(pause, started + delay - self.clock.now()))
 
 
 class HttpCheck(PolledSource):

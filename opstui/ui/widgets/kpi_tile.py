@@ -46,9 +46,8 @@ class KpiTile(Widget):
         if view == shown:
             return
         if shown is None or view.level != shown.level:
-            level_class = f"-{view.level.value}"
-            for cls in LEVEL_CLASSES:
-                self.set_class(cls == level_class, cls)
+            # One class change, one restyle of the tile (set_class per class restyled it once per class).
+            self.set_classes({*(c for c in self.classes if c not in LEVEL_CLASSES), f"-{view.level.value}"})
         self._value.update(plain(value_text(view, number)))
         if shown is None or view.history != shown.history:
             self._spark.data = list(view.history)

@@ -76,9 +76,9 @@ class Raster:
             self.dot(x0, y0, owner)
             return
         masks, owners, bits = self.masks, self.owners, DOT_BITS
-        dx, dy = (x1 - x0) / steps, (y1 - y0) / steps
+        ddx, ddy, half, twice = x1 - x0, y1 - y0, steps, 2 * steps  # integer rounding: no float per dot
         for i in range(steps + 1):
-            x, y = x0 + round(dx * i), y0 + round(dy * i)
+            x, y = x0 + (2 * ddx * i + half) // twice, y0 + (2 * ddy * i + half) // twice
             row, col = y >> 2, x >> 1
             masks[row][col] |= bits[y & 3][x & 1]
             owners[row][col] = owner
