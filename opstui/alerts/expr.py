@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from opstui.config.durations import parse_duration
+from opstui.labels import Matcher
 
 
 class ExprError(Exception):
@@ -37,27 +38,6 @@ class ExprError(Exception):
 
 
 # AST -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Matcher:
-    """One label matcher: ``source="api"``, ``source!="api"``, ``route=~"/api/.*"``, ``route!~"..."``."""
-
-    label: str
-    op: str
-    value: str
-    pattern: re.Pattern[str] | None = None
-    """Compiled once at parse time for ``=~`` / ``!~``."""
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        actual = labels.get(self.label, "")
-        if self.op == "=":
-            return actual == self.value
-        if self.op == "!=":
-            return actual != self.value
-        assert self.pattern is not None
-        found = self.pattern.fullmatch(actual) is not None
-        return found if self.op == "=~" else not found
 
 
 @dataclass(frozen=True, slots=True)

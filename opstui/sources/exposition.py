@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from opstui.labels import Matcher
 from opstui.sanitize import clean
 
 MAX_LABEL = 200
@@ -40,26 +41,6 @@ _CALL = re.compile(r"\s*(rate|ratio|quantile)\s*\((.*)\)\s*", re.DOTALL)
 
 class ExpressionError(ValueError):
     """A ``metrics:`` expression that cannot be read; the message says what is wrong with it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Matcher:
-    """One label matcher of a selector, PromQL's semantics (a missing label matches as the empty string)."""
-
-    label: str
-    op: str
-    value: str
-    pattern: re.Pattern[str] | None = None
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        actual = labels.get(self.label, "")
-        if self.op == "=":
-            return actual == self.value
-        if self.op == "!=":
-            return actual != self.value
-        assert self.pattern is not None
-        found = self.pattern.fullmatch(actual) is not None
-        return found if self.op == "=~" else not found
 
 
 @dataclass(frozen=True, slots=True)
