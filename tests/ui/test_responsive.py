@@ -117,3 +117,24 @@ async def test_a_screen_switch_keeps_the_footer_when_its_keys_are_the_same(core:
         shown = {k.key for k in after}
         wanted = {b.key for (_, b, _, _) in app.screen.active_bindings.values() if b.show}
         assert shown == wanted
+
+
+async def test_on_call_keys_are_enabled_in_place_not_rebuilt_at_each_switch(core: Core) -> None:
+    """The On-call screen's Ack is usable while its list loads and dimmed once it shows no incident: that flip
+    used to remount the whole footer at every switch to it (most of the switch's time)."""
+    feed(core)
+    app = make_app(core)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        first = [id(k) for k in app.screen.query(FooterKey)]
+        for key in "1212":
+            await pilot.press(key)
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        keys = {k.key: k for k in app.screen.query(FooterKey)}
+        assert [id(k) for k in keys.values()] == first, "the same key widgets, not remounted"
+        enabled = {b.key: on for (_, b, on, _) in app.screen.active_bindings.values() if b.show}
+        assert not enabled["a"] and not enabled["r"], "no incident selected: dimmed"
+        assert all(keys[k].has_class("-disabled") == (not on) for k, on in enabled.items() if k in keys)
