@@ -6,8 +6,8 @@
 The endpoints are one small HTTP server in its own process (``--serve``: an asyncio server answering
 ``200 ok`` on every path, keep-alive), so the CPU figure is the checks' alone. The console's core runs in a
 fresh interpreter with the production factory's sources (each its own client, as in the console), the real
-clock and no screen; every check's start is recorded from its status (its end less its latency). A check keeps its pace when the
-time from one start to the next is within 10 % of ``interval`` (the interval runs from start to start).
+clock and no screen; every check's start is recorded from its status (its end less its latency). A check keeps
+its pace when the time from one start to the next is within 10 % of ``interval`` (which runs start to start).
 """
 
 from __future__ import annotations
