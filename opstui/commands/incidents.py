@@ -26,6 +26,8 @@ from opstui.config.incidents import StateSettings, operator_name
 from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentError, IncidentManager
 from opstui.incidents.model import Incident
+from opstui.metrics.history_file import HistoryTables
+from opstui.metrics.history_open import history_opener
 from opstui.state import StateError, StateStore, open_state
 
 EXIT_OK = 0
@@ -90,6 +92,40 @@ def state_settings(config: Config, state_path: str | None) -> StateSettings:
     if state_path is None:
         return config.state
     return config.state.model_copy(update={"path": state_path, "backend": "sqlite"})
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryArgs:
+    """What a command that reads the history needs from ``--config``, ``--state`` and ``--demo``."""
+
+    config: Config
+    state: StateSettings
+    where: str
+    """The history, for messages: a file's path or the team's PostgreSQL schema."""
+    open: Callable[[], HistoryTables]
+    """Opens it read-only (call it on the thread that reads it)."""
+
+
+def history_args(args: argparse.Namespace) -> HistoryArgs | int:
+    """The config, the state settings and the history's opener for ``uptime`` and ``latency``; with ``--days``,
+    checked to be in (0, 400]; an exit status (2, said in one line) when the config or the days are wrong."""
+    days = getattr(args, "days", None)
+    if days is not None and not 0 < days <= 400:
+        error("--days must be more than 0 and at most 400")
+        return EXIT_CONFIG
+    try:
+        config = load_optional(args.config)
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_CONFIG
+    store = config.store
+    if getattr(args, "demo", False):
+        from opstui.demo.config import demo_history_path
+
+        store = store.model_copy(update={"history_path": str(demo_history_path())})
+    settings = state_settings(config, getattr(args, "state", None))
+    where, opener = history_opener(store, settings, read_only=True)
+    return HistoryArgs(config, settings, where, opener)
 
 
 @asynccontextmanager

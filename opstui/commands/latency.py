@@ -13,11 +13,9 @@ import json
 import time
 from typing import Any
 
-from opstui.commands.common import EXIT_CONFIG, error
-from opstui.commands.incidents import load_optional, state_settings
-from opstui.config import ConfigError
+from opstui.commands.common import error
+from opstui.commands.incidents import history_args
 from opstui.metrics.history_file import HistoryError
-from opstui.metrics.history_open import history_opener
 from opstui.metrics.uptime import DAY, WINDOWS, window_label
 
 EXIT_FAILED = 1
@@ -42,20 +40,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 0 < args.days <= 400:
-        error("--days must be more than 0 and at most 400")
-        return EXIT_CONFIG
-    try:
-        config = load_optional(args.config)
-    except ConfigError as exc:
-        error(str(exc))
-        return EXIT_CONFIG
-    store = config.store
-    if args.demo:
-        from opstui.demo.config import demo_history_path
-
-        store = store.model_copy(update={"history_path": str(demo_history_path())})
-    _, opener = history_opener(store, state_settings(config, getattr(args, "state", None)), read_only=True)
+    found = history_args(args)
+    if isinstance(found, int):
+        return found
+    opener = found.open
     label = window_label(args.days)
     windows = sorted({*WINDOWS, (label, args.days * DAY)}, key=lambda w: w[1])
     now = time.time()

@@ -14,10 +14,8 @@ from typing import Any
 
 from opstui.clock import zone
 from opstui.commands.common import EXIT_CONFIG, error
-from opstui.commands.incidents import load_optional, state_settings
-from opstui.config import ConfigError
+from opstui.commands.incidents import history_args
 from opstui.metrics.history_file import HistoryError
-from opstui.metrics.history_open import history_opener
 
 EXIT_FAILED = 1
 DEFAULT_BACK = 3600.0
@@ -46,16 +44,14 @@ def run(args: argparse.Namespace) -> int:
     if not 1.0 <= args.speed <= 1000.0:
         error("--speed must be between 1 and 1000")
         return EXIT_CONFIG
-    try:
-        config = load_optional(args.config)
-    except ConfigError as exc:
-        error(str(exc))
-        return EXIT_CONFIG
+    found = history_args(args)
+    if isinstance(found, int):
+        return found
+    config, where, opener = found.config, found.where, found.open
     if args.demo:
         from opstui.demo.config import demo_config
 
-        config = demo_config("http://127.0.0.1:9").model_copy(update={"sources": []})  # names the demo's file
-    where, opener = history_opener(config.store, state_settings(config, getattr(args, "state", None)), read_only=True)
+        config = demo_config("http://127.0.0.1:9").model_copy(update={"sources": []})  # the demo's screens
     try:
         file = opener()
     except HistoryError as exc:

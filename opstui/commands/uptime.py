@@ -17,13 +17,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from opstui.clock import Clock, zone
-from opstui.commands.common import EXIT_CONFIG, error
-from opstui.commands.incidents import load_optional, state_settings
-from opstui.config import ConfigError
+from opstui.commands.common import error
+from opstui.commands.incidents import history_args
 from opstui.config.incidents import StateSettings
 from opstui.config.models import Config
 from opstui.metrics.history_file import HistoryError
-from opstui.metrics.history_open import history_opener
 from opstui.metrics.kpi import KpiRule
 from opstui.metrics.uptime import DAY, WINDOWS, Uptime, uptime_by_check, window_label
 from opstui.state.protocol import StateError
@@ -60,21 +58,10 @@ def _rule(config: Config) -> KpiRule:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 0 < args.days <= 400:
-        error("--days must be more than 0 and at most 400")
-        return EXIT_CONFIG
-    try:
-        config = load_optional(args.config)
-    except ConfigError as exc:
-        error(str(exc))
-        return EXIT_CONFIG
-    store = config.store
-    settings = state_settings(config, getattr(args, "state", None))
-    if args.demo:
-        from opstui.demo.config import demo_history_path
-
-        store = store.model_copy(update={"history_path": str(demo_history_path())})
-    _, opener = history_opener(store, settings, read_only=True)
+    found = history_args(args)
+    if isinstance(found, int):
+        return found
+    config, settings, opener = found.config, found.state, found.open
     judged = window_label(args.days)
     windows = WINDOWS if judged in dict(WINDOWS) else (*WINDOWS, (judged, args.days * DAY))
     windows = tuple(sorted(windows, key=lambda w: w[1]))
