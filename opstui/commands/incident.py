@@ -1,5 +1,5 @@
-"""``opstui incident open|severity|escalate|unack|reassign``: an incident opened by hand, a severity changed, the
-next step paged now, an acknowledgement taken back, an incident given to a person.
+"""``opstui incident open|severity|escalate|unack|reassign|merge``: an incident opened by hand, a severity changed,
+the next step paged now, an acknowledgement taken back, an incident given to a person, two incidents merged.
 
 Recorded exactly as the console's ``c``, ``v``, ``E``, ``U`` and ``R`` keys do (the same manager, operator and
 host), paged and escalated like an incident an alert opened. Exit statuses: 0 done, 1 refused (no title, no such
@@ -56,6 +56,14 @@ def register(sub: Any) -> None:
     reassign.add_argument("--to", required=True, metavar="NAME", help="the person (as the rotation or people: name)")
     add_common(reassign)
     reassign.set_defaults(func=run_reassign)
+
+    merge = actions.add_parser(
+        "merge", help="merge an open incident into another (closed as merged; its timeline and alert join the other)"
+    )
+    merge.add_argument("id", type=int, metavar="ID", help="the incident to merge (it is closed, pointing at INTO_ID)")
+    merge.add_argument("into", type=int, metavar="INTO_ID", help="the open incident it joins")
+    add_common(merge)
+    merge.set_defaults(func=run_merge)
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -118,6 +126,18 @@ def run_reassign(args: argparse.Namespace) -> int:
         await current.manager.reassign(args.id, args.to, seen_revision=before.revision)
         last = (await current.manager.timeline(args.id))[-1]
         print(f"#{args.id} {last.text}")
+        return EXIT_OK
+
+    return execute(args, work)
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    async def work(current: Session) -> int:
+        merged, target = await current.manager.merge(args.id, args.into)
+        print(
+            f"#{merged.id} merged into #{target.id} by {merged.resolved_by}: "
+            f"#{target.id} {target.severity.value} {target.title}"
+        )
         return EXIT_OK
 
     return execute(args, work)

@@ -206,6 +206,7 @@ def as_dict(incident: Incident, manager: IncidentManager, now: float) -> dict[st
         "sla_breached": manager.breached(incident, now),
         "runbook": incident.runbook,
         "summary": incident.summary,
+        "merged_into": incident.merged_into,
     }
 
 
@@ -215,7 +216,7 @@ def table(incidents: list[Incident], now: float, tz: tzinfo) -> str:
         (
             f"#{i.id}",
             i.severity.value,
-            i.state.value,
+            i.state.value if i.merged_into is None else f"merged into #{i.merged_into}",
             i.title if len(i.title) <= 48 else i.title[:47] + "…",
             when(i.opened_at, tz),
             format_duration(max(0.0, (i.resolved_at or now) - i.opened_at)),

@@ -12,12 +12,18 @@ class IncidentError(Exception):
 
 
 class AlreadyHandled(IncidentError):
-    """Someone else acknowledged or resolved the incident first: the console that lost the race is told
+    """Someone else acknowledged, resolved or merged the incident first: the console that lost the race is told
     who won and when, instead of believing it owns the incident."""
 
     def __init__(self, incident: Incident) -> None:
         self.incident = incident
-        if incident.state is IncidentState.RESOLVED:
+        if incident.merged_into is not None:
+            self.action, self.by, self.at = (
+                f"merged into #{incident.merged_into}",
+                incident.resolved_by,
+                incident.resolved_at,
+            )
+        elif incident.state is IncidentState.RESOLVED:
             self.action, self.by, self.at = "resolved", incident.resolved_by, incident.resolved_at
         else:
             self.action, self.by, self.at = "acknowledged", incident.acknowledged_by, incident.acknowledged_at

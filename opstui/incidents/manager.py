@@ -48,6 +48,8 @@ SYSTEM_ACTOR = "opstui"
 """The actor of what nobody did by hand: alerts firing and clearing, escalation, auto-resolve."""
 NOTIFY_CHANNEL = INCIDENT_CHANNEL
 _ATTEMPTS = 3
+MAX_MERGED = 50
+"""At most this many incidents' timelines are joined into one (merges of merges included)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,13 @@ class IncidentManager:
             # Already being handled: one open incident per alert; the timeline notes it came back.
             await self._commit(self._refire(latest, alert))
             return
+        if latest is not None and latest.merged_into is not None:
+            # Merged: its alert joined the incident it was merged into, which hears of it while open.
+            target = await self._merge_target(latest)
+            if target is not None:
+                await self._commit(self._refire(target, alert, merged_from=latest.id))
+                return
+            latest = None  # that one is resolved too: a new incident, never a reopened merged one
         silence = await self._silence_for(alert, alert.at)
         if silence is not None:
             if silence.id:  # a maintenance window's silence is not stored
@@ -158,9 +167,13 @@ class IncidentManager:
             incident, event, [self._notification(incident, EventKind.TRIGGERED, text, alert.at)]
         )
 
-    def _refire(self, incident: Incident, alert: AlertTransition) -> _Change:
+    def _refire(self, incident: Incident, alert: AlertTransition, merged_from: int | None = None) -> _Change:
         changed = replace(incident, alert_state=AlertPhase.FIRING, alert_cleared_at=None)
+        if incident.manual:
+            changed = incident  # burning until a person resolves it anyway; it has no alert of its own to mark
         text = alert.summary or f"{alert.rule} is firing again"
+        if merged_from is not None:
+            text = f"{_title(alert)} (merged from #{merged_from}) is firing: {text}"
         return _Change(changed, [self._event(incident.id, EventKind.ALERT_REFIRED, alert.at, text, SYSTEM_ACTOR)])
 
     def _reopen(self, incident: Incident, alert: AlertTransition) -> _Change:
@@ -417,6 +430,82 @@ class IncidentManager:
             )
 
         return await self._change(incident_id, give)
+
+    async def merge(self, incident_id: int, into_id: int, by: str | None = None) -> tuple[Incident, Incident]:
+        """Merge an open incident into another open one (the same problem seen twice): it is closed as merged
+        with a pointer to the other, its timeline joins the other's (:meth:`timeline`), its alert joins the
+        other (a refire lands there) and the other takes the worse severity. Both change in one transaction,
+        each from the revision it was read at, so of two consoles merging at once exactly one wins; the loser
+        is told (:class:`AlreadyHandled`). Recorded on both timelines, in the audit, and paged (the merged
+        one's resolution says where it went).
+
+        Returns ``(merged, target)`` as stored."""
+        actor = by or self.operator
+        if incident_id == into_id:
+            raise IncidentError(f"incident #{incident_id} cannot be merged into itself")
+        for _ in range(_ATTEMPTS):
+            source = await self._require(incident_id)
+            target = await self._require(into_id)
+            if source.merged_into is not None:
+                if source.merged_into == into_id and source.resolved_by == actor:
+                    return source, target  # one's own merge again: nothing to do
+                raise AlreadyHandled(source)
+            if not source.is_open:
+                raise AlreadyHandled(source)
+            if not target.is_open:
+                if target.merged_into is not None:
+                    raise IncidentError(f"incident #{into_id} was merged into #{target.merged_into}; merge into that")
+                raise IncidentError(f"incident #{into_id} is resolved; merge into an open incident")
+            changes = self._merged(source, target, actor)
+            try:
+                merged, joined = await self._state.update_incidents(changes)
+            except ConflictError:
+                continue
+            return merged, joined
+        raise IncidentError(f"incidents #{incident_id} and #{into_id} keep being changed by someone else; try again")
+
+    def _merged(
+        self, source: Incident, target: Incident, actor: str
+    ) -> list[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]:
+        now = self._clock.now()
+        closed = replace(
+            source, state=IncidentState.RESOLVED, resolved_at=now, resolved_by=actor, merged_into=target.id
+        )
+        worse = min(source.severity, target.severity, key=lambda s: s.rank)
+        firing = source.alert_state is AlertPhase.FIRING and not source.manual and not target.manual
+        joined = replace(
+            target,
+            severity=worse,
+            alert_state=AlertPhase.FIRING if firing else target.alert_state,
+            alert_cleared_at=None if firing else target.alert_cleared_at,
+        )
+        away = f"merged into #{target.id} {target.title} by {actor}"
+        here = f"#{source.id} {source.severity.value} {source.title} merged into this by {actor}"
+        if worse is not target.severity:
+            here += f"; severity {target.severity.value} -> {worse.value}"
+        return [
+            (
+                closed,
+                [self._event(source.id, EventKind.RESOLVED, now, away, actor)],
+                [self._notification(closed, EventKind.RESOLVED, away, now)],
+            ),
+            (
+                joined,
+                [self._event(target.id, EventKind.NOTE, now, here, actor)],
+                [self._notification(joined, EventKind.NOTE, here, now)],
+            ),
+        ]
+
+    async def _merge_target(self, incident: Incident) -> Incident | None:
+        """The open incident a merged one's pointers lead to (merges may chain), or None."""
+        for _ in range(8):
+            if incident.merged_into is None:
+                return incident if incident.is_open else None
+            found = await self._state.get_incident(incident.merged_into)
+            if found is None:
+                return None
+            incident = found
+        return None
 
     async def resolve(self, incident_id: int, by: str | None = None, note: str | None = None) -> Incident:
         """Close the incident; ``note`` says how (the review's Resolution).
@@ -817,7 +906,19 @@ class IncidentManager:
         return await self._state.get_incident(incident_id)
 
     async def timeline(self, incident_id: int) -> list[IncidentEvent]:
-        return await self._state.events(incident_id)
+        """The incident's timeline, with those of the incidents merged into it joined in time order: their
+        milestones (status updates) as they are, every other line as a note naming its incident (``#3
+        acknowledged: ...``). Joined when read, never copied, so the audit lists each action once."""
+        events = await self._state.events(incident_id)
+        pending, seen = [incident_id], {incident_id}
+        while pending and len(seen) <= MAX_MERGED:
+            for merged in await self._state.merged_into(pending.pop()):
+                if merged.id in seen:
+                    continue
+                seen.add(merged.id)
+                pending.append(merged.id)
+                events += [_joined(event) for event in await self._state.events(merged.id)]
+        return sorted(events, key=lambda event: (event.at, event.id))
 
     async def all_incidents(self, limit: int = 100) -> list[Incident]:
         """Open and resolved, newest first."""
@@ -898,6 +999,14 @@ class IncidentManager:
             "at": at,
         }
         return Notification(channel=NOTIFY_CHANNEL, payload=payload, created_at=at)
+
+
+def _joined(event: IncidentEvent) -> IncidentEvent:
+    """A merged incident's line as it shows on the timeline of the one it was merged into."""
+    if event.kind is EventKind.MILESTONE:
+        return event
+    text = f"#{event.incident_id} {event.kind.value.replace('_', ' ')}" + (f": {event.text}" if event.text else "")
+    return replace(event, kind=EventKind.NOTE, text=text)
 
 
 def _title(alert: AlertTransition) -> str:

@@ -115,6 +115,8 @@ class Incident:
     """The person it was reassigned to by hand: paged instead of the escalation step's target until escalation
     moves on (to the next step, by time or by ``E``) or it is acknowledged then taken back."""
     revision: int = 0
+    merged_into: int | None = None
+    """Set when it was merged into another incident (closed, its timeline and alert joined that one)."""
 
     @property
     def is_open(self) -> bool:

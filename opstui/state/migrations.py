@@ -267,6 +267,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX check_results_at ON check_results (at)",
         ),
     ),
+    Migration(
+        8,
+        "incidents merged into another (the pointer a merged incident keeps)",
+        ("ALTER TABLE incidents ADD COLUMN merged_into INTEGER",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

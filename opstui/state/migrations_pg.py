@@ -190,9 +190,11 @@ _V7 = (
     "CREATE INDEX check_results_at ON check_results (at)",
 )
 
+_V8 = ("ALTER TABLE incidents ADD COLUMN merged_into BIGINT",)
+
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(sqlite.version, sqlite.description, statements)
-    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3, _V4, _V5, _V6, _V7), strict=True)
+    for sqlite, statements in zip(SQLITE_MIGRATIONS, (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8), strict=True)
 )
 """Same numbers and descriptions as SQLite's: adding a SQLite migration without its PostgreSQL twin fails here."""
 

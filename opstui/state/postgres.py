@@ -143,6 +143,28 @@ class PostgresState(PostgresPool):
 
         return await self._run(work, f"update incident #{incident.id}", write=True)
 
+    async def update_incidents(
+        self, changes: Sequence[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]
+    ) -> list[Incident]:
+        async def work(conn: Any) -> list[Incident]:
+            stored = []
+            for incident, new_events, notifications in changes:
+                try:
+                    status = await conn.execute(
+                        UPDATE_INCIDENT, *rows.incident_values(incident), incident.id, incident.revision
+                    )
+                except asyncpg.UniqueViolationError:
+                    raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
+                if status != "UPDATE 1":
+                    raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
+                for event in new_events:
+                    await self._insert_event(conn, event)
+                await self._enqueue(conn, notifications, incident.id)
+                stored.append(replace(incident, revision=incident.revision + 1))
+            return stored
+
+        return await self._run(work, "update incidents", write=True)
+
     async def get_incident(self, incident_id: int) -> Incident | None:
         found = await self._rows(rows.incident, f"read incident #{incident_id}", numbered(sql.INCIDENT), incident_id)
         return found[0] if found else None
@@ -153,6 +175,10 @@ class PostgresState(PostgresPool):
 
     async def open_incidents(self) -> list[Incident]:
         return await self._rows(rows.incident, "read open incidents", sql.OPEN_INCIDENTS)
+
+    async def merged_into(self, incident_id: int) -> list[Incident]:
+        what = f"read the incidents merged into #{incident_id}"
+        return await self._rows(rows.incident, what, numbered(sql.MERGED_INTO), incident_id)
 
     async def recent_incidents(self, limit: int) -> list[Incident]:
         return await self._rows(rows.incident, "read incidents", numbered(sql.RECENT_INCIDENTS), limit)

@@ -138,6 +138,13 @@ class StateStore(Protocol):
         """
         ...
 
+    async def update_incidents(
+        self, changes: Sequence[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]
+    ) -> list[Incident]:
+        """Write new versions of several incidents in one transaction (a merge), each from the revision it was
+        read at; all or none. Raises :class:`ConflictError` if any stored revision has moved on."""
+        ...
+
     async def get_incident(self, incident_id: int) -> Incident | None: ...
 
     async def latest_incident(self, fingerprint: str) -> Incident | None:
@@ -145,6 +152,10 @@ class StateStore(Protocol):
         ...
 
     async def open_incidents(self) -> list[Incident]: ...
+
+    async def merged_into(self, incident_id: int) -> list[Incident]:
+        """The incidents merged into ``incident_id``, oldest first."""
+        ...
 
     async def recent_incidents(self, limit: int) -> list[Incident]:
         """Newest first."""

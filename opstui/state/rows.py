@@ -47,6 +47,7 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
     "labels",
     "reopened",
     "assignee",
+    "merged_into",
 )
 """What an incident is written with, in :func:`incident_values` order (``id`` and ``revision`` aside)."""
 EVENT_COLUMNS: tuple[str, ...] = ("incident_id", "at", "kind", "milestone", "actor", "host", "text")
@@ -87,6 +88,7 @@ def incident_values(incident: Incident) -> tuple[object, ...]:
         json.dumps(dict(incident.labels), sort_keys=True),
         incident.reopened,
         incident.assignee,
+        incident.merged_into,
     )
 
 

@@ -35,6 +35,7 @@ UPDATE_INCIDENT = (
 """Only from the revision it was read at: of two consoles changing one incident, one matches no row."""
 INCIDENT = "SELECT * FROM incidents WHERE id = ?"
 LATEST_INCIDENT = "SELECT * FROM incidents WHERE fingerprint = ? ORDER BY opened_at DESC, id DESC LIMIT 1"
+MERGED_INTO = "SELECT * FROM incidents WHERE merged_into = ? ORDER BY id"
 OPEN_INCIDENTS = "SELECT * FROM incidents WHERE state != 'resolved' ORDER BY id"
 RECENT_INCIDENTS = "SELECT * FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?"
 INSERT_EVENT = _insert("incident_events", EVENT_COLUMNS)

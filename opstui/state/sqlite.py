@@ -96,6 +96,27 @@ class SqliteState(SqliteFile):
 
         return await self._call(work, f"update incident #{incident.id}")
 
+    async def update_incidents(
+        self, changes: Sequence[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]
+    ) -> list[Incident]:
+        def work() -> list[Incident]:
+            stored = []
+            with self._transaction() as conn:
+                for incident, events, notifications in changes:
+                    with _one_open_per_fingerprint(incident):
+                        cursor = conn.execute(
+                            sql.UPDATE_INCIDENT, (*rows.incident_values(incident), incident.id, incident.revision)
+                        )
+                    if cursor.rowcount != 1:
+                        raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
+                    for event in events:
+                        self._insert_event(conn, event)
+                    self._enqueue(conn, notifications, incident.id)
+                    stored.append(replace(incident, revision=incident.revision + 1))
+            return stored
+
+        return await self._call(work, "update incidents")
+
     async def get_incident(self, incident_id: int) -> Incident | None:
         def work() -> Incident | None:
             row = self._db.execute(sql.INCIDENT, (incident_id,)).fetchone()
@@ -115,6 +136,12 @@ class SqliteState(SqliteFile):
             return [rows.incident(row) for row in self._db.execute(sql.OPEN_INCIDENTS)]
 
         return await self._call(work, "read open incidents")
+
+    async def merged_into(self, incident_id: int) -> list[Incident]:
+        def work() -> list[Incident]:
+            return [rows.incident(row) for row in self._db.execute(sql.MERGED_INTO, (incident_id,))]
+
+        return await self._call(work, f"read the incidents merged into #{incident_id}")
 
     async def recent_incidents(self, limit: int) -> list[Incident]:
         def work() -> list[Incident]:

@@ -72,3 +72,20 @@ def test_escalate_unack_and_reassign_from_a_shell(tmp_path: Path, capsys: pytest
     assert main(["audit", "--config", str(config)]) == 0
     audit = capsys.readouterr().out
     assert "incident unacknowledged" in audit and "incident reassigned" in audit
+
+
+def test_merge_one_into_another(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "state.db"
+    argv = ["--config", str(config), "--state", str(db)]
+    assert main(["incident", "open", "--severity", "P2", "--title", "Emails missing", *argv]) == 0
+    assert main(["incident", "open", "--severity", "P1", "--title", "Mail provider down", *argv]) == 0
+    capsys.readouterr()
+    assert main(["incident", "merge", "1", "2", *argv]) == 0
+    assert capsys.readouterr().out == "#1 merged into #2 by dana: #2 P1 Mail provider down\n"
+    merged, events = stored(db, 1)
+    assert (merged.state, merged.merged_into, merged.resolved_by) == (IncidentState.RESOLVED, 2, "dana")
+    assert (events[-1].kind, events[-1].text) == (EventKind.RESOLVED, "merged into #2 Mail provider down by dana")
+    assert main(["incidents", "--all", *argv]) == 0
+    assert "merged into #2" in capsys.readouterr().out
+    assert main(["incident", "merge", "2", "1", *argv]) == 1
+    assert capsys.readouterr().err == "opstui: incident #1 was merged into #2; merge into that\n"

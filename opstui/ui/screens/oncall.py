@@ -33,7 +33,7 @@ from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.action_modals import ask_action
 from opstui.ui.widgets.components_line import ComponentsLine
-from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze
+from opstui.ui.widgets.incident_actions import acknowledge, ask_resolve, ask_snooze, named
 from opstui.ui.widgets.incident_detail import (
     CHART_AFTER,
     CHART_BEFORE,
@@ -42,7 +42,7 @@ from opstui.ui.widgets.incident_detail import (
     IncidentDetail,
 )
 from opstui.ui.widgets.incident_feed import IncidentFeed
-from opstui.ui.widgets.incident_modals import ONCALL_CSS, ask_milestone, ask_note
+from opstui.ui.widgets.incident_modals import ONCALL_CSS, ConfirmModal, ask_milestone, ask_note, run_action
 from opstui.ui.widgets.incident_table import IncidentTable, incident_rows, sla_text
 from opstui.ui.widgets.manual_incident import ask_new_incident, ask_severity
 from opstui.ui.widgets.page_trouble import PageTrouble
@@ -64,6 +64,9 @@ unacknowledged one; it never moves while you are on the screen. `home` / `end` g
 - `r` resolve (asks first, and says so when its alert is still firing). `n` add a note. `m` mark
   a milestone (root cause identified, fix deployed, service restored). `s` snooze the incident's
   rule for a while, with a reason.
+- `J` merges two incidents (the same problem seen twice): `J` on the one to close marks it, then `J` on
+  the one it joins asks and merges (`escape` cancels the mark). The marked one is resolved as merged, pointing
+  at the other; its timeline and its alert join the other, which takes the worse severity.
 - `c` open an incident by hand (a title, a severity, what users report): paged and escalated like the
   others. `v` change the selected incident's severity (its response time follows; recorded and notified).
 - `E` escalate now: page the next step of the incident's path without waiting (its timetable still counts
@@ -103,10 +106,11 @@ ESCALATE_TIP = "Page the next step of the incident's escalation path now"
 UNACK_TIP = "Take the acknowledgement back: triggered again, paged again"
 REASSIGN_TIP = "Give the incident to a person (paged now through their methods)"
 OVERRIDE_TIP = "Someone covers someone on call for a while (stored for the whole team)"
+MERGE_TIP = "Mark the selected incident to merge, then J on the one it joins (escape cancels)"
 UPDATE_TIP = "Post a status update (the seed's template: status, affected services, message)"
 MORE_KEYS = (
     "   u update  n note  m milestone  s snooze  v severity  E escalate  U unack  R reassign  O override"
-    "  enter detail  H handoff"
+    "  J merge  enter detail  H handoff"
 )
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
 
@@ -138,6 +142,8 @@ class OnCallScreen(ConsoleScreen):
         Binding("U", "unacknowledge", "Unack", id="oncall.unacknowledge", tooltip=UNACK_TIP, show=False),
         Binding("R", "reassign", "Reassign", id="oncall.reassign", tooltip=REASSIGN_TIP, show=False),
         Binding("O", "override", "Override", id="oncall.override", tooltip=OVERRIDE_TIP, show=False),
+        Binding("J", "merge", "Merge", id="oncall.merge", tooltip=MERGE_TIP, show=False),
+        Binding("escape", "cancel_merge", "Cancel merge", id="oncall.cancel_merge", show=False),
         Binding(
             "S",
             "silences",
@@ -158,6 +164,8 @@ class OnCallScreen(ConsoleScreen):
         """The incidents listed when the screen was last left: one not among them is new."""
         self._place = True
         """Set when the screen is shown; the first list read after it places the cursor (once)."""
+        self.merging: Incident | None = None
+        """The incident ``J`` marked to be merged into the next one ``J`` is pressed on."""
         self.last_handoff: Path | None = None
         """Where ``H`` last wrote the handoff (tests and the notice read it)."""
         self._fresh = asyncio.Event()
@@ -260,6 +268,10 @@ class OnCallScreen(ConsoleScreen):
         )
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
         status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
+        if self.merging is not None and self.merging.id not in self._incidents:
+            self.merging = None  # resolved or merged meanwhile (here or on another console)
+        if self.merging is not None:
+            status = f"merging {named(self.merging)}: J on the incident it joins, escape cancels"
         self.query_one("#oncall-status", Static).update(status)
         self.refresh_bindings()
 
@@ -280,7 +292,9 @@ class OnCallScreen(ConsoleScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Incident keys are dimmed (shown, not usable) when no incident is selected. ``a`` stays usable
         while the list is being read after ``2`` (it waits for the read) and on an acknowledged row (it
-        says so rather than doing nothing)."""
+        says so rather than doing nothing). ``escape`` is the screen's only while a merge is marked."""
+        if action == "cancel_merge":
+            return self._merge_marked()
         if action in {
             "acknowledge",
             "resolve",
@@ -294,6 +308,7 @@ class OnCallScreen(ConsoleScreen):
             "escalate",
             "unacknowledge",
             "reassign",
+            "merge",
         }:
             if action == "acknowledge" and not self._fresh.is_set():
                 return True
@@ -304,6 +319,9 @@ class OnCallScreen(ConsoleScreen):
             if incident is None:
                 return None
         return True
+
+    def _merge_marked(self) -> bool:
+        return self.merging is not None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
@@ -388,6 +406,53 @@ class OnCallScreen(ConsoleScreen):
 
     def action_override(self) -> None:
         ask_override(self)
+
+    def action_merge(self) -> None:
+        """First ``J`` marks the selected incident; ``J`` on another asks, then merges the marked one into it."""
+        incident = self.selected()
+        if incident is None:
+            return
+        marked = self.merging
+        if marked is None or marked.id == incident.id:
+            self.merging = None if marked is not None else incident
+            self._redraw()
+            return
+        question = (
+            f"Merge {named(marked)} into {named(incident)}?\n\n#{marked.id} is closed as merged; its timeline and "
+            f"alert join #{incident.id}."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._merge(marked.id, incident.id)
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
+    @work(group="oncall-action", exit_on_error=False)
+    async def _merge(self, incident_id: int, into_id: int) -> None:
+        manager = self.core.incidents
+        if manager is None:
+            return
+        self.merging = None
+        done = await run_action(
+            self, manager.merge(incident_id, into_id), lambda pair: f"#{pair[0].id} merged into {named(pair[1])}"
+        )
+        await self.core.refresh_attention()
+        if done is not None:
+            self._stored(done[0])
+            self._stored(done[1])
+            self.table.select(into_id)
+        else:
+            self.reload()
+
+    def action_cancel_merge(self) -> None:
+        self.merging = None
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Show the list as last read again (the status line says what ``J`` marked)."""
+        if self.core.incidents is not None:
+            self._show(list(self._incidents.values()), self.core.incidents)
 
     def action_alerts(self) -> None:
         from opstui.ui.screens.alerts import AlertsScreen  # imported when first shown
