@@ -133,6 +133,8 @@ class Core:
         self.incident_status = Status.OK
         self.waiting: tuple[Waiting, ...] = ()
         """The unacknowledged incidents (id, severity, triggered at) as last read: what the bell rings for."""
+        self.maintenance = Maintenance(config.maintenance, config.timezone)
+        """The config's maintenance windows: they silence alerts and mark their sources ``maintenance``."""
         self.bell = Bell(config.alerting.bell)
         """When the terminal bell rings (``alerting.bell`` per severity) and this console's mute."""
         """The firing incidents' term of the header's status (a firing P0/P1 is CRITICAL)."""
@@ -196,7 +198,7 @@ class Core:
                 escalation=self.config.escalation,
                 on_call=self._rotation_at_now,
                 owners=self.alertmanagers,
-                maintenance=Maintenance(self.config.maintenance, self.config.timezone),
+                maintenance=self.maintenance,
             )
         await self._open_history()  # before the sources: the rings are filled from disk, then live data follows
         await self.monitor.start()
@@ -605,6 +607,14 @@ class Core:
             if status.kind == "alertmanager" and status.state not in (SourceState.UP, SourceState.DEGRADED)
         )
 
+    def maintenance_sources(self, now: float | None = None) -> dict[str, str]:
+        """The sources in an open maintenance window now (source: the window's name): every pane marks them
+        ``maintenance``, neither down nor calm."""
+        if not self.maintenance:
+            return {}
+        names = {s.name for s in self.config.sources} | set(self.monitor.statuses)
+        return self.maintenance.sources_at(self.clock.now() if now is None else now, sorted(names))
+
     def badge(self) -> str | None:
         """A word the header shows beside the status (a replay's cursor); None for a live console."""
         return None
@@ -632,8 +642,12 @@ class Core:
         for kpi in snap.kpis:
             if kpi.level is not KpiLevel.NO_DATA and kpi.level.status is not Status.OK:
                 terms.append((kpi.level.status, f"{kpi.label} {kpi.level.value}"))
+        maintenance = self.maintenance_sources(snap.now)
         for source in snap.sources:
-            if source.state in SOURCE_TERM:
+            if source.name in maintenance and source.state in SOURCE_TERM:
+                # Planned: said (never calm while it is down), but as a warning, not as an outage.
+                terms.append((Status.WARNING, f"{source.name} {source.state.value} (maintenance)"))
+            elif source.state in SOURCE_TERM:
                 terms.append((SOURCE_TERM[source.state], f"{source.name} {source.state.value}"))
         if self.state_error is not None:
             terms.append((Status.CRITICAL, "state store unavailable"))

@@ -177,6 +177,9 @@ class Monitor:
         self.errors = ErrorGroups()
         """The tail's lines grouped by source, level and message shape (bounded; see opstui.metrics.errors)."""
         self.statuses: dict[str, SourceStatus] = {}
+        self.metric_sources: dict[str, str] = {}
+        """Which source records each unlabelled metric (the first to record it): a KPI tile is marked
+        ``maintenance`` while its source is in an open maintenance window. As many as the store's series."""
         self.kpis: list[tuple[Kpi, KpiRule]] = [
             (kpi, KpiRule.parse(kpi.target, kpi.warning, kpi.critical)) for kpi in config.kpis
         ]
@@ -199,9 +202,10 @@ class Monitor:
         self.store.record(metric, value, ts, labels)
         self.last_data = max(self.last_data or ts, ts)
 
-    def sink_for(self, stale_after: float | None) -> SourceSink:
-        """The sink one source writes to: this monitor, noting that its series go stale after ``stale_after``."""
-        return SourceSink(self, stale_after)
+    def sink_for(self, stale_after: float | None, source: str | None = None) -> SourceSink:
+        """The sink one source writes to: this monitor, noting that its series go stale after ``stale_after``
+        and that they are ``source``'s (:attr:`metric_sources`)."""
+        return SourceSink(self, stale_after, source)
 
     def ingest(self, events: list[Event]) -> None:
         if not events:
@@ -486,14 +490,18 @@ class SourceSink:
     """What one source writes to: the monitor, with each series it records claimed at the source's
     ``stale_after`` (so the tiles, the KPIs and the rules know when that series is too old to be now)."""
 
-    def __init__(self, monitor: Monitor, stale_after: float | None) -> None:
+    def __init__(self, monitor: Monitor, stale_after: float | None, source: str | None = None) -> None:
         self._monitor = monitor
         self._stale_after = stale_after
+        self._source = source
         self.retention = monitor.retention
 
     def record(self, metric: str, value: float, ts: float, labels: dict[str, str] | None = None) -> None:
         self._monitor.record(metric, value, ts, labels)
         self._monitor.freshness.claim(metric, labels, self._stale_after)
+        if self._source is not None and not labels:
+            # A labelled series (check_up{source="api"}) is every source's metric name; only a plain one is a tile.
+            self._monitor.metric_sources.setdefault(metric, self._source)
 
     def ingest(self, events: list[Event]) -> None:
         self._monitor.ingest(events)

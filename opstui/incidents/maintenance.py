@@ -8,7 +8,7 @@ reach the time after it). Nothing is stored: every console computes the same win
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -65,6 +65,22 @@ class Maintenance:
             if opening.window.name not in seen:
                 seen.add(opening.window.name)
                 out.append(opening)
+        return out
+
+    def sources_at(self, now: float, names: Iterable[str]) -> dict[str, str]:
+        """The sources under maintenance at ``now`` (source: the window's name), among ``names``: those an open
+        window lists in ``sources``, or, when it lists none, those its ``source`` label matchers all match."""
+        out: dict[str, str] = {}
+        names = list(names)
+        for opening in self.open_at(now):
+            window = opening.window
+            if window.sources:
+                covered = [name for name in names if name in window.sources]
+            else:
+                on_source = [m for m in self._matchers[self.windows.index(window)] if m.name == "source"]
+                covered = [n for n in names if on_source and all(m.holds({"source": n}) for m in on_source)]
+            for name in covered:
+                out.setdefault(name, window.name)
         return out
 
     def silences(self, now: float) -> list[Silence]:

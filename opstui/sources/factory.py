@@ -174,7 +174,7 @@ def build_sources(config: Config, clock: Clock, sink: Sink) -> SourceSet:
     claim = getattr(sink, "sink_for", None)  # the monitor notes whose series are whose (see opstui.monitor)
     shared = sink
     for cfg in config.sources:
-        sink = claim(source_stale_after(cfg)) if claim is not None else shared
+        sink = claim(source_stale_after(cfg), cfg.name) if claim is not None else shared
         if isinstance(cfg, HttpSource):
             sources.append(HttpCheck(cfg, clock, sink, client_for(cfg.verify_tls)))
         elif isinstance(cfg, JsonSource):

@@ -3,7 +3,8 @@
 Each input can only make the status worse (never calm while broken), and each one that does is named, so the
 page and the console can say *why* the API is in a partial outage:
 
-- a source down or unreachable is a major outage; degraded or stale, a degraded performance;
+- a source down or unreachable is a major outage; degraded or stale, a degraded performance; in an open
+  maintenance window, under maintenance whatever its state (planned work is said as such, never as an outage);
 - a KPI at critical is a partial outage; at warning, a degraded performance;
 - an open incident of one of its rules is a major outage (P0), a partial outage (P1) or a degraded performance
   (P2, P3); once its alert has cleared (recovering, not yet resolved), a degraded performance. An incident whose
@@ -63,14 +64,18 @@ def derive(
     incidents: Sequence[Incident],
     sources: Mapping[str, SourceState] | None = None,
     kpis: Mapping[str, KpiLevel] | None = None,
+    maintenance: Mapping[str, str] | None = None,
 ) -> list[ComponentState]:
-    """Every component's status, in the config's order."""
+    """Every component's status, in the config's order; ``maintenance``: the sources in an open maintenance
+    window (source: the window's name)."""
     states = []
     for component in components:
         terms: list[tuple[ComponentStatus, str]] = []
         for name in component.sources:
             state = (sources or {}).get(name)
-            if state in _SOURCE:
+            if name in (maintenance or {}):
+                terms.append((ComponentStatus.UNDER_MAINTENANCE, f"{name} maintenance: {(maintenance or {})[name]}"))
+            elif state in _SOURCE:
                 terms.append((_SOURCE[state], f"{name} {state.value}"))
         for metric in component.metrics:
             level = (kpis or {}).get(metric)

@@ -114,7 +114,11 @@ class EngineeringScreen(ConsoleScreen):
     @property
     def has_database(self) -> bool:
         """A postgres source collects the health pack, so the database pane has something to show."""
-        return any(isinstance(s, PostgresSource) and s.health for s in self.core.config.sources)
+        return bool(self._databases())
+
+    def _databases(self) -> list[PostgresSource]:
+        """The postgres sources that collect the health pack (the database pane's figures)."""
+        return [s for s in self.core.config.sources if isinstance(s, PostgresSource) and s.health]
 
     def action_filter_events(self) -> None:
         """``/``: the events pane's filter box (source, level or text)."""
@@ -141,12 +145,14 @@ class EngineeringScreen(ConsoleScreen):
             return  # being torn down at exit
         core = self.core
         snap = core.monitor.snapshot()
+        maintenance = core.maintenance_sources(snap.now)
+        owner = core.monitor.metric_sources
         for view in snap.kpis:
             tile = self._tiles.get(view.metric) if view.screen == "engineering" else None
             if tile is not None:
-                tile.show(view)
+                tile.show(view, maintenance.get(owner.get(view.metric, "")))
         days30 = {name: row.percent(JUDGED) for name, row in core.uptime.items()} if core.history else None
-        self.query_one(HealthTable).show(snap.sources, snap.now, days30)
+        self.query_one(HealthTable).show(snap.sources, snap.now, days30, maintenance)
         chart = self.query_one(LatencyChart)
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
@@ -160,4 +166,9 @@ class EngineeringScreen(ConsoleScreen):
         for pane in self.query(DatabasePane):
             store = core.monitor.store
             values = {m: store.value(m) for m in HEALTH_METRICS}
-            pane.show(values, stale_figures(core.monitor, snap, values), snap.tables.get(SLOW_STATEMENTS))
+            pane.show(
+                values,
+                stale_figures(core.monitor, snap, values),
+                snap.tables.get(SLOW_STATEMENTS),
+                next((maintenance[s.name] for s in self._databases() if s.name in maintenance), None),
+            )

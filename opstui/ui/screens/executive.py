@@ -114,10 +114,13 @@ class ExecutiveScreen(ConsoleScreen):
     def refresh_from_core(self) -> None:
         snap = self.core.monitor.snapshot()
         shown = {v.metric for v in self._views()}
+        maintenance = self.core.maintenance_sources(snap.now)
+        owner = self.core.monitor.metric_sources
         for view in snap.kpis:
             if view.metric in shown:
+                window = maintenance.get(owner.get(view.metric, ""))
                 for tile in self.query(f"#kpi-{view.key or view.metric}").results(ExecutiveTile):
-                    tile.show_business(view, snap.metric_errors.get(view.metric))
+                    tile.show_business(view, snap.metric_errors.get(view.metric), window)
         for table in self.query(BusinessTable):
             table.show(snap.tables.get(table.table_name), snap.now)
         self.query_one("#vital-tiles", Grid).display = bool(snap.vitals)

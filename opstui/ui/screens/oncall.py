@@ -264,6 +264,7 @@ class OnCallScreen(ConsoleScreen):
                 incidents,
                 sources={name: status.state for name, status in monitor.statuses.items()},
                 kpis={kpi.metric: kpi.level for kpi in monitor.kpi_views()},
+                maintenance=self.core.maintenance_sources(),
             )
         )
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)

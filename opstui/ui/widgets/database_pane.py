@@ -142,8 +142,19 @@ class DatabasePane(Vertical):
         for key, label in STATEMENT_COLUMNS:
             table.add_column(label, key=key)
 
-    def show(self, values: Mapping[str, float | None], errors: Mapping[str, str], table: TableView | None) -> None:
-        """Redraw the figures and the statements; what did not change is not touched."""
+    def show(
+        self,
+        values: Mapping[str, float | None],
+        errors: Mapping[str, str],
+        table: TableView | None,
+        maintenance: str | None = None,
+    ) -> None:
+        """Redraw the figures and the statements; what did not change is not touched. ``maintenance``: the open
+        maintenance window the database's source is in, said in the border (planned, not down, not calm)."""
+        subtitle = "" if maintenance is None else f"maintenance: {maintenance}"
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
+        self.set_class(maintenance is not None, "-maintenance")
         self._figures = figures(values, errors)
         self._draw_figures()
         if table != self._table:

@@ -34,17 +34,20 @@ class ExecutiveTile(KpiTile):
         self.add_class("executive-tile")
         self._stale: str | None = None
 
-    def show_business(self, view: KpiView, error: str | None) -> None:
-        """Redraw from the view and the metric's query error (None when its last read succeeded)."""
-        if view == self._shown and error == self._stale:
+    def show_business(self, view: KpiView, error: str | None, maintenance: str | None = None) -> None:
+        """Redraw from the view and the metric's query error (None when its last read succeeded); ``maintenance``:
+        the open maintenance window its source is in (the tile says ``maintenance``)."""
+        if view == self._shown and error == self._stale and maintenance == self._window:
             return
-        self.show(view)
+        self.show(view, maintenance)
         self._stale = error
         self.query_one(".kpi-value", Static).update(plain(value_text(view, business_number)))
         self.set_class(error is not None or view.level is KpiLevel.STALE, "-stale")
         if error is not None:
             self.border_subtitle = plain(f"stale: {error}"[:60])
             self.tooltip = plain(f"{view.label}: the last read failed: {error}")
+        elif maintenance is not None:
+            self.border_subtitle = "maintenance"
         elif view.key.startswith("web-vital") and view.level is not KpiLevel.STALE:
             self.border_subtitle = plain((view.target or "").replace(" ", ""))  # "≤2.5s": five tiles in 80 columns
         else:

@@ -11,6 +11,8 @@ with the theme's ``$status-*`` values looked up when drawn; a theme switch redra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -59,8 +61,18 @@ def down_for(status: SourceStatus, now: float) -> float | None:
     return None if start is None else max(0.0, now - start)
 
 
-def row_cells(status: SourceStatus, now: float, days30: dict[str, float | None] | None = None) -> tuple[str, ...]:
+MAINTENANCE = "maintenance"
+"""The state column of a source in an open maintenance window (its own state goes in the reason)."""
+MAINTENANCE_STYLE = ("◇", "status-warn")
+
+
+def row_cells(
+    status: SourceStatus, now: float, days30: dict[str, float | None] | None = None, window: str | None = None
+) -> tuple[str, ...]:
     """The plain text of each column for one source (what the diff compares).
+
+    ``window``: the maintenance window the source is in; its state column then says ``maintenance`` (not down,
+    not calm) and the reason starts with the window's name and the state underneath.
 
     Uptime is this session's, or, with ``days30`` (the history is on), the last 30 days' from the history, with
     two decimals since 99.9 % is the target; "—" for a source with no check on record yet.
@@ -72,15 +84,18 @@ def row_cells(status: SourceStatus, now: float, days30: dict[str, float | None] 
         uptime = days30.get(status.name)
         uptime_text = "—" if uptime is None else f"{uptime:.2f}%"
     down = down_for(status, now)
+    reason = status.reason or ""
+    if window is not None:
+        reason = f"{window}: {status.state.value}" + (f", {reason}" if reason else "")
     return (
         status.name,
-        status.state.value,
+        status.state.value if window is None else MAINTENANCE,
         "—" if down is None else age(down),
         number(status.latency_ms, "ms") if status.latency_ms is not None else "—",
         age(None if status.last_check is None else now - status.last_check),
         uptime_text,
         "—" if status.tls_days_left is None else f"{status.tls_days_left:.0f}",
-        status.reason or "",
+        reason,
     )
 
 
@@ -103,10 +118,15 @@ class HealthTable(DataTable[Text]):
         self._cells.clear()
 
     def show(
-        self, sources: tuple[SourceStatus, ...], now: float, days30: dict[str, float | None] | None = None
+        self,
+        sources: tuple[SourceStatus, ...],
+        now: float,
+        days30: dict[str, float | None] | None = None,
+        maintenance: Mapping[str, str] | None = None,
     ) -> None:
         """Add new sources, drop removed ones, and update the cells that changed; with ``days30`` the uptime
-        column is the last 30 days' (its header says so)."""
+        column is the last 30 days' (its header says so); ``maintenance`` (source: window) marks those in an
+        open maintenance window."""
         wanted = {s.name for s in sources}
         if days30 is not None and str(self.columns[ColumnKey("uptime")].label) != LONG_UPTIME_LABEL:
             self.columns[ColumnKey("uptime")].label = Text(LONG_UPTIME_LABEL)
@@ -116,7 +136,7 @@ class HealthTable(DataTable[Text]):
                 self.remove_row(name)
                 del self._cells[name]
             for status in sources:
-                cells = row_cells(status, now, days30)
+                cells = row_cells(status, now, days30, (maintenance or {}).get(status.name))
                 old = self._cells.get(status.name)
                 if old is None:
                     self.add_row(*self._render_cells(status, cells), key=status.name)
@@ -128,9 +148,10 @@ class HealthTable(DataTable[Text]):
                 self._cells[status.name] = cells
 
     def _render_cells(self, status: SourceStatus, cells: tuple[str, ...]) -> list[Text]:
-        icon, variable = STATE_STYLE[status.state]
+        planned = cells[1] == MAINTENANCE
+        icon, variable = MAINTENANCE_STYLE if planned else STATE_STYLE[status.state]
         colour = self.app.theme_variables.get(variable, "")
-        failing = status.state in (SourceState.DOWN, SourceState.UNREACHABLE)
+        failing = not planned and status.state in (SourceState.DOWN, SourceState.UNREACHABLE)
         rendered = [Text(cell, no_wrap=True, overflow="ellipsis") for cell in cells]
         rendered[1] = Text(f"{icon} {cells[1]}", style=colour, no_wrap=True)
         if failing:

@@ -1,7 +1,8 @@
 """One KPI tile: the label in the border, the value with a level shape, a sparkline, the target.
 
 The tile's class is the KPI's level (``-target``, ``-off-target``, ``-warning``, ``-critical``,
-``-stale``, ``-no-data``); the colours live in ``styles/engineering.tcss`` as theme variables.
+``-stale``, ``-no-data``; ``-maintenance`` while its source is in an open maintenance window); the colours
+live in ``styles/engineering.tcss`` as theme variables.
 
 A stale KPI (its newest point older than its source's ``stale_after``) shows its last value dimmed behind
 the ``◌`` shape, in a dashed border whose bottom says ``stale 2m`` where the target was: the old number is
@@ -34,25 +35,33 @@ class KpiTile(Widget):
         self._shown: KpiView | None = None
         self._value = Static("—", classes="kpi-value")
         self._spark = Sparkline([], classes="kpi-spark")
+        self._window: str | None = None
+        """The maintenance window its source is in, as last shown."""
 
     def compose(self) -> ComposeResult:
         yield self._value
         yield self._spark
 
-    def show(self, view: KpiView) -> None:
+    def show(self, view: KpiView, maintenance: str | None = None) -> None:
         """Redraw from one view; a tile whose view did not change costs nothing, and only the parts that
-        changed are touched (a class change restyles the tile, a new tooltip or history repaints)."""
+        changed are touched (a class change restyles the tile, a new tooltip or history repaints).
+        ``maintenance``: the open maintenance window its source is in; the tile then says ``maintenance``
+        (planned, neither down nor calm)."""
         shown, self._shown = self._shown, view
-        if view == shown:
+        window, self._window = self._window, maintenance
+        if view == shown and maintenance == window:
             return
+        if maintenance != window:
+            self.set_class(maintenance is not None, "-maintenance")
         if shown is None or view.level != shown.level:
             # One class change, one restyle of the tile (set_class per class restyled it once per class).
             self.set_classes({*(c for c in self.classes if c not in LEVEL_CLASSES), f"-{view.level.value}"})
         self._value.update(plain(value_text(view, number)))
         if shown is None or view.history != shown.history:
             self._spark.data = list(view.history)
-        self.border_subtitle = plain(subtitle(view))
-        tooltip = plain(_thresholds(view))
+        self.border_subtitle = plain(subtitle(view) if maintenance is None else "maintenance")
+        tip = _thresholds(view)
+        tooltip = plain(tip if maintenance is None else f"under maintenance ({maintenance}); {tip}")
         if tooltip != self.tooltip:
             self.tooltip = tooltip
 
