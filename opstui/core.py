@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,9 @@ from opstui.sources.base import SourceState
 from opstui.sources.factory import build_owners
 from opstui.state import Notification, StateError, StateStore, open_state
 from opstui.state.outbox_sql import is_trouble
+from opstui.state.protocol import ComponentOverride
 from opstui.status import KpiLevel, Status
+from opstui.statuspage.derive import ComponentState, derive
 
 if TYPE_CHECKING:
     from opstui.notify.dispatcher import NotificationDispatcher
@@ -131,6 +133,10 @@ class Core:
         self.banner_incident: int | None = None
         """The id of the banner's incident: what the banner key acknowledges."""
         self.incident_status = Status.OK
+        self.open_now: tuple[Incident, ...] = ()
+        """The open incidents as last read (the alert loop, the change feed): what the components derive from."""
+        self.component_overrides: tuple[ComponentOverride, ...] = ()
+        """The operator's status page overrides in force (or ending later), as last read from the state store."""
         self.waiting: tuple[Waiting, ...] = ()
         """The unacknowledged incidents (id, severity, triggered at) as last read: what the bell rings for."""
         self.maintenance = Maintenance(config.maintenance, config.timezone)
@@ -339,7 +345,8 @@ class Core:
             if self._feed is None:
                 self._feed = IncidentFeed(self.alerts, self.incidents, Inhibitor(self.config.alerting.inhibit))
             transitions += await self._external_turn(self.incidents)
-            self._attend(attention(await self._feed.turn(transitions)))
+            self.open_now = tuple(await self._feed.turn(transitions))
+            self._attend(attention(list(self.open_now)))
             self.silences = tuple(await self.incidents.silences())
             self.inhibited = dict(self._feed.inhibited)
 
@@ -441,8 +448,34 @@ class Core:
         more = f" (+{len(silent) - 1} more)" if len(silent) > 1 else ""
         self.update_nag = f"{named}: no public update for {format_duration(quiet)}{more}"
 
+    async def refresh_component_overrides(self) -> None:
+        """Re-read the status page overrides in force (after this console set one; the feed brings others')."""
+        if self.state is not None:
+            self.component_overrides = tuple(await self.state.component_overrides(self.clock.now()))
+
+    async def _refresh_component_overrides_quietly(self) -> None:
+        try:
+            await self.refresh_component_overrides()
+        except Exception as exc:  # noqa: BLE001 - the updates loop reads them again
+            log.warning("status page overrides not read: %s: %s", type(exc).__name__, exc)
+
+    def component_states(self, incidents: Sequence[Incident] | None = None) -> list[ComponentState]:
+        """Every status page component's status now: derived from the sources, the KPIs, the open incidents
+        (``incidents``, or as last read) and the maintenance windows, unless an operator's override is in force."""
+        monitor = self.monitor
+        return derive(
+            self.config.status_page.components,
+            list(self.open_now if incidents is None else incidents),
+            sources={name: status.state for name, status in monitor.statuses.items()},
+            kpis={kpi.metric: kpi.level for kpi in monitor.kpi_views()},
+            maintenance=self.maintenance_sources(),
+            overrides=self.component_overrides,
+            now=self.clock.now(),
+        )
+
     async def _updates_loop(self) -> None:
         while True:
+            await self._refresh_component_overrides_quietly()
             try:
                 await self.refresh_update_nag()
             except Exception as exc:  # noqa: BLE001 - a locked store is retried next turn, not fatal
@@ -520,6 +553,8 @@ class Core:
                             # Another console's override changes who is on call here within a second.
                             with contextlib.suppress(StateError):
                                 await self.refresh_overrides()
+                        elif change.kind == "component_override":
+                            await self._refresh_component_overrides_quietly()
                         elif change.kind == "incident":
                             # An acknowledgement (here or on another console) clears the header's count and
                             # the banner now, not at the alert loop's next turn.
@@ -557,7 +592,8 @@ class Core:
         if self.incidents is None:
             return
         try:
-            self._attend(attention(await self.incidents.open_incidents()))
+            self.open_now = tuple(await self.incidents.open_incidents())
+            self._attend(attention(list(self.open_now)))
         except Exception as exc:  # noqa: BLE001 - the alert loop's next turn sets them anyway
             log.warning("header counts not refreshed: %s: %s", type(exc).__name__, exc)
 

@@ -4,7 +4,7 @@ What the next person needs, read from the shared state for the last shift (``sin
 
 - the incidents opened, acknowledged or resolved in the shift, and every one still open, each with what
   happened to it in the shift and its last public update (or, without one, its last note);
-- the silences in force (what is muted, until when, why, by whom);
+- the silences in force (what is muted, until when, why, by whom), and the status page overrides in force;
 - the checklist: tasks overdue now and occurrences missed in the shift (at most the checklist's 48 hours);
 - who is on call now and who takes over next (with a rotation).
 
@@ -25,7 +25,7 @@ from opstui.config.durations import format_duration
 from opstui.config.rotation import OnCall, Rotation
 from opstui.incidents.model import EventKind, Incident, Silence, is_action_run
 from opstui.sanitize import clean
-from opstui.state.protocol import StateStore
+from opstui.state.protocol import ComponentOverride, StateStore
 from opstui.statuspage.model import updates_of
 
 SCAN = 500
@@ -55,6 +55,8 @@ class Handoff:
     """(task title, due at) of the occurrences missed in the shift."""
     on_call: OnCall | None
     next_on_call: OnCall | None
+    overrides: tuple[ComponentOverride, ...] = ()
+    """Status page components whose status a person set (with why), in force now."""
 
 
 async def gather(
@@ -100,6 +102,7 @@ async def gather(
         missed=tuple(missed),
         on_call=on_call,
         next_on_call=following,
+        overrides=tuple(await state.component_overrides(now)),
     )
 
 
@@ -153,6 +156,13 @@ def render(handoff: Handoff, tz: tzinfo) -> str:
         f"- {s.matcher} until {_time(s.until, tz)} by {s.created_by}" + (f": {s.reason}" if s.reason else "")
         for s in handoff.silences
     ] or ["None."]
+    lines += ["", "## Status page overrides", ""]
+    lines += [
+        f"- {o.component}: {o.status} since {_time(o.set_at, tz)}"
+        + ("" if o.until is None else f" until {_time(o.until, tz)}")
+        + f" by {o.set_by}: {o.reason}"
+        for o in handoff.overrides
+    ] or ["None: every component's status is derived."]
     lines += ["", "## Checklist", ""]
     lines += [f"- overdue: {title} (by {format_duration(late)})" for title, late in handoff.overdue]
     lines += [f"- missed: {title} (due {_time(due, tz)})" for title, due in handoff.missed]

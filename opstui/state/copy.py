@@ -31,6 +31,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("notifications", "id"),
     ("checklist_ticks", "id"),
     ("overrides", "id"),
+    ("component_overrides", "id"),
     ("counters", "name"),
     ("check_results", "id"),
 )

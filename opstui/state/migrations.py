@@ -40,6 +40,10 @@ OVERRIDES_V6 = """CREATE TABLE overrides (
 ``ends_at`` (ended early: ``ended_at``)."""
 
 
+COMPONENT_STATUSES = "'operational', 'under maintenance', 'degraded performance', 'partial outage', 'major outage'"
+"""A status page component's statuses (Statuspage's five), as stored by an override from version 9 on."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -271,6 +275,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         8,
         "incidents merged into another (the pointer a merged incident keeps)",
         ("ALTER TABLE incidents ADD COLUMN merged_into INTEGER",),
+    ),
+    Migration(
+        9,
+        "status page component overrides: a status set by a person, with a reason and an optional end",
+        (
+            f"""CREATE TABLE component_overrides (
+                id INTEGER PRIMARY KEY,
+                component TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ({COMPONENT_STATUSES})),
+                reason TEXT NOT NULL,
+                set_by TEXT NOT NULL,
+                host TEXT NOT NULL,
+                set_at REAL NOT NULL,
+                until REAL,
+                cleared_at REAL,
+                cleared_by TEXT
+            )""",
+            "CREATE INDEX component_overrides_active ON component_overrides (component) WHERE cleared_at IS NULL",
+            *(
+                f"CREATE TRIGGER changes_component_overrides_{op.lower()} AFTER {op} ON component_overrides "
+                "BEGIN INSERT INTO changes (kind, ref) VALUES ('component_override', NEW.id); END"
+                for op in ("INSERT", "UPDATE")
+            ),
+        ),
     ),
 )
 

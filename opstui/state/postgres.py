@@ -47,7 +47,15 @@ from opstui.state.outbox_sql import (
     outbox_values,
 )
 from opstui.state.postgres_pool import PostgresPool, describe_dsn
-from opstui.state.protocol import ConflictError, DeliveryState, Notification, Tick, TickKind, TickTaken
+from opstui.state.protocol import (
+    ComponentOverride,
+    ConflictError,
+    DeliveryState,
+    Notification,
+    Tick,
+    TickKind,
+    TickTaken,
+)
 from opstui.state.sql import numbered
 
 __all__ = ["PostgresState", "describe_dsn"]
@@ -65,6 +73,7 @@ INSERT_EVENT = numbered(sql.INSERT_EVENT) + " RETURNING id"
 INSERT_SILENCE = numbered(sql.INSERT_SILENCE) + " RETURNING id"
 INSERT_TICK = numbered(sql.INSERT_TICK) + " RETURNING id"
 INSERT_OVERRIDE = numbered(sql.INSERT_OVERRIDE) + " RETURNING id"
+INSERT_COMPONENT_OVERRIDE = numbered(sql.INSERT_COMPONENT_OVERRIDE) + " RETURNING id"
 CLAIM = numbered(
     "UPDATE notifications AS n SET claimed_until = ? "
     f"FROM ({CLAIMABLE}) AS due WHERE n.id = due.id AND n.state = 'pending' "
@@ -240,6 +249,26 @@ class PostgresState(PostgresPool):
 
     async def end_override(self, override_id: int, at: float, by: str) -> int:
         return await self._count("end the override", numbered(sql.END_OVERRIDE), at, by, override_id, at)
+
+    # Status page overrides -------------------------------------------------------------------------
+
+    async def set_component_override(self, override: ComponentOverride) -> ComponentOverride:
+        async def work(conn: Any) -> ComponentOverride:
+            await conn.execute(
+                numbered(sql.CLEAR_COMPONENT_OVERRIDES), override.set_at, override.set_by, override.component
+            )
+            new_id = await conn.fetchval(INSERT_COMPONENT_OVERRIDE, *rows.component_override_values(override))
+            return replace(override, id=int(new_id))
+
+        return await self._run(work, f"record the override of {override.component}", write=True)
+
+    async def clear_component_override(self, component: str, at: float, by: str) -> int:
+        what = f"clear the override of {component}"
+        return await self._count(what, numbered(sql.CLEAR_COMPONENT_OVERRIDES), at, by, component)
+
+    async def component_overrides(self, now: float) -> list[ComponentOverride]:
+        what = "read the status page overrides"
+        return await self._rows(rows.component_override, what, numbered(sql.COMPONENT_OVERRIDES), now, now)
 
     # Notification outbox ---------------------------------------------------------------------------
 

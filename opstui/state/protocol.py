@@ -55,6 +55,26 @@ class Tick:
     id: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ComponentOverride:
+    """A status page component's status set by a person (``status`` is a ComponentStatus value), with why; in
+    force from ``set_at`` until ``until`` (None: until cleared). ``id`` is 0 until stored."""
+
+    component: str
+    status: str
+    reason: str
+    set_by: str
+    host: str
+    set_at: float
+    until: float | None = None
+    cleared_at: float | None = None
+    cleared_by: str | None = None
+    id: int = 0
+
+    def in_force(self, now: float) -> bool:
+        return self.cleared_at is None and self.set_at <= now and (self.until is None or now < self.until)
+
+
 class TickTaken(ConflictError):
     """Someone ticked (or skipped) the task for that period first: ``first`` is their tick, so the console
     that lost the race can say who and when instead of recording the task done twice."""
@@ -248,6 +268,21 @@ class StateStore(Protocol):
 
     async def outbox_dropped(self) -> int:
         """How many undelivered notifications were dropped because the outbox was full."""
+        ...
+
+    # Status page overrides ------------------------------------------------------------------------
+
+    async def set_component_override(self, override: ComponentOverride) -> ComponentOverride:
+        """Store an override, clearing the component's previous one (by the same person, at the same moment)
+        in the same transaction: a component has at most one override in force."""
+        ...
+
+    async def clear_component_override(self, component: str, at: float, by: str) -> int:
+        """End the component's override now; how many were ended (0: it had none)."""
+        ...
+
+    async def component_overrides(self, now: float) -> list[ComponentOverride]:
+        """The overrides in force at ``now``, by component."""
         ...
 
     # Checklist ticks -------------------------------------------------------------------------------

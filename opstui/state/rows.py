@@ -23,7 +23,7 @@ from opstui.incidents.model import (
     Override,
     Silence,
 )
-from opstui.state.protocol import Tick, TickKind
+from opstui.state.protocol import ComponentOverride, Tick, TickKind
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "fingerprint",
@@ -62,6 +62,7 @@ SILENCE_COLUMNS: tuple[str, ...] = (
     "matchers",
 )
 OVERRIDE_COLUMNS: tuple[str, ...] = ("who", "covers", "starts_at", "ends_at", "created_at", "created_by", "host")
+COMPONENT_OVERRIDE_COLUMNS: tuple[str, ...] = ("component", "status", "reason", "set_by", "host", "set_at", "until")
 TICK_COLUMNS: tuple[str, ...] = ("task_id", "period_start", "at", "kind", "actor", "host", "value", "note", "undoes")
 
 
@@ -119,6 +120,22 @@ def override_values(override: Override) -> tuple[object, ...]:
         override.created_by,
         override.host,
     )
+
+
+def component_override_values(override: ComponentOverride) -> tuple[object, ...]:
+    return (
+        override.component,
+        override.status,
+        override.reason,
+        override.set_by,
+        override.host,
+        override.set_at,
+        override.until,
+    )
+
+
+def component_override(row: Mapping[str, Any]) -> ComponentOverride:
+    return ComponentOverride(**dict(row))
 
 
 def tick_values(tick: Tick) -> tuple[object, ...]:

@@ -10,7 +10,14 @@ are in :mod:`opstui.state.outbox_sql`; the column lists are in :mod:`opstui.stat
 from __future__ import annotations
 
 from opstui.state.outbox_sql import OUTBOX_COLUMNS
-from opstui.state.rows import EVENT_COLUMNS, INCIDENT_COLUMNS, OVERRIDE_COLUMNS, SILENCE_COLUMNS, TICK_COLUMNS
+from opstui.state.rows import (
+    COMPONENT_OVERRIDE_COLUMNS,
+    EVENT_COLUMNS,
+    INCIDENT_COLUMNS,
+    OVERRIDE_COLUMNS,
+    SILENCE_COLUMNS,
+    TICK_COLUMNS,
+)
 
 
 def numbered(statement: str) -> str:
@@ -112,3 +119,16 @@ LAST_OWN_TICK = f"SELECT * FROM checklist_ticks WHERE actor = ? AND {EFFECTIVE_T
 
 LAST_CHANGE = "SELECT COALESCE(MAX(seq), 0) FROM changes"
 CHANGES_SINCE = "SELECT seq, kind, ref FROM changes WHERE seq > ? ORDER BY seq LIMIT ?"
+
+
+# Status page overrides ------------------------------------------------------------------------------
+
+INSERT_COMPONENT_OVERRIDE = _insert("component_overrides", COMPONENT_OVERRIDE_COLUMNS)
+CLEAR_COMPONENT_OVERRIDES = (
+    "UPDATE component_overrides SET cleared_at = ?, cleared_by = ? WHERE component = ? AND cleared_at IS NULL"
+)
+COMPONENT_OVERRIDES = (
+    "SELECT * FROM component_overrides WHERE cleared_at IS NULL AND set_at <= ? AND (until IS NULL OR until > ?) "
+    "ORDER BY component, id"
+)
+"""In force: not cleared, started, not past its end. Parameters: now, now."""

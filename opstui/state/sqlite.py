@@ -43,7 +43,15 @@ from opstui.state.outbox_sql import (
     notification,
     outbox_values,
 )
-from opstui.state.protocol import ConflictError, DeliveryState, Notification, Tick, TickKind, TickTaken
+from opstui.state.protocol import (
+    ComponentOverride,
+    ConflictError,
+    DeliveryState,
+    Notification,
+    Tick,
+    TickKind,
+    TickTaken,
+)
 from opstui.state.sqlite_file import DamagedStore, SqliteFile
 
 __all__ = ["DamagedStore", "SqliteState"]
@@ -231,6 +239,26 @@ class SqliteState(SqliteFile):
             return cursor.rowcount
 
         return await self._call(work, what)
+
+    # Status page overrides -------------------------------------------------------------------------
+
+    async def set_component_override(self, override: ComponentOverride) -> ComponentOverride:
+        def work() -> ComponentOverride:
+            with self._transaction() as conn:
+                conn.execute(sql.CLEAR_COMPONENT_OVERRIDES, (override.set_at, override.set_by, override.component))
+                cursor = conn.execute(sql.INSERT_COMPONENT_OVERRIDE, rows.component_override_values(override))
+            return replace(override, id=_rowid(cursor))
+
+        return await self._call(work, f"record the override of {override.component}")
+
+    async def clear_component_override(self, component: str, at: float, by: str) -> int:
+        return await self._count(f"clear the override of {component}", sql.CLEAR_COMPONENT_OVERRIDES, at, by, component)
+
+    async def component_overrides(self, now: float) -> list[ComponentOverride]:
+        def work() -> list[ComponentOverride]:
+            return [rows.component_override(row) for row in self._db.execute(sql.COMPONENT_OVERRIDES, (now, now))]
+
+        return await self._call(work, "read the status page overrides")
 
     # Notification outbox ---------------------------------------------------------------------------
 

@@ -23,8 +23,10 @@ from opstui.alerts.model import Severity
 from opstui.config.status_page import Component
 from opstui.incidents.model import AlertPhase, Incident
 from opstui.sources.base import SourceState
+from opstui.state.protocol import ComponentOverride
 from opstui.status import KpiLevel
 from opstui.statuspage.model import ComponentStatus
+from opstui.statuspage.overrides import describe
 
 _SOURCE = {
     SourceState.DOWN: ComponentStatus.MAJOR_OUTAGE,
@@ -43,11 +45,15 @@ _SEVERITY = {
 
 @dataclass(frozen=True, slots=True)
 class ComponentState:
-    """A component's status now and the inputs that made it so (worst first)."""
+    """A component's status now and the inputs that made it so (worst first); with an operator's override, the
+    override's status, its reason first and the derived status kept beside it."""
 
     name: str
     status: ComponentStatus
     reasons: tuple[str, ...] = ()
+    override: ComponentOverride | None = None
+    derived: ComponentStatus | None = None
+    """What the inputs alone say, when an override replaced it."""
 
 
 def incident_counts_for(component: Component, incident: Incident) -> bool:
@@ -65,9 +71,13 @@ def derive(
     sources: Mapping[str, SourceState] | None = None,
     kpis: Mapping[str, KpiLevel] | None = None,
     maintenance: Mapping[str, str] | None = None,
+    overrides: Sequence[ComponentOverride] = (),
+    now: float | None = None,
 ) -> list[ComponentState]:
     """Every component's status, in the config's order; ``maintenance``: the sources in an open maintenance
-    window (source: the window's name)."""
+    window (source: the window's name); ``overrides``: the operator's, those in force at ``now`` replacing the
+    derived status (without ``now``, every one given)."""
+    forced = {o.component.casefold(): o for o in overrides if now is None or o.in_force(now)}
     states = []
     for component in components:
         terms: list[tuple[ComponentStatus, str]] = []
@@ -89,5 +99,13 @@ def derive(
                 terms.append((status, f"#{incident.id} {incident.severity.value} {incident.title}"))
         terms.sort(key=lambda term: -term[0].rank)
         worst = terms[0][0] if terms else ComponentStatus.OPERATIONAL
-        states.append(ComponentState(component.name, worst, tuple(reason for _, reason in terms)))
+        reasons = tuple(reason for _, reason in terms)
+        override = forced.get(component.name.casefold())
+        if override is None:
+            states.append(ComponentState(component.name, worst, reasons))
+            continue
+        said = describe(override, override.set_at if now is None else now)
+        states.append(
+            ComponentState(component.name, ComponentStatus(override.status), (said, *reasons), override, worst)
+        )
     return states

@@ -84,7 +84,14 @@ async def gather(state: StateStore, settings: StatusPageSettings, now: float) ->
         title=settings.title,
         generated_at=now,
         history_days=settings.history_days,
-        components=tuple(derive(settings.components, [i for i in incidents if i.is_open])),
+        components=tuple(
+            derive(
+                settings.components,
+                [i for i in incidents if i.is_open],
+                overrides=await state.component_overrides(now),
+                now=now,
+            )
+        ),
         descriptions={c.name: c.description for c in settings.components},
         uptime={c.name: uptime(c, incidents, since, now) for c in settings.components},
         current=tuple(p for p in shown if p.incident.is_open),
@@ -165,6 +172,13 @@ def as_json(page: StatusPage) -> dict[str, Any]:
                 "description": page.descriptions.get(c.name, ""),
                 "status": c.status.value.replace(" ", "_"),
                 "uptime_percent": page.uptime[c.name],
+                # An operator's status: the page says why (never who); null while derived.
+                "override": None
+                if c.override is None
+                else {
+                    "reason": c.override.reason,
+                    "until": None if c.override.until is None else _iso(c.override.until),
+                },
             }
             for c in page.components
         ],
@@ -180,7 +194,11 @@ def _when(at: float, tz: tzinfo) -> str:
 def as_markdown(page: StatusPage, tz: tzinfo) -> str:
     lines = [f"# {page.title}", "", f"Updated {_when(page.generated_at, tz)}", "", "## Components", ""]
     lines += ["| Component | Status | Uptime |", "| --- | --- | --- |"]
-    lines += [f"| {c.name} | {c.status.value} | {page.uptime[c.name]:.2f}% |" for c in page.components]
+    lines += [
+        f"| {c.name} | {c.status.value}{'' if c.override is None else f' ({c.override.reason})'} "
+        f"| {page.uptime[c.name]:.2f}% |"
+        for c in page.components
+    ]
     for heading, items in (
         ("Current incidents", page.current),
         (f"Past incidents ({page.history_days} days)", page.past),
@@ -232,8 +250,9 @@ def as_html(page: StatusPage, tz: tzinfo) -> str:
     ]
     for c in page.components:
         css = c.status.value.replace(" ", "_")
+        note = "" if c.override is None else f'<br><span class="meta">{e(c.override.reason)}</span>'
         out.append(
-            f'<tr><td>{e(c.name)}</td><td class="{css}">{e(c.status.value)}</td>'
+            f'<tr><td>{e(c.name)}</td><td class="{css}">{e(c.status.value)}{note}</td>'
             f"<td>{page.uptime[c.name]:.2f}%</td></tr>"
         )
     out += ["</tbody>", "</table>"]

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Static
 
@@ -26,8 +27,10 @@ from opstui.config.models import PgQuery, PostgresSource
 from opstui.monitor import KpiView
 from opstui.sources.pghealth import SLOW_STATEMENTS
 from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.widgets.components_line import ComponentsLine
 from opstui.ui.widgets.executive_table import BusinessTable
 from opstui.ui.widgets.executive_tile import ExecutiveTile
+from opstui.ui.widgets.override_modal import ask_override
 from opstui.ui.widgets.product_tables import PageVitalsTable, ProductTable
 
 TILE_WIDTH = 22
@@ -60,6 +63,10 @@ When the event stream carries `web_vital` events, the **web vitals** row shows t
 TTFB and FCP over the window (`●` good, `▲` needs improvement, `✖` poor; `◌` stale), and **Pages** their
 p75 per page. **Product** counts the stream's `business` events (signups, donations, registrations) over
 the window: how many, the sum of their values, and per minute.
+
+The status page line above the tiles is what the public page says now: each component's status, derived from
+its sources, KPIs, open incidents and maintenance windows (docs/communicate-and-act.md). `o` overrides one
+(a status, why, and optionally for how long) or clears an override; an override is shown with its reason.
 """
 
 
@@ -78,6 +85,15 @@ class ExecutiveScreen(ConsoleScreen):
     TITLE_TEXT = "Executive"
     HELP = HELP
     CSS_PATH: ClassVar[str] = "../styles/executive.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "o",
+            "override",
+            "Override",
+            id="executive.override",
+            tooltip="Override a status page component's status (with a reason), or clear an override",
+        ),
+    ]
 
     def _views(self) -> list[KpiView]:
         views = self.core.monitor.kpi_views()
@@ -88,6 +104,7 @@ class ExecutiveScreen(ConsoleScreen):
         views = self._views()
         has_business = any(v.screen == "executive" for v in views)
         with VerticalScroll(id="executive"):
+            yield ComponentsLine("", id="executive-components")
             if not has_business:
                 yield Static(HINT, id="executive-hint")
             with Grid(id="executive-tiles"):
@@ -111,7 +128,11 @@ class ExecutiveScreen(ConsoleScreen):
         vitals = self.query_one("#vital-tiles", Grid)
         vitals.styles.grid_size_columns = max(1, min(len(vitals.children) or 1, event.size.width // VITAL_TILE_WIDTH))
 
+    def action_override(self) -> None:
+        ask_override(self, after=self.draw)
+
     def refresh_from_core(self) -> None:
+        self.query_one(ComponentsLine).show(self.core.component_states())
         snap = self.core.monitor.snapshot()
         shown = {v.metric for v in self._views()}
         maintenance = self.core.maintenance_sources(snap.now)

@@ -28,7 +28,6 @@ from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
 from opstui.incidents.review import render_review, review_path, write_review
 from opstui.runbooks import RunbookLibrary, load_runbooks
-from opstui.statuspage.derive import derive
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.widgets.action_modals import ask_action
@@ -257,16 +256,7 @@ class OnCallScreen(ConsoleScreen):
         now = self.core.clock.now()
         stale = self.core.stale_alert_sources()
         self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
-        monitor = self.core.monitor
-        self.query_one(ComponentsLine).show(
-            derive(
-                self.core.config.status_page.components,
-                incidents,
-                sources={name: status.state for name, status in monitor.statuses.items()},
-                kpis={kpi.metric: kpi.level for kpi in monitor.kpi_views()},
-                maintenance=self.core.maintenance_sources(),
-            )
-        )
+        self.query_one(ComponentsLine).show(self.core.component_states(incidents))
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
         status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
         if self.merging is not None and self.merging.id not in self._incidents:

@@ -27,7 +27,8 @@ SHAPES = {
 
 
 def components_text(states: Sequence[ComponentState], colours: Mapping[str, str] | None = None) -> Text:
-    """``Status page  ● Website  ✖ Payment Processing: major outage ...``: the word only where it is not fine.
+    """``Status page  ● Website  ✖ Payment Processing: major outage ...``: the word only where it is not fine,
+    and an operator's override with its reason (``● API: operational (override: verified by hand)``).
 
     ``colours`` are the theme's variables (``status-ok`` ...); without them the shapes carry the meaning."""
     text = Text("Status page ", style="bold")
@@ -36,7 +37,10 @@ def components_text(states: Sequence[ComponentState], colours: Mapping[str, str]
         colour = (colours or {}).get(variable, "")
         text.append(f" {shape} ", style=colour)
         text.append(clean(state.name))
-        if state.status is not ComponentStatus.OPERATIONAL:
+        if state.override is not None:
+            # Set by a person: said, with why, so nobody mistakes it for what the checks see.
+            text.append(f": {state.status.value} (override: {clean(state.override.reason)})", style=colour)
+        elif state.status is not ComponentStatus.OPERATIONAL:
             text.append(f": {state.status.value}", style=colour)
     return text
 
