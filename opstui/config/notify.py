@@ -64,6 +64,7 @@ PageEvent = Literal[
     "severity_changed",
     "unacknowledged",
     "reassigned",
+    "merged",
 ]
 PAGE_EVENTS: tuple[PageEvent, ...] = (
     "triggered",
@@ -76,6 +77,7 @@ PAGE_EVENTS: tuple[PageEvent, ...] = (
     "severity_changed",
     "unacknowledged",
     "reassigned",
+    "merged",
 )
 """What happens to an incident that a notifier can be told about (the payload's ``event``)."""
 
@@ -104,7 +106,7 @@ class WebhookNotifier(Model):
     """Which incident severities this notifier receives (default: all)."""
     events: list[PageEvent] = Field(default_factory=_all_events)
     """Which incident events this notifier receives (default: all of triggered, escalated, acknowledged,
-    resolved, reopened, ack_timeout, reminder, severity_changed, unacknowledged, reassigned). Leave out
+    resolved, reopened, ack_timeout, reminder, severity_changed, unacknowledged, reassigned, merged). Leave out
     acknowledged and resolved for a pager that should only ring."""
 
     def describe(self) -> str:

@@ -492,7 +492,7 @@ class IncidentManager:
             (
                 joined,
                 [self._event(target.id, EventKind.NOTE, now, here, actor)],
-                [self._notification(joined, EventKind.NOTE, here, now)],
+                [self._notification(joined, EventKind.MERGED, here, now)],
             ),
         ]
 

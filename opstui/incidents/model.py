@@ -56,6 +56,9 @@ class EventKind(StrEnum):
     """An acknowledgement taken back by hand: triggered again, escalation from the first step."""
     REASSIGNED = "reassigned"
     """Given to a named person by hand: that person is paged and must acknowledge."""
+    MERGED = "merged"
+    """A page's event only (another incident was merged into this one): the timeline records a merge as a note,
+    so the stored kinds (and the schema's check on them) stay as they are."""
 
 
 ACTION_MARK = "[action] "

@@ -51,7 +51,7 @@ async def test_the_merged_incident_closes_with_a_pointer_and_the_target_takes_it
     pending = await state.pending_notifications(clock.now())
     pages = [(n.payload["incident_id"], n.payload["event"], n.payload["text"]) for n in pending]
     assert (by_hand, "resolved", f"merged into #{fired} High Error Rate by ana") in pages
-    assert (fired, "note", here) in pages
+    assert (fired, "merged", here) in pages
 
 
 async def test_the_merged_alert_firing_again_lands_on_the_target(manager: IncidentManager, clock: FakeClock) -> None:
