@@ -24,6 +24,7 @@ from opstui.checklist.model import Outcome
 from opstui.config.durations import format_duration
 from opstui.config.rotation import OnCall, Rotation
 from opstui.incidents.model import EventKind, Incident, Silence, is_action_run
+from opstui.incidents.oncall import with_overrides
 from opstui.sanitize import clean
 from opstui.state.protocol import ComponentOverride, StateStore
 from opstui.statuspage.model import updates_of
@@ -91,8 +92,11 @@ async def gather(
             for e in checklist.timeline(span)
             if e.outcome is Outcome.MISSED and e.due_at >= since
         ]
-    on_call = rotation.who_is_on_call(now) if rotation is not None else None
-    following = rotation.who_is_on_call(on_call.shift_ends) if rotation is not None and on_call else None
+    on_call = following = None
+    if rotation is not None:  # as pages go: with the stored overrides ("dana covers ben tonight")
+        overrides = await state.overrides_from(now)
+        on_call = with_overrides(rotation.who_is_on_call(now), overrides, now)
+        following = with_overrides(rotation.who_is_on_call(on_call.shift_ends), overrides, on_call.shift_ends)
     return Handoff(
         since=since,
         now=now,

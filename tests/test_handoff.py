@@ -17,6 +17,7 @@ from opstui.config import load_config_text
 from opstui.config.incidents import IncidentSettings
 from opstui.handoff import gather, render
 from opstui.incidents.manager import IncidentManager
+from opstui.incidents.model import Override
 from opstui.state import SqliteState
 from opstui.statuspage.model import UpdateStatus
 from opstui.statuspage.post import post_update
@@ -87,6 +88,12 @@ async def test_the_handoff_tells_the_shift(state: SqliteState, clock: FakeClock)
         "- next: ben (secondary chloe)",
         "- escalation: dana",
     ]
+    # An override for the next shift ("dana covers ben tonight") names who will really be paged.
+    shift_end = datetime(2026, 9, 21, 20, 0, tzinfo=UTC).timestamp()
+    await state.add_override(Override("dana", "ben", shift_end, shift_end + 4 * 3600, clock.now(), "ana", "box"))
+    notes = render(await gather(state, checklist, config.rotation, since, clock.now(), UTC), UTC)
+    on_call = notes.split("\n## On call", 1)[1].splitlines()
+    assert "- next: dana (secondary chloe)" in on_call
 
 
 def test_the_handoff_command_writes_a_file(tmp_path: Path) -> None:
