@@ -1,7 +1,8 @@
 """The audit trail: every action on the shared state, who did it, when and from which host.
 
-Nothing new is recorded for it: incident timeline events, checklist ticks (undo rows included) and silences
-already carry actor, time and host, and are never deleted, so the audit is a read over them. Pages that
+Nothing new is recorded for it: incident timeline events, checklist ticks (undo rows included), silences and
+on-call and status page overrides already carry actor, time and host, and are never deleted, so the audit is a
+read over them. Pages that
 failed, are failing, were superseded or needed more than one attempt come from the outbox (kept 7 days once
 finished), under the actor ``opstui``. The same query
 serves SQLite and PostgreSQL; only the placeholder differs.
@@ -50,6 +51,18 @@ def audit_sql(param: str) -> str:
             UNION ALL
             SELECT ended_at, ended_by, '', 'unsnooze', matcher, '', id
               FROM silences WHERE end_reason = 'cancelled' AND ended_at >= {param}
+            UNION ALL
+            SELECT created_at, created_by, host, 'on-call override', covers, who || ' covers ' || covers, id
+              FROM overrides WHERE created_at >= {param}
+            UNION ALL
+            SELECT ended_at, ended_by, '', 'on-call override ended', covers, who || ' covers ' || covers, id
+              FROM overrides WHERE ended_at IS NOT NULL AND ended_at >= {param}
+            UNION ALL
+            SELECT set_at, set_by, host, 'component override', component, status || ': ' || reason, id
+              FROM component_overrides WHERE set_at >= {param}
+            UNION ALL
+            SELECT cleared_at, cleared_by, '', 'component override cleared', component, status, id
+              FROM component_overrides WHERE cleared_at IS NOT NULL AND cleared_at >= {param}
             UNION ALL
             SELECT COALESCE(last_attempt_at, created_at), 'opstui', '',
                    'page ' || CASE WHEN state = 'pending' THEN 'failing' ELSE state END,

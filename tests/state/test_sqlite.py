@@ -13,8 +13,9 @@ import pytest
 
 from opstui.alerts.model import Severity
 from opstui.clock import FakeClock
-from opstui.incidents.model import EventKind, Incident, IncidentEvent, IncidentState
+from opstui.incidents.model import EventKind, Incident, IncidentEvent, IncidentState, Override
 from opstui.state import ConflictError, Notification, SqliteState, StateError, Tick, TickKind
+from opstui.state.protocol import ComponentOverride
 
 
 def new_incident(at: float) -> Incident:
@@ -139,3 +140,22 @@ async def test_a_locked_database_is_reported_as_locked(db_path: Path, clock: Fak
         finally:
             other.execute("ROLLBACK")
             other.close()
+
+
+async def test_the_audit_lists_on_call_and_component_overrides(state: SqliteState, clock: FakeClock) -> None:
+    start = clock.now()
+    cover = await state.add_override(Override("dana", "ben", start, start + 3600, start, "ana", "laptop"))
+    clock.advance(60)
+    await state.end_override(cover.id, clock.now(), "ben")
+    await state.set_component_override(
+        ComponentOverride("API", "partial outage", "EU region down", "ana", "laptop", clock.now())
+    )
+    clock.advance(60)
+    await state.clear_component_override("API", clock.now(), "carl")
+    entries = [(e.actor, e.host, e.action, e.subject, e.text) for e in await state.audit(start)]
+    assert entries == [
+        ("ana", "laptop", "on-call override", "ben", "dana covers ben"),
+        ("ben", "", "on-call override ended", "ben", "dana covers ben"),
+        ("ana", "laptop", "component override", "API", "partial outage: EU region down"),
+        ("carl", "", "component override cleared", "API", "partial outage"),
+    ]

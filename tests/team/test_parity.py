@@ -26,5 +26,6 @@ from tests.state.test_sqlite import (  # noqa: F401
     test_a_change_from_a_stale_snapshot_is_a_conflict,
     test_delivered_and_failed_notifications,
     test_incidents_round_trip_with_labels,
+    test_the_audit_lists_on_call_and_component_overrides,
     test_ticks_last_tick_and_undo,
 )
