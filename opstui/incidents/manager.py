@@ -366,16 +366,7 @@ class IncidentManager:
             if incident.state is not IncidentState.ACKNOWLEDGED:
                 raise IncidentError(f"incident #{incident.id} is not acknowledged")
             now = self._clock.now()
-            changed = replace(
-                incident,
-                state=IncidentState.TRIGGERED,
-                triggered_at=now,
-                acknowledged_at=None,
-                acknowledged_by=None,
-                escalation_level=0,
-                last_escalated_at=now,
-                assignee=None,
-            )
+            changed = _triggered_again(incident, now, assignee=None)
             role = self.chain(changed).target(0)
             text = (
                 f"acknowledgement by {incident.acknowledged_by} taken back by {actor}: triggered again, "
@@ -411,16 +402,7 @@ class IncidentManager:
             if incident.assignee == person and incident.state is IncidentState.TRIGGERED:
                 return None
             now = self._clock.now()
-            changed = replace(
-                incident,
-                state=IncidentState.TRIGGERED,
-                triggered_at=now,
-                acknowledged_at=None,
-                acknowledged_by=None,
-                escalation_level=0,
-                last_escalated_at=now,
-                assignee=person,
-            )
+            changed = _triggered_again(incident, now, assignee=person)
             was = incident.acknowledged_by or self._paged(self._page_role(incident))
             text = f"reassigned by {actor} from {was} to {person}"
             return _Change(
@@ -788,15 +770,7 @@ class IncidentManager:
             return None
         assert incident.acknowledged_at is not None
         held = format_duration(now - incident.acknowledged_at)
-        changed = replace(
-            incident,
-            state=IncidentState.TRIGGERED,
-            triggered_at=now,
-            acknowledged_at=None,
-            acknowledged_by=None,
-            escalation_level=0,
-            last_escalated_at=now,
-        )
+        changed = _triggered_again(incident, now, assignee=incident.assignee)
         role = changed.assignee or self.chain(changed).target(0)
         text = (
             f"acknowledged by {incident.acknowledged_by} {held} ago and not resolved: triggered again, "
@@ -1015,3 +989,18 @@ def _title(alert: AlertTransition) -> str:
         return alert.rule
     labels = ", ".join(f"{key}={value}" for key, value in sorted(alert.labels))
     return f"{alert.rule} ({labels})"
+
+
+def _triggered_again(incident: Incident, now: float, *, assignee: str | None) -> Incident:
+    """An acknowledged (or assigned) incident back to triggered at ``now``: acknowledgement cleared, the response
+    clock and the escalation path started again (an ack timeout, an unacknowledge, a reassignment)."""
+    return replace(
+        incident,
+        state=IncidentState.TRIGGERED,
+        triggered_at=now,
+        acknowledged_at=None,
+        acknowledged_by=None,
+        escalation_level=0,
+        last_escalated_at=now,
+        assignee=assignee,
+    )
