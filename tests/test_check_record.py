@@ -198,3 +198,16 @@ async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: 
     website, api_component = components
     assert (api_component.source, api_component.good["7d"], api_component.checks["7d"]) == ("API", 1.0, 3)
     assert (website.source, website.good["90d"], website.checks["90d"]) == ("Website", 3.0, 4)
+
+
+def test_a_store_that_cannot_be_written_is_one_line_and_exit_3(
+    endpoints: Endpoints, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check ran, but cron must hear that its results were not kept: a directory where the file should be."""
+    (tmp_path / "state.db").mkdir()
+    config = tmp_path / "opstui.yaml"
+    config.write_text(config_text(endpoints.url, f"state: {{path: '{tmp_path / 'state.db'}'}}"))
+    assert main(["check", "--config", str(config), "--record", "--wait", "0s"]) == 3
+    captured = capsys.readouterr()
+    assert "opstui check: OK" in captured.out, "the check itself is still printed"
+    assert captured.err.count("\n") == 1 and "--record: the results were not recorded" in captured.err
