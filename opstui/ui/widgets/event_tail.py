@@ -86,10 +86,11 @@ GAP = 2
 
 
 def field_widths(width: int) -> tuple[int, ...]:
-    """Fixed widths for a pane ``width`` wide: the latest text gets what is left (never a sideways scroll)."""
+    """Fixed widths for a pane whose content is ``width`` wide (inside its border and padding): the latest text
+    gets what is left (never a sideways scroll)."""
     source = 12 if width >= 100 else 10
     fixed = (8, 10, source, 5, TREND_WIDTH)
-    rest = width - sum(fixed) - GAP * len(fixed) - 6  # the border, the pane's padding and the cell's
+    rest = width - sum(fixed) - GAP * len(fixed) - 4  # the cell's padding, and room for a scrollbar
     return (*fixed, max(10, rest))
 
 
