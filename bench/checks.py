@@ -33,7 +33,9 @@ from opstui.demo.config import demo_config
 async def main():
     sources = [HttpSource(name=f"check-{i:04d}", type="http", url=f"http://127.0.0.1:{port}/health/{i}",
                           interval=interval, timeout=2.0) for i in range(checks)]
-    config = demo_config("http://127.0.0.1:9").model_copy(update={"sources": sources})
+    demo = demo_config("http://127.0.0.1:9")
+    store = demo.store.model_copy(update={"history": False})  # never into the user's demo history
+    config = demo.model_copy(update={"sources": sources, "store": store})
     core = Core(config, SystemClock(), state_path=os.path.join(tempfile.mkdtemp(), "s.db"))
     starts: dict[str, list[float]] = {}
     seen = core.monitor.status_changed

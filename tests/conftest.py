@@ -6,10 +6,19 @@ store then runs on that clock.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+# The user's data directory (the default state, the demo's history, the theme memory) is never a test's: every
+# test, and every process a test starts, finds it in a fresh temporary folder. The demo config names its history
+# file there, and the UI tests, built on it, once filled the user's demo history with their test series.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="opstui-test-data-")
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="opstui-test-state-")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="opstui-test-config-")
 
 from opstui.clock import FakeClock
 from opstui.state import SqliteState

@@ -2,6 +2,11 @@
 
 One point per resolution slot: a sample landing in the same slot as the newest point replaces it
 (last value wins), so a metric reported every second still costs one point per ``resolution``.
+
+The arrays grow with the points (doubling, from :data:`FIRST` slots) up to ``capacity``: a series costs what it
+holds, not its whole 48 hours (553 KB at 5 s) from its first point. Allocating the capacity up front made
+2,000 series, ``store.max_series``, cost 1.1 GB whatever they held (a demo history with many short-lived
+series did). While the ring is not full it never wraps (``_start`` is 0), so growing is an extension.
 """
 
 from __future__ import annotations
@@ -10,6 +15,9 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
+
+FIRST = 64
+"""Slots a new ring starts with (1 KB): five minutes at 5 s."""
 
 
 class Ring:
@@ -22,10 +30,19 @@ class Ring:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
         self.resolution = resolution
-        self._ts = array("d", bytes(8 * capacity))
-        self._vals = array("d", bytes(8 * capacity))
+        self._ts = array("d", bytes(8 * min(capacity, FIRST)))
+        self._vals = array("d", bytes(8 * min(capacity, FIRST)))
         self._start = 0
         self._size = 0
+
+    def _grow(self, need: int) -> None:
+        """Room for ``need`` points (at most ``capacity``): double, or to ``need`` if more. Only while not full."""
+        have = len(self._ts)
+        if need <= have:
+            return
+        more = min(self.capacity, max(need, 2 * have)) - have
+        self._ts.frombytes(bytes(8 * more))
+        self._vals.frombytes(bytes(8 * more))
 
     def __len__(self) -> int:
         return self._size
@@ -42,7 +59,8 @@ class Ring:
                 self._vals[last] = value
                 return
         if self._size < self.capacity:
-            idx = (self._start + self._size) % self.capacity
+            idx = self._size  # not full: never wrapped, _start is 0
+            self._grow(idx + 1)
             self._size += 1
         else:
             idx = self._start
@@ -58,6 +76,7 @@ class Ring:
         n = min(len(ts), len(values), self.capacity)
         if not n:
             return
+        self._grow(n)
         self._ts[0:n] = ts[len(ts) - n : len(ts)]
         self._vals[0:n] = values[len(values) - n : len(values)]
         self._start = 0

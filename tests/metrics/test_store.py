@@ -33,7 +33,27 @@ def test_capacity_follows_retention_and_resolution() -> None:
     store = MetricStore(FakeClock(T0), retention=48 * 3600.0, resolution=5.0)
     assert store.capacity == 34_560
     store.record("m", 1.0)
-    assert store.nbytes() == 34_560 * 16
+    assert store.nbytes() == 64 * 16, "a series costs what it holds, not its capacity"
+
+
+def test_a_ring_grows_to_its_capacity_then_wraps() -> None:
+    from opstui.metrics.ring import Ring
+
+    ring = Ring(capacity=1000, resolution=1.0)
+    for t in range(2500):
+        ring.append(float(t), float(t))
+        if t == 99:
+            assert ring.nbytes() == 128 * 16  # doubled from 64 as the points came
+    assert ring.nbytes() == 1000 * 16 and len(ring) == 1000
+    assert list(ring)[0] == (1500.0, 1500.0) and ring.last() == (2499.0, 2499.0)
+    assert ring.since(2497.0) == ([2497.0, 2498.0, 2499.0], [2497.0, 2498.0, 2499.0])
+    loaded = Ring(capacity=1000, resolution=1.0)
+    from array import array
+
+    loaded.load(array("d", [float(t) for t in range(300)]), array("d", [1.0] * 300))
+    assert len(loaded) == 300 and loaded.first() == (0.0, 1.0) and loaded.nbytes() >= 300 * 16
+    loaded.append(300.0, 2.0)
+    assert loaded.last() == (300.0, 2.0)
 
 
 def test_window_query_ends_at_now_or_until(store: MetricStore) -> None:
