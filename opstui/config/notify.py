@@ -7,7 +7,7 @@ target that screens, logs and errors may show instead.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Discriminator, Field, SecretStr, Tag, field_validator, model_validator
@@ -66,19 +66,7 @@ PageEvent = Literal[
     "reassigned",
     "merged",
 ]
-PAGE_EVENTS: tuple[PageEvent, ...] = (
-    "triggered",
-    "escalated",
-    "acknowledged",
-    "resolved",
-    "reopened",
-    "ack_timeout",
-    "reminder",
-    "severity_changed",
-    "unacknowledged",
-    "reassigned",
-    "merged",
-)
+PAGE_EVENTS: tuple[PageEvent, ...] = get_args(PageEvent)
 """What happens to an incident that a notifier can be told about (the payload's ``event``)."""
 
 
