@@ -3,7 +3,7 @@
 The request windows (:mod:`opstui.metrics.windows`) fold every kind of figure into one ring; the web vitals
 and the product events are keyed (a vital on a page, an event name), so each key gets a ring of its own, of
 ``ceil(window / bucket)`` cells of ``bucket`` seconds (10 s: 30 cells for the 5-minute window), with the same
-rules as the request windows:
+rules as the request windows, which are a :class:`CellRing` too (its arithmetic is written once, here):
 
 - a window at ``now`` is the cell holding ``now`` and the ``cells - 1`` before it;
 - a value older than the window is dropped (counted in :attr:`CellRing.dropped`), one stamped after ``now``
@@ -21,7 +21,10 @@ BUCKET = 10.0
 
 
 class CellRing:
-    """The cell arithmetic shared by :class:`QuantileWindow` and :class:`CountWindow`."""
+    """The cell arithmetic of every sliding window here: which cell ``now`` is in, which cells leave the
+    window when it moves, and the per-minute factor. Subclasses keep the cells' contents and say, through
+    :meth:`_seal`, :meth:`_expire` and :meth:`_reset`, what leaving and expiring mean for them; the request
+    windows (:class:`~opstui.metrics.windows.EventWindows`) are one, so the rules are written once."""
 
     __slots__ = ("bucket", "cells", "dropped", "_current", "_first")
 
@@ -29,12 +32,17 @@ class CellRing:
         if not bucket > 0 or not window >= bucket:
             raise ValueError("need 0 < bucket <= window")
         self.bucket = bucket
+        # round() first, so 0.3 / 0.1 (2.9999999999999996) gives 3 cells, not 4 or 2.
         self.cells = math.ceil(round(window / bucket, 9))
         self.dropped = 0
+        """Values older than the window when they arrived."""
         self._current: int | None = None
+        """Index (``floor(ts / bucket)``) of the newest cell; None until the first call."""
         self._first = 0
+        """Index of the oldest cell ever written to or passed through: the rate's span starts there."""
 
     def _advance(self, now: float) -> int:
+        """Move the current cell to the one holding ``now``, expiring the cells that leave the window."""
         target = math.floor(now / self.bucket)
         current = self._current
         if current is None:
@@ -44,11 +52,11 @@ class CellRing:
             return current
         n = self.cells
         if target - current >= n:
-            self._reset()
+            self._reset(current)
         else:
             self._seal(current % n)
             for index in range(current - n + 1, target - n + 1):
-                self._expire(index % n)
+                self._expire(index)
         self._current = target
         return target
 
@@ -64,20 +72,23 @@ class CellRing:
         return None
 
     def per_min(self, current: int, since: float | None = None) -> float:
-        """Per-minute factor over the cells the window spans since the first one seen (see EventWindows), or
+        """Per-minute factor over the cells the window spans, the current one counted whole, and only since
+        the first cell seen (a console started a minute ago must not divide a minute of traffic by five), or
         since ``since`` when that is earlier (the stream was heard before this key's first value)."""
         first = self._first if since is None else min(self._first, math.floor(since / self.bucket))
         spanned = current - max(current - self.cells + 1, first) + 1
         return 60.0 / (spanned * self.bucket)
 
-    def _reset(self) -> None:
-        for cell in range(self.cells):
-            self._expire(cell)
+    def _reset(self, current: int) -> None:
+        """``now`` jumped a whole window or more past ``current``: every cell of the window leaves it."""
+        for index in range(current - self.cells + 1, current + 1):
+            self._expire(index)
 
     def _seal(self, cell: int) -> None:
         """The current cell is left behind (a ring keeping a running total of sealed cells adds it there)."""
 
-    def _expire(self, cell: int) -> None:
+    def _expire(self, index: int) -> None:
+        """The cell of ``index`` (``index % cells``) leaves the window: empty it."""
         raise NotImplementedError
 
 
@@ -96,7 +107,7 @@ class QuantileWindow(CellRing):
         self._sketches = [LatencySketch() for _ in range(self.cells)]
         self._sealed = LatencySketch()
 
-    def _reset(self) -> None:
+    def _reset(self, current: int) -> None:
         for sketch in self._sketches:
             sketch.clear()
         self._sealed.clear()
@@ -104,7 +115,8 @@ class QuantileWindow(CellRing):
     def _seal(self, cell: int) -> None:
         self._sealed.merge(self._sketches[cell])
 
-    def _expire(self, cell: int) -> None:
+    def _expire(self, index: int) -> None:
+        cell = index % self.cells
         self._sealed.subtract(self._sketches[cell])
         self._sketches[cell].clear()
 
@@ -138,7 +150,8 @@ class CountWindow(CellRing):
         self._counts = [0] * self.cells
         self._sums = [0.0] * self.cells
 
-    def _expire(self, cell: int) -> None:
+    def _expire(self, index: int) -> None:
+        cell = index % self.cells
         self._counts[cell] = 0
         self._sums[cell] = 0.0
 

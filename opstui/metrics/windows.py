@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from opstui.metrics.cells import CellRing
 from opstui.metrics.sketch import LatencySketch
 from opstui.sources.events import Event, PaymentEvent, RequestEvent
 
@@ -44,7 +45,7 @@ class WindowStats:
     """Sum of the amounts of the succeeded payments."""
 
 
-class EventWindows:
+class EventWindows(CellRing):
     """A ring of per-``bucket`` cells over the last ``window`` seconds, plus counters since start.
 
     ``observe`` folds events into the cell of their ``ts``:
@@ -60,12 +61,8 @@ class EventWindows:
     """
 
     def __init__(self, window: float = 300.0, bucket: float = 1.0, *, archive: bool = False) -> None:
-        if not bucket > 0 or not window >= bucket:
-            raise ValueError("need 0 < bucket <= window")
+        super().__init__(window, bucket)
         self.window = window
-        self.bucket = bucket
-        # round() first, so 0.3 / 0.1 (2.9999999999999996) gives 3 cells, not 4 or 2.
-        self.cells = math.ceil(round(window / bucket, 9))
         n = self.cells
         self._requests = [0] * n
         self._failed = [0] * n
@@ -74,42 +71,25 @@ class EventWindows:
         self._declined = [0] * n
         self._revenue = [0.0] * n
         self._sealed = LatencySketch()
-        self._current: int | None = None
-        """Index (``floor(ts / bucket)``) of the newest cell; None until the first call."""
-        self._first = 0
-        """Index of the oldest cell ever written to or passed through: the rate's span starts there."""
         self.requests_total = 0
         self.requests_failed_total = 0
         self.payments_total = 0
         self.payments_failed_total = 0
-        self.dropped = 0
-        """Events older than the window when they arrived."""
         self.archive: dict[int, LatencySketch] | None = {} if archive else None
         """With ``archive``: the latencies of the cells that left the window, merged per hour (hour start ->
         sketch), until the history takes them (:meth:`take_archive`, every flush: a few entries at most)."""
 
-    def _advance(self, now: float) -> int:
-        """Move the current cell to the one holding ``now``, expiring the cells that leave the window."""
-        target = math.floor(now / self.bucket)
-        current = self._current
-        if current is None:
-            self._current = self._first = target
-            return target
-        if target <= current:
-            return current
-        n = self.cells
-        if target - current >= n:
-            for index in range(current - n + 1, current + 1):
-                self._retire(index)
-            self._sealed.clear()
-        else:
-            self._sealed.merge(self._latency[current % n])
-            for index in range(current - n + 1, target - n + 1):
-                cell = index % n
-                self._sealed.subtract(self._latency[cell])
-                self._retire(index)
-        self._current = target
-        return target
+    def _reset(self, current: int) -> None:
+        for index in range(current - self.cells + 1, current + 1):
+            self._retire(index)
+        self._sealed.clear()
+
+    def _seal(self, cell: int) -> None:
+        self._sealed.merge(self._latency[cell])
+
+    def _expire(self, index: int) -> None:
+        self._sealed.subtract(self._latency[index % self.cells])
+        self._retire(index)
 
     def _retire(self, index: int) -> None:
         """The cell of ``index`` leaves the window: its latencies go to the archive (when kept), then it is empty."""
@@ -204,10 +184,7 @@ class EventWindows:
             p50, p95, p99 = latency.quantiles((0.50, 0.95, 0.99))
         else:
             p50 = p95 = p99 = None
-        # Per minute over the cells the window spans, the current one counted whole, and only since the
-        # first cell seen: a console started a minute ago must not divide a minute of traffic by five.
-        spanned = current - max(current - self.cells + 1, self._first) + 1
-        per_min = 60.0 / (spanned * self.bucket)
+        per_min = self.per_min(current)
         return WindowStats(
             error_rate=100.0 * failed / requests if requests else None,
             latency_p50=p50,
