@@ -137,18 +137,7 @@ class PostgresState(PostgresPool):
         notifications: Sequence[Notification] = (),
     ) -> Incident:
         async def work(conn: Any) -> Incident:
-            try:
-                status = await conn.execute(
-                    UPDATE_INCIDENT, *rows.incident_values(incident), incident.id, incident.revision
-                )
-            except asyncpg.UniqueViolationError:
-                raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
-            if status != "UPDATE 1":
-                raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
-            for event in events:
-                await self._insert_event(conn, event)
-            await self._enqueue(conn, notifications, incident.id)
-            return replace(incident, revision=incident.revision + 1)
+            return await self._update_one(conn, incident, events, notifications)
 
         return await self._run(work, f"update incident #{incident.id}", write=True)
 
@@ -156,23 +145,31 @@ class PostgresState(PostgresPool):
         self, changes: Sequence[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]
     ) -> list[Incident]:
         async def work(conn: Any) -> list[Incident]:
-            stored = []
-            for incident, new_events, notifications in changes:
-                try:
-                    status = await conn.execute(
-                        UPDATE_INCIDENT, *rows.incident_values(incident), incident.id, incident.revision
-                    )
-                except asyncpg.UniqueViolationError:
-                    raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
-                if status != "UPDATE 1":
-                    raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
-                for event in new_events:
-                    await self._insert_event(conn, event)
-                await self._enqueue(conn, notifications, incident.id)
-                stored.append(replace(incident, revision=incident.revision + 1))
-            return stored
+            return [await self._update_one(conn, *change) for change in changes]
 
         return await self._run(work, "update incidents", write=True)
+
+    async def _update_one(
+        self,
+        conn: Any,
+        incident: Incident,
+        events: Sequence[IncidentEvent],
+        notifications: Sequence[Notification],
+    ) -> Incident:
+        """One incident's update inside the caller's transaction: only from the revision it was read at
+        (else :class:`ConflictError`, and the transaction rolls back), with its events and pages."""
+        try:
+            status = await conn.execute(
+                UPDATE_INCIDENT, *rows.incident_values(incident), incident.id, incident.revision
+            )
+        except asyncpg.UniqueViolationError:
+            raise ConflictError(f"another incident is already open for {incident.fingerprint}") from None
+        if status != "UPDATE 1":
+            raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
+        for event in events:
+            await self._insert_event(conn, event)
+        await self._enqueue(conn, notifications, incident.id)
+        return replace(incident, revision=incident.revision + 1)
 
     async def get_incident(self, incident_id: int) -> Incident | None:
         found = await self._rows(rows.incident, f"read incident #{incident_id}", numbered(sql.INCIDENT), incident_id)

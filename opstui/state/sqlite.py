@@ -91,16 +91,8 @@ class SqliteState(SqliteFile):
         notifications: Sequence[Notification] = (),
     ) -> Incident:
         def work() -> Incident:
-            with self._transaction() as conn, _one_open_per_fingerprint(incident):
-                cursor = conn.execute(
-                    sql.UPDATE_INCIDENT, (*rows.incident_values(incident), incident.id, incident.revision)
-                )
-                if cursor.rowcount != 1:
-                    raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
-                for event in events:
-                    self._insert_event(conn, event)
-                self._enqueue(conn, notifications, incident.id)
-            return replace(incident, revision=incident.revision + 1)
+            with self._transaction() as conn:
+                return self._update_one(conn, incident, events, notifications)
 
         return await self._call(work, f"update incident #{incident.id}")
 
@@ -108,22 +100,30 @@ class SqliteState(SqliteFile):
         self, changes: Sequence[tuple[Incident, Sequence[IncidentEvent], Sequence[Notification]]]
     ) -> list[Incident]:
         def work() -> list[Incident]:
-            stored = []
             with self._transaction() as conn:
-                for incident, events, notifications in changes:
-                    with _one_open_per_fingerprint(incident):
-                        cursor = conn.execute(
-                            sql.UPDATE_INCIDENT, (*rows.incident_values(incident), incident.id, incident.revision)
-                        )
-                    if cursor.rowcount != 1:
-                        raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
-                    for event in events:
-                        self._insert_event(conn, event)
-                    self._enqueue(conn, notifications, incident.id)
-                    stored.append(replace(incident, revision=incident.revision + 1))
-            return stored
+                return [self._update_one(conn, *change) for change in changes]
 
         return await self._call(work, "update incidents")
+
+    def _update_one(
+        self,
+        conn: sqlite3.Connection,
+        incident: Incident,
+        events: Sequence[IncidentEvent],
+        notifications: Sequence[Notification],
+    ) -> Incident:
+        """One incident's update inside the caller's transaction: only from the revision it was read at
+        (else :class:`ConflictError`, and the transaction rolls back), with its events and pages."""
+        with _one_open_per_fingerprint(incident):
+            cursor = conn.execute(
+                sql.UPDATE_INCIDENT, (*rows.incident_values(incident), incident.id, incident.revision)
+            )
+        if cursor.rowcount != 1:
+            raise ConflictError(f"incident #{incident.id} was changed by someone else; try again")
+        for event in events:
+            self._insert_event(conn, event)
+        self._enqueue(conn, notifications, incident.id)
+        return replace(incident, revision=incident.revision + 1)
 
     async def get_incident(self, incident_id: int) -> Incident | None:
         def work() -> Incident | None:
