@@ -8,20 +8,15 @@ never look quiet. Read from the core on each redraw, redrawn only when something
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
 
 from opstui.alerts.model import AlertState
 from opstui.alerts.rules import RuleState
-from opstui.clock import zone
-from opstui.ui.plain import plain, plain_text
-from opstui.ui.screens.audit import CELL_PADDING, clip, when_text
-from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.plain import plain_text
+from opstui.ui.screens.filtered import CELL_PADDING, FilteredTableScreen, clip, when_text
 
 SILENCED = "silenced"
 INHIBITED = "inhibited"
@@ -68,12 +63,14 @@ def column_widths(width: int) -> tuple[int, int, int, int, int, int]:
     return rule, 9, 3, 8, 11, max(12, width - fixed)
 
 
-class AlertsScreen(ConsoleScreen):
+class AlertsScreen(FilteredTableScreen):
     """Every rule's state, value, since when, labels and last error; ``/`` filters, ``escape`` goes back."""
 
     TITLE_TEXT = "Alerts"
     HELP = HELP
-    CSS_PATH = "../styles/alerts.tcss"
+    CSS_PATH = ["../styles/filtered.tcss", "../styles/alerts.tcss"]
+    PREFIX = "alerts"
+    FILTER_PLACEHOLDER = "filter: rule, state or label"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="alerts.filter", tooltip="Filter by rule, state or label"),
         Binding("escape", "back", "Back", id="alerts.back", tooltip="Clear the filter, or back to On-call"),
@@ -81,28 +78,9 @@ class AlertsScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_text = ""
         self.rows: list[tuple[RuleState, str]] = []
         """What the engine reported at the last redraw, each with the state shown."""
         self._key: object = None
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="alerts-title")
-        yield Input(placeholder="filter: rule, state or label", id="alerts-filter")
-        table: DataTable[str | Text] = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
-        yield table
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.table.focus()
-
-    @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#alerts-table", DataTable)
-
-    @property
-    def tz(self) -> tzinfo:
-        return zone(self.core.config.timezone)
 
     def refresh_from_core(self) -> None:
         core = self.core
@@ -126,20 +104,21 @@ class AlertsScreen(ConsoleScreen):
     def _show(self) -> None:
         rows = self.shown()
         widths = column_widths(self.size.width)
-        table = self.table
-        cursor = table.cursor_row
-        table.clear(columns=True)
-        for label, width in zip(("Rule", "State", "Sev", "Value", "Since", "Labels / error"), widths, strict=True):
-            table.add_column(label, width=width, key=label.split()[0].lower())
+        headings = ("Rule", "State", "Sev", "Value", "Since", "Labels / error")
         now = self.core.clock.now()
-        for row, state in rows:
+        tz = self.tz
+
+        def cells(row: RuleState, state: str) -> list[Text]:
             labels = ", ".join(f"{k}={v}" for k, v in row.labels)
             detail = f"⚠ {row.error}" + (f" · {labels}" if labels else "") if row.error else labels
-            since = when_text(row.since, now, self.tz) if row.since is not None else "-"
-            cells = (row.rule, state, row.severity.value, value_text(row.value), since, detail)
-            table.add_row(*(plain_text(clip(cell, width)) for cell, width in zip(cells, widths, strict=True)))
-        if rows:
-            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+            since = when_text(row.since, now, tz) if row.since is not None else "-"
+            texts = (row.rule, state, row.severity.value, value_text(row.value), since, detail)
+            return [plain_text(clip(text, width)) for text, width in zip(texts, widths, strict=True)]
+
+        self.fill_table(
+            [(label, width, label.split()[0].lower()) for label, width in zip(headings, widths, strict=True)],
+            (cells(row, state) for row, state in rows),
+        )
         states = ("firing", "pending", SILENCED, INHIBITED)
         counts = {state: sum(1 for _, s in self.rows if s == state) for state in states}
         broken = len({row.rule for row, _ in self.rows if row.error})
@@ -150,34 +129,14 @@ class AlertsScreen(ConsoleScreen):
             title += f" · {broken} failing to evaluate"
         if self.query_text:
             title += f" · filter '{self.query_text}': {len(rows)} of {len(self.rows)}"
-        self.query_one("#alerts-title", Static).update(plain(title))
-        self.query_one("#alerts-title", Static).set_class(bool(broken), "-error")
+        self.set_title(title, error=bool(broken))
 
-    def action_filter(self) -> None:
-        box = self.query_one("#alerts-filter", Input)
-        box.add_class("-shown")
-        box.focus()
+    def filter_changed(self) -> None:
+        self._key = None
+        self.refresh_from_core()
 
     def action_back(self) -> None:
-        box = self.query_one("#alerts-filter", Input)
-        if self.query_text or box.has_class("-shown"):
-            box.value = ""
-            box.remove_class("-shown")
-            self.query_text = ""
-            self.table.focus()
-            self._show()
-            return
-        self.app.pop_screen()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "alerts-filter":
-            self.query_text = event.value.strip()
-            self._key = None
-            self.refresh_from_core()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "alerts-filter":
-            event.stop()
-            if not event.value.strip():
-                event.input.remove_class("-shown")
-            self.table.focus()
+        if self.filtering:
+            self.action_clear_filter()
+        else:
+            self.app.pop_screen()

@@ -14,21 +14,18 @@ first, filtered by the same ``/``; ``s`` again goes back to the console's trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
 
-from opstui.clock import zone
 from opstui.monitor import MAX_ADMIN_ACTIONS
 from opstui.sources.events import AuditEvent
 from opstui.state.audit import AUDIT_LIMIT, AuditEntry
-from opstui.ui.plain import plain, plain_text
-from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.plain import plain_text
+from opstui.ui.screens.filtered import CELL_PADDING, FilteredTableScreen, clip, when_text
 
 MAX_ROWS = 2_000
 """Most entries the screen keeps (the newest): a busy week's trail cannot fill memory or slow the table."""
@@ -37,9 +34,6 @@ WINDOWS: tuple[tuple[str, float | None], ...] = (("1h", 3600.0), ("24h", 86_400.
 """What ``w`` cycles through: a label and how far back it reads (``None``: everything)."""
 DEFAULT_WINDOW = 1
 """24h, as ``opstui audit`` defaults to."""
-
-CELL_PADDING = 2
-"""A DataTable cell's left + right padding (1 each), counted when the text column takes the rest."""
 
 HELP = """\
 ## Audit
@@ -65,14 +59,6 @@ def entry_matches(item: AuditEntry, needle: str) -> bool:
     return any(needle in part.casefold() for part in (item.actor, item.action, item.subject))
 
 
-def when_text(at: float, now: float, tz: tzinfo) -> str:
-    """``14:13:20`` today, ``09-20 14:13`` on another day (the column stays 11 characters at most)."""
-    moment = datetime.fromtimestamp(at, tz)
-    if moment.date() == datetime.fromtimestamp(now, tz).date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%m-%d %H:%M")
-
-
 def column_widths(width: int) -> tuple[int, int, int, int, int]:
     """Time, who, action, subject and text widths for a screen ``width`` wide: the text gets what is left."""
     if width >= 120:
@@ -85,16 +71,14 @@ def column_widths(width: int) -> tuple[int, int, int, int, int]:
     return 11, who, action, subject, max(10, width - fixed)
 
 
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-
-
-class AuditScreen(ConsoleScreen):
+class AuditScreen(FilteredTableScreen):
     """Audit: who did what, when, from which host, read from the state store."""
 
     TITLE_TEXT = "Audit"
     HELP = HELP
-    CSS_PATH = "../styles/audit.tcss"
+    CSS_PATH = ["../styles/filtered.tcss", "../styles/audit.tcss"]
+    PREFIX = "audit"
+    FILTER_PLACEHOLDER = "filter: who, action or subject"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "cycle_window", "Window", id="audit.window", tooltip="Last hour, 24 hours, 7 days or all"),
         Binding("s", "toggle_service", "Service", id="audit.service", tooltip="The service's admin actions"),
@@ -108,8 +92,6 @@ class AuditScreen(ConsoleScreen):
         super().__init__()
         self.window = DEFAULT_WINDOW
         """Index into :data:`WINDOWS`."""
-        self.query_text = ""
-        """The ``/`` filter; empty shows every kept entry."""
         self.entries: list[AuditEntry] = []
         """The kept entries, newest first (at most :data:`MAX_ROWS`)."""
         self.total = 0
@@ -124,27 +106,9 @@ class AuditScreen(ConsoleScreen):
         self._read_window = -1
         self._width = 0
 
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="audit-title")
-        yield Input(placeholder="filter: who, action or subject", id="audit-filter")
-        table: DataTable[str | Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        yield table
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.table.focus()
-
-    @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#audit-table", DataTable)
-
     @property
     def window_label(self) -> str:
         return WINDOWS[self.window][0]
-
-    @property
-    def tz(self) -> tzinfo:
-        return zone(self.core.config.timezone)
 
     # Reading --------------------------------------------------------------------------------------
 
@@ -163,7 +127,7 @@ class AuditScreen(ConsoleScreen):
             return
         if core.state is None:
             reason = core.state_error or "the state store is not open yet"
-            self.query_one("#audit-title", Static).update(plain(f"Audit unavailable: {reason}"))
+            self.set_title(f"Audit unavailable: {reason}")
             return
         if core.state_version != self._read_version or self.window != self._read_window:
             self._read_version, self._read_window = core.state_version, self.window
@@ -204,20 +168,15 @@ class AuditScreen(ConsoleScreen):
         rows = [item for item in entries if entry_matches(item, self.query_text)]
         self._width = self.size.width
         widths = column_widths(self._width)
-        table = self.table
-        cursor = table.cursor_row
-        table.clear(columns=True)
-        for label, width in zip(("When", "Who", "Action", "Subject", "Text"), widths, strict=True):
-            table.add_column(label, width=width, key=label.lower())
+        headings = ("When", "Who", "Action", "Subject", "Text")
         now = self.core.clock.now()
         tz = self.tz
-        for item in rows:
-            table.add_row(*self._cells(item, now, tz, widths))
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
+        self.fill_table(
+            [(label, width, label.lower()) for label, width in zip(headings, widths, strict=True)],
+            (self._cells(item, now, tz, widths) for item in rows),
+        )
         title = self._service_title(len(rows), len(entries)) if self.service else self._title(len(rows))
-        self.query_one("#audit-title", Static).update(plain(title))
-        self.query_one("#audit-title", Static).set_class(self.error is not None, "-error")
+        self.set_title(title, error=self.error is not None)
 
     @staticmethod
     def _cells(item: AuditEntry, now: float, tz: tzinfo, widths: Sequence[int]) -> tuple[Text, ...]:
@@ -266,27 +225,5 @@ class AuditScreen(ConsoleScreen):
         self.notify(f"audit window: {self.window_label}", timeout=2)
         self.refresh_from_core()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#audit-filter", Input)
-        box.add_class("-shown")
-        box.focus()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#audit-filter", Input)
-        box.value = ""
-        box.remove_class("-shown")
-        self.query_text = ""
-        self.table.focus()
+    def filter_changed(self) -> None:
         self._show()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "audit-filter":
-            self.query_text = event.value.strip()
-            self._show()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "audit-filter":
-            event.stop()
-            if not event.value.strip():
-                event.input.remove_class("-shown")
-            self.table.focus()
