@@ -6,9 +6,11 @@ reached the tests are skipped with the reason, unless ``OPSTUI_REQUIRE_PG=1`` (C
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import NamedTuple
 
 import asyncpg
 import pytest
@@ -86,3 +88,40 @@ def manager(pg_state: PostgresState, clock: FakeClock) -> IncidentManager:
     return IncidentManager(
         pg_state, clock, IncidentSettings(), operator="alice", host="oncall-box", escalation=EscalationSettings()
     )
+
+
+def console(state: PostgresState, clock: FakeClock, who: str) -> IncidentManager:
+    """One console's incident manager on ``state``, acting as ``who`` from ``who``-laptop."""
+    return IncidentManager(
+        state, clock, IncidentSettings(), operator=who, host=f"{who}-laptop", escalation=EscalationSettings()
+    )
+
+
+class Team(NamedTuple):
+    """Consoles on the test's schema, each with a store (and pool) of its own: what a race needs."""
+
+    stores: list[PostgresState]
+    consoles: list[IncidentManager]
+
+
+StartTeam = Callable[..., Awaitable[Team]]
+
+
+@pytest.fixture
+async def team(make_state: Callable[..., PostgresState], clock: FakeClock) -> AsyncIterator[StartTeam]:
+    """Consoles to race, each on a store with a pool of two, opened together as a team's consoles start.
+
+    ``stores, consoles = await team(5)``: five, eng0 to eng4 (or ``names=``). Every store is closed after the
+    test, whatever it asserted.
+    """
+    opened: list[PostgresState] = []
+
+    async def start(count: int = 5, names: tuple[str, ...] = ()) -> Team:
+        who = names or tuple(f"eng{n}" for n in range(count))
+        stores = [make_state(pool_size=2) for _ in who]
+        await asyncio.gather(*(store.open() for store in stores))
+        opened.extend(stores)
+        return Team(stores, [console(store, clock, name) for store, name in zip(stores, who, strict=True)])
+
+    yield start
+    await asyncio.gather(*(store.close() for store in opened))

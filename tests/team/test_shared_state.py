@@ -10,23 +10,16 @@ import pytest
 
 from opstui.alerts.model import AlertState
 from opstui.clock import FakeClock
-from opstui.config.incidents import EscalationSettings, IncidentSettings
-from opstui.incidents.manager import AlreadyHandled, IncidentManager
+from opstui.incidents.manager import AlreadyHandled
 from opstui.incidents.model import EventKind, Incident, IncidentState
 from opstui.state import StateError, Tick, TickKind
 from opstui.state.changes import Change
 from opstui.state.migrations_pg import LATEST_VERSION, MIGRATIONS
 from opstui.state.postgres import PostgresState
 from tests.incidents.conftest import alert
-from tests.team.conftest import FEED_DEADLINE
+from tests.team.conftest import FEED_DEADLINE, StartTeam, console
 
 MakeState = Callable[..., PostgresState]
-
-
-def console(state: PostgresState, clock: FakeClock, who: str) -> IncidentManager:
-    return IncidentManager(
-        state, clock, IncidentSettings(), operator=who, host=f"{who}-laptop", escalation=EscalationSettings()
-    )
 
 
 async def next_change(feed: AsyncIterator[Change], kind: str) -> Change:
@@ -72,28 +65,21 @@ LISTENER = "SELECT {what} FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND 
 """The listener connections of one store (other tests may be listening on other schemas)."""
 
 
-async def test_twenty_concurrent_acknowledgements_have_exactly_one_winner(
-    make_state: MakeState, clock: FakeClock
-) -> None:
-    stores = [make_state(pool_size=2) for _ in range(20)]
-    await asyncio.gather(*(store.open() for store in stores))
-    try:
-        consoles = [console(store, clock, f"eng{n}") for n, store in enumerate(stores)]
-        await consoles[0].on_transitions([alert(AlertState.FIRING, clock.now())])
-        (incident,) = await consoles[0].open_incidents()
-        results = await asyncio.gather(*(c.acknowledge(incident.id) for c in consoles), return_exceptions=True)
-        won = [r for r in results if isinstance(r, Incident)]
-        assert len(won) == 1, f"exactly one console owns it: {results}"
-        winners = {won[0].acknowledged_by}
-        # Every other console is told who was first (and when), never that it acknowledged.
-        lost = [r for r in results if isinstance(r, AlreadyHandled)]
-        assert len(lost) == 19 and {(r.by, r.at) for r in lost} == {(won[0].acknowledged_by, won[0].acknowledged_at)}
-        events = await consoles[0].timeline(incident.id)
-        acks = [e for e in events if e.kind is EventKind.ACKNOWLEDGED]
-        assert len(acks) == 1
-        assert acks[0].actor in winners
-    finally:
-        await asyncio.gather(*(store.close() for store in stores))
+async def test_twenty_concurrent_acknowledgements_have_exactly_one_winner(team: StartTeam, clock: FakeClock) -> None:
+    consoles = (await team(20)).consoles
+    await consoles[0].on_transitions([alert(AlertState.FIRING, clock.now())])
+    (incident,) = await consoles[0].open_incidents()
+    results = await asyncio.gather(*(c.acknowledge(incident.id) for c in consoles), return_exceptions=True)
+    won = [r for r in results if isinstance(r, Incident)]
+    assert len(won) == 1, f"exactly one console owns it: {results}"
+    winners = {won[0].acknowledged_by}
+    # Every other console is told who was first (and when), never that it acknowledged.
+    lost = [r for r in results if isinstance(r, AlreadyHandled)]
+    assert len(lost) == 19 and {(r.by, r.at) for r in lost} == {(won[0].acknowledged_by, won[0].acknowledged_at)}
+    events = await consoles[0].timeline(incident.id)
+    acks = [e for e in events if e.kind is EventKind.ACKNOWLEDGED]
+    assert len(acks) == 1
+    assert acks[0].actor in winners
 
 
 async def test_two_consoles_on_one_breached_rule_open_one_incident_and_send_one_notification(
