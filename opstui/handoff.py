@@ -191,14 +191,6 @@ def handoff_path(state_file: Path, now: float, tz: tzinfo) -> Path:
     return state_file.expanduser().parent / "handoffs" / f"handoff-{stamp}.md"
 
 
-def write(path: Path, markdown: str) -> None:
-    """Write atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(markdown, encoding="utf-8")
-    partial.replace(path)
-
-
 def shift_summary(notes: Sequence[IncidentNote]) -> str:
     """``3 incidents, 1 still open``: the notice after ``H``."""
     still = sum(1 for n in notes if n.incident.is_open)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from opstui.config import Config, ConfigError, find_config, load_config
+from opstui.files import write_atomically
 from opstui.redact import redact
 
 EXIT_CONFIG = 2
@@ -18,6 +19,21 @@ def error(message: str) -> None:
     """Print one line on stderr: the only way a user error is reported, never a traceback (and never a
     password: the message is redacted, whatever error text it quotes)."""
     print(f"opstui: {redact(message)}", file=sys.stderr)
+
+
+def print_or_write(text: str, output: str | None, what: str) -> bool:
+    """A document to standard output (no ``-o``, or ``-o -``) or written atomically to ``output``, then a line
+    saying ``wrote WHAT to FILE``; False, with the one-line error said, when the file could not be written."""
+    if not output or output == "-":
+        print(text, end="")
+        return True
+    try:
+        write_atomically(Path(output), text)
+    except OSError as exc:
+        error(f"cannot write {output}: {exc.strerror or exc}")
+        return False
+    print(f"wrote {what} to {output}")
+    return True
 
 
 def startable(config: Config, path: Path) -> ConfigError | None:

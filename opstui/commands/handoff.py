@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from opstui.commands.common import error
+from opstui.commands.common import print_or_write
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
 from opstui.config.durations import parse_duration
 
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
         from opstui.checklist.board import Checklist
         from opstui.config.incidents import operator_name
-        from opstui.handoff import gather, render, write
+        from opstui.handoff import gather, render
 
         config, state = current.config, current.manager.store
         checklist = Checklist.from_config(
@@ -49,15 +48,6 @@ def run(args: argparse.Namespace) -> int:
         )
         now = current.clock.now()
         notes = render(await gather(state, checklist, config.rotation, now - args.since, now, current.tz), current.tz)
-        if not args.output or args.output == "-":
-            print(notes, end="")
-            return EXIT_OK
-        try:
-            write(Path(args.output), notes)
-        except OSError as exc:
-            error(f"cannot write {args.output}: {exc.strerror or exc}")
-            return EXIT_FAILED
-        print(f"wrote the handoff to {args.output}")
-        return EXIT_OK
+        return EXIT_OK if print_or_write(notes, args.output, "the handoff") else EXIT_FAILED
 
     return execute(args, work, read_only=True)

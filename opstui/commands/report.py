@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
 from typing import Any
 
-from opstui.commands.common import error
+from opstui.commands.common import error, print_or_write
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute, state_settings
 from opstui.incidents.model import Incident
-from opstui.incidents.review import render_review, write_review
+from opstui.incidents.review import render_review
 from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history_file import HistoryError, HistoryTables
 from opstui.metrics.history_open import history_opener
@@ -60,15 +59,6 @@ def run(args: argparse.Namespace) -> int:
         # On a thread: a shared history in PostgreSQL runs its own event loop there (opstui.metrics.history_pg).
         charts = await asyncio.to_thread(_charts, incident, current, getattr(args, "state", None))
         markdown = render_review(incident, await manager.timeline(args.id), current.tz, charts)
-        if not args.output or args.output == "-":
-            print(markdown, end="")
-            return EXIT_OK
-        try:
-            write_review(Path(args.output), markdown)
-        except OSError as exc:
-            error(f"cannot write {args.output}: {exc.strerror or exc}")
-            return EXIT_FAILED
-        print(f"wrote the review of #{incident.id} to {args.output}")
-        return EXIT_OK
+        return EXIT_OK if print_or_write(markdown, args.output, f"the review of #{incident.id}") else EXIT_FAILED
 
     return execute(args, work, read_only=True)  # a review only reads the store

@@ -32,14 +32,6 @@ def review_path(state_file: Path, incident_id: int) -> Path:
     return state_file.expanduser().parent / "reviews" / f"incident-{incident_id}-review.md"
 
 
-def write_review(path: Path, markdown: str) -> None:
-    """Write atomically (temp file + rename) so a half-written review never replaces a good one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(markdown, encoding="utf-8")
-    partial.replace(path)
-
-
 def render_review(
     incident: Incident, events: Sequence[IncidentEvent], tz: tzinfo = UTC, metrics: Sequence[str] = ()
 ) -> str:

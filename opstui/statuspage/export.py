@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from opstui.alerts.model import Severity
 from opstui.config.status_page import Component, StatusPageSettings
+from opstui.files import write_atomically
 from opstui.incidents.model import Incident
 from opstui.sanitize import clean
 from opstui.state.protocol import StateStore
@@ -126,11 +127,8 @@ def render(page: StatusPage, fmt: Format, tz: tzinfo = UTC) -> str:
 
 def write(page: StatusPage, fmt: Format, directory: Path, tz: tzinfo = UTC) -> Path:
     """Write the page into ``directory`` atomically (temp file + rename); returns the file written."""
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILES[fmt]
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(render(page, fmt, tz), encoding="utf-8")
-    partial.replace(path)
+    write_atomically(path, render(page, fmt, tz))
     return path
 
 

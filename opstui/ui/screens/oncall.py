@@ -24,9 +24,10 @@ from textual.widgets import DataTable, Static
 from opstui import handoff
 from opstui.actions.match import actions_for, contacts_for
 from opstui.clock import zone
+from opstui.files import write_atomically
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.model import Incident, IncidentState
-from opstui.incidents.review import render_review, review_path, write_review
+from opstui.incidents.review import render_review, review_path
 from opstui.runbooks import RunbookLibrary, load_runbooks
 from opstui.ui.plain import plain
 from opstui.ui.screens.base import ConsoleScreen
@@ -472,7 +473,7 @@ class OnCallScreen(ConsoleScreen):
                 core.state, core.checklist, core.config.rotation, now - HANDOFF_SHIFT, now, tz, refresh=False
             )
             path = handoff.handoff_path(core.state_settings.resolved_path(), now, tz)
-            handoff.write(path, handoff.render(notes, tz))
+            write_atomically(path, handoff.render(notes, tz))
         except Exception as exc:  # noqa: BLE001 - shown, not raised
             self.notify(f"{exc}", title="handoff not written", severity="error")
             return
@@ -643,7 +644,7 @@ class IncidentDetailScreen(ConsoleScreen):
                 raise LookupError(f"there is no incident #{self.incident_id}")
             path = review_path(self.core.state_settings.resolved_path(), incident.id)
             charts = await self.core.review_charts(incident)
-            write_review(path, render_review(incident, events, zone(self.core.config.timezone), charts))
+            write_atomically(path, render_review(incident, events, zone(self.core.config.timezone), charts))
         except Exception as exc:  # noqa: BLE001 - shown, not raised
             self.notify(f"review not written: {exc}", severity="error")
             return
