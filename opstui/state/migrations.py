@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 EVENT_KINDS_V4 = (
@@ -326,6 +327,28 @@ class NewerSchemaError(Exception):
     """The store was written by a newer opstui; this one must not touch it."""
 
 
+SCHEMA_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at {time} NOT NULL)"
+)
+"""Where a store records the migrations applied (both backends; ``{time}``: the dialect's unix-seconds type)."""
+CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+RECORD_VERSION = "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"
+
+
+def pending(migrations: Sequence[Migration], current: int) -> list[Migration]:
+    """The migrations a store at version ``current`` still needs, in order (both backends decide it here).
+
+    Raises :class:`NewerSchemaError` for a store from a newer opstui, before anything is applied.
+    """
+    latest = migrations[-1].version
+    if current > latest:
+        raise NewerSchemaError(
+            f"its schema is version {current}, newer than this opstui knows ({latest}); upgrade opstui"
+        )
+    return [migration for migration in migrations if migration.version > current]
+
+
 def migrate(conn: sqlite3.Connection, now: float) -> int:
     """Apply the pending migrations in one transaction; returns the schema version afterwards.
 
@@ -334,24 +357,12 @@ def migrate(conn: sqlite3.Connection, now: float) -> int:
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at REAL NOT NULL)"
-        )
-        (current,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-        if current > LATEST_VERSION:
-            raise NewerSchemaError(
-                f"its schema is version {current}, newer than this opstui knows ({LATEST_VERSION}); upgrade opstui"
-            )
-        for migration in MIGRATIONS:
-            if migration.version <= current:
-                continue
+        conn.execute(SCHEMA_VERSION_TABLE.format(time="REAL"))
+        (current,) = conn.execute(CURRENT_VERSION).fetchone()
+        for migration in pending(MIGRATIONS, current):
             for statement in migration.statements:
                 conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.description, now),
-            )
+            conn.execute(RECORD_VERSION, (migration.version, migration.description, now))
             current = migration.version
         conn.execute("COMMIT")
     except BaseException:

@@ -19,13 +19,17 @@ from typing import Any
 
 from opstui.state.migrations import (
     COMPONENT_STATUSES,
+    CURRENT_VERSION,
     EVENT_KINDS_V4,
     EVENT_KINDS_V6,
     OVERRIDES_V6,
+    RECORD_VERSION,
+    SCHEMA_VERSION_TABLE,
     Migration,
-    NewerSchemaError,
+    pending,
 )
 from opstui.state.migrations import MIGRATIONS as SQLITE_MIGRATIONS
+from opstui.state.sql import numbered
 
 _V1 = (
     """CREATE TABLE incidents (
@@ -237,26 +241,12 @@ async def migrate(conn: Any, schema: str, now: float) -> int:
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"opstui-migrate:{schema}")
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
         await conn.execute(f"SET LOCAL search_path TO {quoted}")
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
-        )
-        current = int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-        if current > LATEST_VERSION:
-            raise NewerSchemaError(
-                f"its schema is version {current}, newer than this opstui knows ({LATEST_VERSION}); upgrade opstui"
-            )
-        for migration in MIGRATIONS:
-            if migration.version <= current:
-                continue
+        await conn.execute(SCHEMA_VERSION_TABLE.format(time="DOUBLE PRECISION"))
+        current = int(await conn.fetchval(CURRENT_VERSION))
+        for migration in pending(MIGRATIONS, current):
             for statement in migration.statements:
                 await conn.execute(statement)
-            await conn.execute(
-                "INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)",
-                migration.version,
-                migration.description,
-                now,
-            )
+            await conn.execute(numbered(RECORD_VERSION), migration.version, migration.description, now)
             current = migration.version
     return current
 

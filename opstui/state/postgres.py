@@ -48,6 +48,7 @@ from opstui.state.outbox_sql import (
 )
 from opstui.state.postgres_pool import PostgresPool, describe_dsn
 from opstui.state.protocol import (
+    CLOSING_KINDS,
     ComponentOverride,
     ConflictError,
     DeliveryState,
@@ -62,8 +63,6 @@ __all__ = ["PostgresState", "describe_dsn"]
 
 log = logging.getLogger(__name__)
 
-CLOSING_KINDS = (TickKind.DONE, TickKind.SKIP)
-"""The kinds that close a task's period: at most one that counts per (task, period), across consoles."""
 TICKS_LOCK = "opstui-ticks"
 """The advisory lock (per schema) that makes a tick's check and insert one step across consoles."""
 

@@ -37,6 +37,10 @@ class TickKind(StrEnum):
     """Cancels the tick named by ``undoes``; the original row stays as the audit trail."""
 
 
+CLOSING_KINDS = (TickKind.DONE, TickKind.SKIP)
+"""The kinds that close a task's period: at most one that counts per (task, period), across consoles."""
+
+
 @dataclass(frozen=True, slots=True)
 class Tick:
     """One checklist action by one person; ``id`` is 0 until stored."""

@@ -44,6 +44,7 @@ from opstui.state.outbox_sql import (
     outbox_values,
 )
 from opstui.state.protocol import (
+    CLOSING_KINDS,
     ComponentOverride,
     ConflictError,
     DeliveryState,
@@ -57,9 +58,6 @@ from opstui.state.sqlite_file import DamagedStore, SqliteFile
 __all__ = ["DamagedStore", "SqliteState"]
 
 log = logging.getLogger(__name__)
-
-CLOSING_KINDS = (TickKind.DONE, TickKind.SKIP)
-"""The kinds that close a task's period: at most one that counts per (task, period), across consoles."""
 
 
 class SqliteState(SqliteFile):
