@@ -43,7 +43,7 @@ from opstui.incidents.oncall import on_call_text, with_overrides
 from opstui.incidents.review_charts import metrics_section
 from opstui.metrics.history import History, HistoryError
 from opstui.metrics.history_open import history_opener
-from opstui.metrics.uptime import JUDGED, Uptime, overall
+from opstui.metrics.uptime import JUDGED, WINDOWS, Excluded, Uptime, overall
 from opstui.monitor import Monitor, Snapshot
 from opstui.redact import dsn_secrets, redact
 from opstui.sources.base import SourceState
@@ -268,7 +268,7 @@ class Core:
         """Read each health check's uptime over days from the history; the Uptime tile is judged on 30 days."""
         if self.history is None:
             return
-        self.uptime = {row.source: row for row in await self.history.uptime()}
+        self.uptime = {row.source: row for row in await self.history.uptime(self.maintenance_spans())}
         self.monitor.long_uptime = overall(list(self.uptime.values()), JUDGED)
 
     async def review_charts(self, incident: Incident) -> list[str]:
@@ -650,6 +650,14 @@ class Core:
             return {}
         names = {s.name for s in self.config.sources} | set(self.monitor.statuses)
         return self.maintenance.sources_at(self.clock.now() if now is None else now, sorted(names))
+
+    def maintenance_spans(self) -> Excluded | None:
+        """Per source, when it was under maintenance over the longest uptime window: what uptime leaves out."""
+        if not self.maintenance:
+            return None
+        now = self.clock.now()
+        names = {s.name for s in self.config.sources} | set(self.monitor.statuses)
+        return self.maintenance.spans_by_source(now - max(seconds for _, seconds in WINDOWS), now, names)
 
     def badge(self) -> str | None:
         """A word the header shows beside the status (a replay's cursor); None for a live console."""

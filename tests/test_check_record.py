@@ -160,12 +160,10 @@ def test_two_processes_record_and_uptime_counts_both(
         assert runs == (4, 8, 1), "four runs of two sources, from this host"
 
 
-async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: Path) -> None:
-    """Runs 2 days, 6 hours and 1 hour ago (api down in the first two), added to a console's history."""
-    clock = FakeClock(1_790_000_000.0)
+async def record_runs(settings: StateSettings, clock: FakeClock) -> None:
+    """Runs 2 days, 6 hours and 1 hour ago (api down in the first two), one 30 days and a minute ago (web down)
+    and one past the retention."""
     now = clock.now()
-    settings = StateSettings(path=str(tmp_path / "state.db"))
-    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
     state = await open_state(settings, clock)
     try:
         for run, ago, api_up in (("r1", 2 * DAY, False), ("r2", 6 * 3600, False), ("r3", 3600, True)):
@@ -181,6 +179,15 @@ async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: 
         await state.record_checks([CheckResult("r4", now - 30 * DAY - 60, "web", "http", "down", False, 1.0, "", "x")])
     finally:
         await state.close()
+
+
+async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: Path) -> None:
+    """The recorded runs added to a console's history."""
+    clock = FakeClock(1_790_000_000.0)
+    now = clock.now()
+    settings = StateSettings(path=str(tmp_path / "state.db"))
+    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
+    await record_runs(settings, clock)
     history = Uptime("api")
     history.add("24h", 8.0, 10, now - 20 * 3600, recorded=False)  # a console's 10 checks today, 2 bad
     rows, components = await with_recorded(settings, config, now, WINDOWS, [history], clock=clock)
@@ -198,6 +205,27 @@ async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: 
     website, api_component = components
     assert (api_component.source, api_component.good["7d"], api_component.checks["7d"]) == ("API", 1.0, 3)
     assert (website.source, website.good["90d"], website.checks["90d"]) == ("Website", 3.0, 4)
+
+
+async def test_recorded_runs_inside_maintenance_are_left_out_of_checks_and_components(tmp_path: Path) -> None:
+    """The api source under maintenance around the run 6 hours ago: that run counts for neither api nor API."""
+    clock = FakeClock(1_790_000_000.0)
+    now = clock.now()
+    settings = StateSettings(path=str(tmp_path / "state.db"))
+    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
+    await record_runs(settings, clock)
+    history = Uptime("api")
+    history.add("24h", 8.0, 10, now - 20 * 3600, recorded=False)
+    planned = {"api": [(now - 6 * 3600 - 60, now - 6 * 3600 + 60)]}
+    rows, components = await with_recorded(settings, config, now, WINDOWS, [history], clock=clock, excluded=planned)
+    api, web = rows
+    assert (api.source, api.good["24h"], api.checks["24h"], api.recorded["24h"]) == ("api", 8.0 + 1, 10 + 1, 1)
+    assert (api.good["7d"], api.checks["7d"]) == (1.0, 2)
+    assert api.excluded == {window: 120.0 for window, _ in WINDOWS}
+    assert (web.checks["24h"], web.excluded) == (2, {}), "web was not under maintenance"
+    website, api_component = components
+    assert (api_component.good["7d"], api_component.checks["7d"], api_component.excluded["7d"]) == (1.0, 2, 120.0)
+    assert (website.good["90d"], website.checks["90d"], website.excluded) == (3.0, 4, {})
 
 
 def test_a_store_that_cannot_be_written_is_one_line_and_exit_3(

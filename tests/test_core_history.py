@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from opstui.clock import FakeClock
 from opstui.config.models import Config
@@ -82,5 +85,37 @@ async def test_a_history_that_cannot_be_created_is_one_line_too(tmp_path: Path) 
     try:
         assert core.history is None and core.state is not None
         assert core.history_error is not None and "cannot be opened (File exists)" in core.history_error
+    finally:
+        await core.stop()
+
+
+async def test_the_console_leaves_planned_maintenance_out_of_uptime(tmp_path: Path) -> None:
+    """The Uptime tile and the health table read the core's uptime: db's windows are not downtime there."""
+    from tests.metrics.test_uptime import HOUR, write_db_checks
+
+    def iso(at: float) -> str:
+        return datetime.fromtimestamp(at, UTC).isoformat()
+
+    end = 1_789_999_200.0  # an hour's start
+    await write_db_checks(tmp_path / "state.history.db", end)
+    windows = [
+        {"name": "db upgrade", "matchers": 'source="db"', "from": iso(end - 26 * HOUR), "to": iso(end - 24 * HOUR)},
+        {"name": "db vacuum", "matchers": 'source="db"', "from": iso(end - 5 * HOUR), "to": iso(end - 3 * HOUR)},
+    ]
+    with_windows = Config.model_validate(
+        {
+            "alerts": [],
+            "sources": [{"name": name, "type": "http", "url": f"http://127.0.0.1:9/{name}"} for name in ("db", "api")],
+            "maintenance": windows,
+        }
+    )
+    core = Core(with_windows, FakeClock(end), state_path=str(tmp_path / "state.db"))
+    await core.start()
+    try:
+        db, api = core.uptime["db"], core.uptime["api"]
+        assert (db.checks["24h"], db.good["24h"], db.excluded["24h"]) == (661, 646, 2 * HOUR)
+        assert (db.checks["30d"], db.excluded["30d"]) == (2040, 4 * HOUR)
+        assert core.monitor.long_uptime == pytest.approx(100.0 * (2025 + 2160) / (2040 + 2160))
+        assert api.checks["30d"] == 2160 and not api.excluded
     finally:
         await core.stop()

@@ -33,10 +33,11 @@ class MaintenanceWindow(Model):
     to: datetime | None = None
     """One-off: when it ends."""
     timezone: str | None = None
+    """The zone ``every`` is read in; unset: the config's ``timezone``."""
     sources: list[str] = Field(default_factory=list)
     """The sources the work takes down, marked ``maintenance`` on every pane while the window is open (not down,
-    not calm). Unset: the sources its ``source`` label matchers name (``source="api"``, ``source=~"api|web"``)."""
-    """The zone ``every`` is read in; unset: the config's ``timezone``."""
+    not calm) and left out of their uptime for that time. Unset: the sources its ``source`` label matchers name
+    (``source="api"``, ``source=~"api|web"``)."""
 
     @field_validator("matchers")
     @classmethod

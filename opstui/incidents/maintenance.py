@@ -17,6 +17,9 @@ from opstui.config.maintenance import DAYS, EVERY, MaintenanceWindow
 from opstui.incidents.matchers import Matcher, parse_matchers
 from opstui.incidents.model import Silence
 
+Span = tuple[float, float]
+"""A time span, ``[start, end)`` in unix seconds."""
+
 MAINTENANCE = "maintenance"
 """Who a window's silence is "made by", as the silences view and the alerts view show it."""
 
@@ -73,15 +76,29 @@ class Maintenance:
         out: dict[str, str] = {}
         names = list(names)
         for opening in self.open_at(now):
-            window = opening.window
-            if window.sources:
-                covered = [name for name in names if name in window.sources]
-            else:
-                on_source = [m for m in self._matchers[self.windows.index(window)] if m.name == "source"]
-                covered = [n for n in names if on_source and all(m.holds({"source": n}) for m in on_source)]
-            for name in covered:
-                out.setdefault(name, window.name)
+            for name in self._covered(opening.window, names):
+                out.setdefault(name, opening.window.name)
         return out
+
+    def spans_by_source(self, since: float, until: float, names: Iterable[str]) -> dict[str, list[Span]]:
+        """Among ``names``, each source under maintenance at some time in ``[since, until)``, with the spans when
+        it was (the sources :meth:`sources_at` would name then), clipped to that range, overlaps merged, oldest
+        first: the time uptime leaves out of both its good checks and all its checks."""
+        out: dict[str, list[Span]] = {}
+        names = list(names)
+        for opening in self.openings(since, until):
+            span = (max(opening.start, since), min(opening.end, until))
+            for name in self._covered(opening.window, names):
+                out.setdefault(name, []).append(span)
+        return {name: merge_spans(spans) for name, spans in out.items()}
+
+    def _covered(self, window: MaintenanceWindow, names: list[str]) -> list[str]:
+        """Which of ``names`` a window takes down: those it lists in ``sources``, or, when it lists none, those
+        its ``source`` label matchers all match."""
+        if window.sources:
+            return [name for name in names if name in window.sources]
+        on_source = [m for m in self._matchers[self.windows.index(window)] if m.name == "source"]
+        return [name for name in names if on_source and all(m.holds({"source": name}) for m in on_source)]
 
     def silences(self, now: float) -> list[Silence]:
         """The windows open at ``now`` as silences (id 0: not stored), so they silence what a silence would."""
@@ -101,6 +118,17 @@ class Maintenance:
                 )
             )
         return out
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """``spans`` sorted, with the ones that overlap or touch joined (two windows on one source count once)."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        elif end > start:
+            merged.append((start, end))
+    return merged
 
 
 def _moment(moment: datetime, zone: tzinfo) -> float:

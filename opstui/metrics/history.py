@@ -31,7 +31,7 @@ from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, 
 from opstui.metrics.ring import Ring
 from opstui.metrics.sketch import LatencySketch
 from opstui.metrics.store import MetricStore
-from opstui.metrics.uptime import Uptime, uptime_by_check
+from opstui.metrics.uptime import Excluded, Uptime, uptime_by_check
 
 log = logging.getLogger(__name__)
 
@@ -171,13 +171,14 @@ class History:
         self.error = None
         return len(batch)
 
-    async def uptime(self) -> list[Uptime]:
-        """Every health check's uptime over 24 h / 7 d / 30 d / 90 d from the file (read on its thread)."""
+    async def uptime(self, excluded: Excluded | None = None) -> list[Uptime]:
+        """Every health check's uptime over 24 h / 7 d / 30 d / 90 d from the file (read on its thread), planned
+        maintenance (``excluded``) left out."""
         file = self._file
         if file is None:
             return []
         now = self.clock.now()
-        return await self._run(lambda: uptime_by_check(file, now))
+        return await self._run(lambda: uptime_by_check(file, now, excluded=excluded))
 
     async def run(self) -> None:
         """Flush every ``flush_interval`` until cancelled; a failed flush is retried at the next one."""

@@ -26,20 +26,20 @@ COLUMNS = ("run", "at", "source", "kind", "state", "up", "latency_ms", "reason",
 INSERT = f"INSERT INTO check_results ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 PRUNE = "DELETE FROM check_results WHERE at < ?"
 TOTALS = (
-    "SELECT source, SUM(up), COUNT(*), MIN(at) FROM check_results WHERE at >= ? AND kind = ? "
+    "SELECT source, SUM(up), COUNT(*), MIN(at) FROM check_results WHERE at >= ? AND at < ? AND kind = ? "
     "GROUP BY source ORDER BY source"
 )
-"""Per source of one kind since a time: good results, all results, the first on record."""
+"""Per source of one kind in a span (since, until): good results, all results, the first on record."""
 
 
 def component_totals_sql(sources: int) -> str:
-    """A component's runs since a time: the runs that recorded any of its ``sources`` (placeholders), the
-    runs where every one of them was up, and the first such run."""
+    """A component's runs in a span (since, until): the runs that recorded any of its ``sources``
+    (placeholders), the runs where every one of them was up, and the first such run."""
     marks = ", ".join("?" * sources)
     return (
         "SELECT COALESCE(SUM(all_up), 0), COUNT(*), MIN(first) FROM ("
-        f"SELECT MIN(up) AS all_up, MIN(at) AS first FROM check_results WHERE at >= ? AND source IN ({marks}) "
-        "GROUP BY run) AS runs"
+        "SELECT MIN(up) AS all_up, MIN(at) AS first FROM check_results "
+        f"WHERE at >= ? AND at < ? AND source IN ({marks}) GROUP BY run) AS runs"
     )
 
 

@@ -20,6 +20,7 @@ Durability is PostgreSQL's: a call returns after COMMIT.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -432,17 +433,19 @@ class PostgresState(PostgresPool):
 
         await self._run(work, "record the check results", write=True)
 
-    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
+    async def check_totals(self, since: float, kind: str = "http", until: float = math.inf) -> list[RecordedTotal]:
         async def work(conn: Any) -> list[RecordedTotal]:
-            return check_results.totals(await conn.fetch(numbered(check_results.TOTALS), since, kind))
+            return check_results.totals(await conn.fetch(numbered(check_results.TOTALS), since, until, kind))
 
         return await self._run(work, "read the recorded checks")
 
-    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
+    async def component_totals(
+        self, name: str, sources: Sequence[str], since: float, until: float = math.inf
+    ) -> RecordedTotal:
         async def work(conn: Any) -> RecordedTotal:
             if not sources:
                 return check_results.component_total(name, None)
             query = numbered(check_results.component_totals_sql(len(sources)))
-            return check_results.component_total(name, await conn.fetchrow(query, since, *sources))
+            return check_results.component_total(name, await conn.fetchrow(query, since, until, *sources))
 
         return await self._run(work, "read the recorded checks")

@@ -7,6 +7,7 @@ console shows an acknowledgement, a note or a tick as done only after that. Fail
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -348,11 +349,14 @@ class StateStore(Protocol):
         than :data:`~opstui.state.check_results.RETENTION` before the newest."""
         ...
 
-    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
-        """Per source of ``kind``: the good and all recorded results at or after ``since``, by name."""
+    async def check_totals(self, since: float, kind: str = "http", until: float = math.inf) -> list[RecordedTotal]:
+        """Per source of ``kind``: the good and all recorded results at or after ``since`` and before ``until``,
+        by name."""
         ...
 
-    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
-        """A component's recorded runs at or after ``since``: those that checked any of its ``sources``, and
-        those where every one of them was up."""
+    async def component_totals(
+        self, name: str, sources: Sequence[str], since: float, until: float = math.inf
+    ) -> RecordedTotal:
+        """A component's recorded runs at or after ``since`` and before ``until``: those that checked any of its
+        ``sources``, and those where every one of them was up."""
         ...

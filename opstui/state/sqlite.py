@@ -18,6 +18,7 @@ Delivered, superseded and failed notifications are deleted after 7 days.
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -447,18 +448,20 @@ class SqliteState(SqliteFile):
 
         await self._call(work, "record the check results")
 
-    async def check_totals(self, since: float, kind: str = "http") -> list[RecordedTotal]:
+    async def check_totals(self, since: float, kind: str = "http", until: float = math.inf) -> list[RecordedTotal]:
         def work() -> list[RecordedTotal]:
-            return check_results.totals(self._db.execute(check_results.TOTALS, (since, kind)).fetchall())
+            return check_results.totals(self._db.execute(check_results.TOTALS, (since, until, kind)).fetchall())
 
         return await self._call(work, "read the recorded checks")
 
-    async def component_totals(self, name: str, sources: Sequence[str], since: float) -> RecordedTotal:
+    async def component_totals(
+        self, name: str, sources: Sequence[str], since: float, until: float = math.inf
+    ) -> RecordedTotal:
         def work() -> RecordedTotal:
             if not sources:
                 return check_results.component_total(name, None)
             sql_text = check_results.component_totals_sql(len(sources))
-            return check_results.component_total(name, self._db.execute(sql_text, (since, *sources)).fetchone())
+            return check_results.component_total(name, self._db.execute(sql_text, (since, until, *sources)).fetchone())
 
         return await self._call(work, "read the recorded checks")
 

@@ -117,3 +117,23 @@ def test_the_examples_commented_windows_are_valid() -> None:
     uncommented = "maintenance:\n" + "\n".join(line.replace("# ", "", 1) for line in block.splitlines())
     config = Config.model_validate(yaml.safe_load(uncommented))
     assert [w.name for w in config.maintenance] == ["weekly database maintenance", "rollback drill"]
+
+
+def test_spans_by_source_merge_overlapping_windows_and_clip_to_the_range() -> None:
+    """What uptime leaves out: per source, when a window took it down, two windows on one source counted once."""
+    nightly = window(name="nightly db", every="daily 02:00-03:00", sources=["db"])
+    upgrade = window(
+        name="db upgrade",
+        matchers='source=~"db|queue"',
+        **{"from": "2026-11-30T02:30:00+00:00", "to": "2026-11-30T04:00:00+00:00"},
+    )
+    windows = Maintenance([nightly, upgrade], "UTC")
+    spans = windows.spans_by_source(utc("2026-11-29T02:30"), utc("2026-11-30T12:00"), ["api", "db", "queue"])
+    assert spans == {
+        "db": [
+            (utc("2026-11-29T02:30"), utc("2026-11-29T03:00")),  # the range starts mid-window
+            (utc("2026-11-30T02:00"), utc("2026-11-30T04:00")),  # nightly and the upgrade, merged
+        ],
+        "queue": [(utc("2026-11-30T02:30"), utc("2026-11-30T04:00"))],
+    }
+    assert windows.spans_by_source(utc("2026-11-30T05:00"), utc("2026-11-30T12:00"), ["db", "queue"]) == {}

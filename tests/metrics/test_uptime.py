@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,89 @@ def test_opstui_uptime_without_history_is_one_line_and_exit_1(
     assert main(["uptime", "--state", str(tmp_path / "state.db")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not exist" in err
+
+
+HOUR = 3600.0
+
+
+def db_down(t: float, end: float) -> bool:
+    """The db source is down in two maintenance windows (26 to 24 h and 5 to 3 h before the end: planned) and for
+    30 minutes 10 hours before the end (not planned)."""
+    ago = end - t
+    planned = 24 * HOUR < ago <= 26 * HOUR or 3 * HOUR < ago <= 5 * HOUR
+    return planned or 9.5 * HOUR < ago <= 10 * HOUR
+
+
+async def write_db_checks(path: Path, end: float, days: int = 3) -> None:
+    """A check of db every two minutes for ``days`` days up to ``end`` (an hour's start), api beside it."""
+    clock = FakeClock(end - days * DAY)
+    store = MetricStore(clock, retention=2 * 3600.0, resolution=STEP)
+    history = History(path, store, clock, rollup_retention=90 * DAY)
+    await history.open()
+    for step in range(int(days * DAY / STEP)):
+        clock.advance(STEP)
+        store.record("check_up", 0.0 if db_down(clock.now(), end) else 1.0, labels={"source": "db"})
+        store.record("check_up", 1.0, labels={"source": "api"})
+        if step % 60 == 59:
+            await history.flush()
+    await history.close()
+
+
+async def test_planned_maintenance_is_left_out_of_good_and_all_checks(tmp_path: Path) -> None:
+    end = 1_789_999_200.0  # an hour's start
+    await write_db_checks(tmp_path / "h.db", end)
+    planned = [(end - 26 * HOUR, end - 24 * HOUR), (end - 5 * HOUR, end - 3 * HOUR)]
+    file = HistoryFile(tmp_path / "h.db", read_only=True)
+    try:
+        counted = {row.source: row for row in uptime_by_check(file, end)}
+        excluded = {row.source: row for row in uptime_by_check(file, end, excluded={"db": planned})}
+    finally:
+        file.close()
+    db, plain = excluded["db"], counted["db"]
+    # 24 h: the 721 checks from end - 24 h to end, less the 60 of the window 5 to 3 h before (2 h at 2 min);
+    # the 15 of the unplanned 30 minutes stay down.
+    assert (plain.checks["24h"], plain.good["24h"]) == (721, 721 - 60 - 15)
+    assert (db.checks["24h"], db.good["24h"]) == (661, 661 - 15)
+    assert db.percent("24h") == pytest.approx(100.0 * 646 / 661)
+    assert db.excluded["24h"] == 2 * HOUR
+    # 7 d holds the three days on record (2,160 checks) and both windows (120 checks, 4 h).
+    assert (db.checks["7d"], db.good["7d"], db.excluded["7d"]) == (2160 - 120, 2160 - 120 - 15, 4 * HOUR)
+    assert excluded["api"] == counted["api"] and not excluded["api"].excluded, "api was never under maintenance"
+    assert overall(list(excluded.values()), "24h") == pytest.approx(100.0 * (646 + 721) / (661 + 721))
+
+
+def test_opstui_uptime_leaves_maintenance_out_and_says_how_long(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = time.time() // 60 * 60
+    asyncio.run(write_db_checks(tmp_path / "state.history.db", end))
+
+    def iso(at: float) -> str:
+        return datetime.fromtimestamp(at, UTC).isoformat()
+
+    config = tmp_path / "opstui.yaml"
+    config.write_text(
+        f"""
+sources:
+  - {{name: db, type: http, url: "http://127.0.0.1:9/db"}}
+  - {{name: api, type: http, url: "http://127.0.0.1:9/api"}}
+state: {{path: '{tmp_path / "state.db"}'}}
+maintenance:
+  - {{name: db upgrade, matchers: 'source="db"', from: "{iso(end - 26 * HOUR)}", to: "{iso(end - 24 * HOUR)}"}}
+  - {{name: db vacuum, matchers: 'alertname="Database Down"', sources: [db],
+      from: "{iso(end - 5 * HOUR)}", to: "{iso(end - 3 * HOUR)}"}}
+"""
+    )
+    code = main(["uptime", "--config", str(config), "--days", "7", "--json"])
+    checks = {c["source"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert code == 1, "db's unplanned 30 minutes still miss 99.9 %"
+    db = checks["db"]
+    # All three days are inside 7 d: 2,160 checks, of which the two windows' 120 are left out and 15 were down.
+    assert db["checks"]["7d"] == 2040 and db["uptime_pct"]["7d"] == pytest.approx(100.0 * 2025 / 2040)
+    assert db["maintenance_excluded_min"]["7d"] == 240.0
+    assert checks["api"]["maintenance_excluded_min"]["7d"] == 0.0 and checks["api"]["uptime_pct"]["7d"] == 100.0
+
+    assert main(["uptime", "--config", str(config), "--days", "7"]) == 1
+    table = capsys.readouterr().out.splitlines()
+    assert "240 min of maintenance excluded over 7d for db" in table
+    assert table[-1] == "target >= 99.9 % over 7d: missed by db"
