@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -25,6 +26,9 @@ STATUS_ICON = {Status.OK: "●", Status.WARNING: "▲", Status.CRITICAL: "✖", 
 
 WIDE_ONCALL = 100
 """Below this many columns the header names who is on call in its short form (``ana/ben →Mon``)."""
+
+FIELD_PADDING = 2
+"""A header field's left + right padding (header.tcss), counted when the line is fitted to the width."""
 
 
 def since_launch(seconds: float) -> str:
@@ -69,6 +73,11 @@ class ConsoleHeader(Widget):
         "hdr-oncall",
     )
     """The one-line fields after the status (and the DEMO badge), left to right."""
+    GIVE_UP = ("hdr-tplus", "hdr-age", "quiet:hdr-overdue", "quiet:hdr-unacked", "hdr-env", "short:hdr-oncall")
+    """What a line too wide for the screen gives up, least important first: the time since launch, the data's
+    age (a stale source already makes the status worse), the counts while they are zero, the environment's
+    name, then the long form of who is on call. The status (the worst state), the badges, a muted bell, failing
+    pages, counts above zero and who is on call are never given up: the line then ends where the screen does."""
 
     def __init__(self, demo: bool = False, speed: float = 1.0, read_only: bool = False) -> None:
         super().__init__(id="console-header")
@@ -87,16 +96,25 @@ class ConsoleHeader(Widget):
         self._badge = Static("", id="hdr-badge")
         """A replay's cursor (``REPLAY 2026-11-30 02:00:00 ▶ x10``); hidden on a live console."""
         self._badge.display = False
+        self._demo = Static("DEMO" if speed == 1 else f"DEMO x{speed:g}", id="hdr-demo")
+        self._read_only = Static("READ-ONLY", id="hdr-read-only")
         self._why = ""
         """What the status tooltip says: the terms that made the status what it is."""
+        self._wanted: dict[str, bool] = {}
+        """Which fields have something to say (before fitting the line to the width)."""
+        self._quiet: set[str] = set()
+        """The count fields at zero: given up before the others."""
+        self._on_call: tuple[str, str] = ("", "")
+        """Who is on call, long and short: below :data:`WIDE_ONCALL` columns, or when the line is too wide, the
+        short one."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-line"):
             yield self._status
             if self.demo:
-                yield Static("DEMO" if self.speed == 1 else f"DEMO x{self.speed:g}", id="hdr-demo")
+                yield self._demo
             if self.read_only:
-                yield Static("READ-ONLY", id="hdr-read-only")
+                yield self._read_only
             yield self._badge
             yield from self._fields.values()
         yield self._banner
@@ -129,17 +147,22 @@ class ConsoleHeader(Widget):
         # Never calm while muted: a muted bell is said first (kept at 80 columns), with when the mute ends.
         muted = core.bell.muted(core.clock.now())
         until = core.bell.muted_until
-        mute = self._set(self._fields["hdr-mute"], mute_text(until, core.config.timezone) if until else "")
-        mute.display = muted
+        self._set(self._fields["hdr-mute"], mute_text(until, core.config.timezone) if until else "")
         overdue = self._set(self._fields["hdr-overdue"], f"{counts.overdue_tasks} overdue")
         overdue.set_class(counts.overdue_tasks > 0, "-alert")
         failing = core.notifications_failing
-        pages = self._set(self._fields["hdr-pages"], pages_failing(failing))
-        pages.display = failing > 0
+        self._set(self._fields["hdr-pages"], pages_failing(failing))
         # Primary/secondary and the shift's end; a narrow screen gets the short form, so 80 columns keep it whole.
-        narrow = self.size.width < WIDE_ONCALL and counts.on_call_short
-        on_call = counts.on_call_short if narrow else (f"on-call {counts.on_call}" if counts.on_call else "")
-        self._set(self._fields["hdr-oncall"], on_call or "")
+        long_form = f"on-call {counts.on_call}" if counts.on_call else ""
+        short_form = counts.on_call_short or long_form
+        self._on_call = (long_form, short_form)
+        self._wanted = {name: True for name in self.FIELDS} | {"hdr-mute": muted, "hdr-pages": failing > 0}
+        self._quiet = {
+            name
+            for name, count in (("hdr-unacked", counts.unacknowledged), ("hdr-overdue", counts.overdue_tasks))
+            if not count
+        }
+        self._fit()
         # The banner names the key that acknowledges it (rebindable with ui.keys), first so 80 columns keep it.
         key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
         hint = "" if self.read_only else f"({key} to ack) "
@@ -151,6 +174,37 @@ class ConsoleHeader(Widget):
         nag.display = bool(core.update_nag)
         error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
         error.display = bool(core.state_error)
+
+    def on_resize(self) -> None:
+        if self._wanted:
+            self._fit()
+
+    def _fit(self) -> None:
+        """Show the fields that have something to say, giving up what :data:`GIVE_UP` lists, in its order, while
+        the line is wider than the header."""
+        width = self.size.width
+        long_form, short_form = self._on_call
+        on_call = self._set(self._fields["hdr-oncall"], short_form if width < WIDE_ONCALL else long_form)
+        shown = dict(self._wanted)
+
+        badges = [self._status, *([self._demo] if self.demo else []), *([self._read_only] if self.read_only else [])]
+        if self._badge.display:
+            badges.append(self._badge)
+
+        def used() -> int:
+            fields = [self._fields[name] for name, on in shown.items() if on]
+            return sum(cell_len(str(w.content)) + FIELD_PADDING for w in (*badges, *fields))
+
+        for step in self.GIVE_UP:
+            if not width or used() <= width:
+                break
+            how, _, name = step.rpartition(":")
+            if how == "short":
+                self._set(on_call, short_form)
+            elif how != "quiet" or name in self._quiet:
+                shown[name] = False
+        for name, on in shown.items():
+            self._fields[name].display = on
 
     @staticmethod
     def _set(widget: Static, text: str) -> Static:
