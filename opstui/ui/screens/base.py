@@ -77,11 +77,21 @@ class ConsoleScreen(Screen[None]):
         """Attached, and the app is not quitting: only then may a redraw query this screen's widgets."""
         return self.is_attached and bool(getattr(self.app, "live", True))
 
+    _snapshot: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The monitor's snapshot of this draw: taken once, read by the header and the body alike."""
+        return self._snapshot if self._snapshot is not None else self.core.monitor.snapshot()
+
     def draw(self) -> None:
         """Header and body from the core: what the app's refresh timer calls on the active screen."""
         if self._ready and self.live:
-            self.refresh_header()
-            self.refresh_from_core()
+            self._snapshot = self.core.monitor.snapshot()
+            try:
+                self.refresh_header(self._snapshot)
+                self.refresh_from_core()
+            finally:
+                self._snapshot = None
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_draw)

@@ -94,22 +94,29 @@ class EngineeringScreen(ConsoleScreen):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     _tiles: dict[str, KpiTile]
-    """The tiles by metric, kept from compose: a refresh never searches the DOM for them."""
+    """The tiles by metric, kept from compose: a refresh never searches the DOM for them (nor for the panes)."""
+    _health: HealthTable
+    _chart: LatencyChart
+    _events: EventTail
+    _alerts: AlertsLine
+    _database: DatabasePane | None
 
     def compose_body(self) -> ComposeResult:
         views = [v for v in self.core.monitor.kpi_views() if v.screen == "engineering"]
         self._tiles = {view.metric: KpiTile(view) for view in views}
+        self._health, self._chart, self._events, self._alerts = HealthTable(), LatencyChart(), EventTail(), AlertsLine()
+        self._database = DatabasePane() if self.has_database else None
         with Vertical(id="engineering"):
             with Grid(id="tiles"):
                 yield from self._tiles.values()
-            yield AlertsLine()
+            yield self._alerts
             with Horizontal(id="middle"):
-                yield HealthTable()
-                yield LatencyChart()
+                yield self._health
+                yield self._chart
             with Horizontal(id="lower"):
-                yield EventTail()
-                if self.has_database:
-                    yield DatabasePane()
+                yield self._events
+                if self._database is not None:
+                    yield self._database
 
     @property
     def has_database(self) -> bool:
@@ -122,10 +129,10 @@ class EngineeringScreen(ConsoleScreen):
 
     def action_filter_events(self) -> None:
         """``/``: the events pane's filter box (source, level or text)."""
-        self.query_one(EventTail).open_filter()
+        self._events.open_filter()
 
     def action_clear_filter(self) -> None:
-        self.query_one(EventTail).clear_filter()
+        self._events.clear_filter()
 
     def action_routes(self) -> None:
         """The Routes view: which endpoint hurts."""
@@ -141,10 +148,10 @@ class EngineeringScreen(ConsoleScreen):
             pane.set_compact(event.size.height < self.VERTICAL_BREAKPOINTS[1][0])
 
     def refresh_from_core(self) -> None:
-        if not self.query(HealthTable):
+        if not self._health.is_attached:
             return  # being torn down at exit
         core = self.core
-        snap = core.monitor.snapshot()
+        snap = self.snapshot()
         maintenance = core.maintenance_sources(snap.now)
         owner = core.monitor.metric_sources
         for view in snap.kpis:
@@ -152,18 +159,18 @@ class EngineeringScreen(ConsoleScreen):
             if tile is not None:
                 tile.show(view, maintenance.get(owner.get(view.metric, "")))
         days30 = {name: row.percent(JUDGED) for name, row in core.uptime.items()} if core.history else None
-        self.query_one(HealthTable).show(snap.sources, snap.now, days30, maintenance)
-        chart = self.query_one(LatencyChart)
+        self._health.show(snap.sources, snap.now, days30, maintenance)
+        chart = self._chart
         if chart.display and chart.size.width:
             window = core.config.ui.chart_window
             chart.show(
                 core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
             )
-        self.query_one(EventTail).show(core.monitor.errors, snap.now, core.config.timezone)
+        self._events.show(core.monitor.errors, snap.now, core.config.timezone)
         alerts = core.alerts.alerts()
         silenced = {a.fingerprint for a in alerts if core.silenced(a)} if core.silences else set()
-        self.query_one(AlertsLine).show(alerts, core.alerts.errors, silenced, core.inhibited)
-        for pane in self.query(DatabasePane):
+        self._alerts.show(alerts, core.alerts.errors, silenced, core.inhibited)
+        if (pane := self._database) is not None:
             store = core.monitor.store
             values = {m: store.value(m) for m in HEALTH_METRICS}
             pane.show(

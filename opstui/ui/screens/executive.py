@@ -133,7 +133,7 @@ class ExecutiveScreen(ConsoleScreen):
 
     def refresh_from_core(self) -> None:
         self.query_one(ComponentsLine).show(self.core.component_states())
-        snap = self.core.monitor.snapshot()
+        snap = self.snapshot()
         shown = {v.metric for v in self._views()}
         maintenance = self.core.maintenance_sources(snap.now)
         owner = self.core.monitor.metric_sources

@@ -102,7 +102,7 @@ class RoutesScreen(ConsoleScreen):
         self.app.pop_screen()
 
     def refresh_from_core(self) -> None:
-        snap = self.core.monitor.snapshot()
+        snap = self.snapshot()
         routes = sorted_routes(snap.routes, self.sort)
         window = format_duration(self.core.config.store.window)
         title = self.query_one("#routes-title", Static)

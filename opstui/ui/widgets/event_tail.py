@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from opstui.clock import zone
 from opstui.metrics.errors import TREND_MINUTES, ErrorGroup, ErrorGroups
@@ -29,6 +29,7 @@ from opstui.monitor import LogEntry
 from opstui.sanitize import clean
 from opstui.ui.plain import plain_text
 from opstui.ui.widgets.formatting import clock_time
+from opstui.ui.widgets.row_table import Column, RowTable
 
 LEVEL_STYLE = {
     "critical": ("✖", "status-crit"),
@@ -104,8 +105,8 @@ def fit(text: str, width: int, right: bool = False) -> str:
 def row_text(cells: Sequence[str], widths: Sequence[int], colours: dict[str, str], level: str, new: bool) -> Text:
     """One group as one line: its fields at their widths, the level in its colour, ``new ·`` in bold accent.
 
-    One cell a row rather than a DataTable column a field: a repaint renders one cell per row, not six
-    (the tail is the pane that changes most under an error flood; docs/performance.md)."""
+    One cell a row rather than a column a field: a row's line is made once, not six cells (the tail is the
+    pane that changes most under an error flood; docs/performance.md)."""
     line = Text(no_wrap=True, overflow="ellipsis")
     _, variable = LEVEL_STYLE.get(level, ("·", "text-muted"))
     for index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
@@ -192,7 +193,7 @@ class EventTail(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: source, level or text (escape clears)", id="event-filter")
-        yield DataTable(id="event-table", cursor_type="row", show_header=False, cell_padding=1)
+        yield RowTable([Column("line")], id="event-table", show_header=False)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
@@ -203,9 +204,7 @@ class EventTail(Vertical):
         if widths == self._widths:
             return
         self._widths = widths
-        table = self.table
-        table.clear(columns=True)
-        table.add_column("Event", key="line", width=sum(widths) + GAP * (len(widths) - 1))
+        self.table.set_columns([Column("line", "Event", sum(widths) + GAP * (len(widths) - 1))])
         self._lines = {}
         self._key = None
 
@@ -215,8 +214,8 @@ class EventTail(Vertical):
         return self._widths
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#event-table", DataTable)
+    def table(self) -> RowTable:
+        return self.query_one("#event-table", RowTable)
 
     def _forget(self) -> None:
         self._key = None
@@ -243,36 +242,23 @@ class EventTail(Vertical):
             self.border_title = f"{self.TITLE} · no events yet"
 
     def _draw_rows(self, shown: list[ErrorGroup], now: float, zone_name: str) -> None:
-        """The same groups in the same order: only the rows whose text changed are updated (a count, a
-        sparkline); otherwise the table is made again, the cursor kept on its group."""
-        table = self.table
+        """Every shown group's row; a row's line is made again only when its text changed (a count, a
+        sparkline), and the table redraws only those (it keeps the cursor on its group)."""
         colours = self.app.theme_variables
         lines = {g.key: "\x00".join(group_cells(g, now, zone_name)) + ("\x01" if g.is_new(now) else "") for g in shown}
-
-        def text(group: ErrorGroup) -> Text:
-            return row_text(group_cells(group, now, zone_name), self._widths, colours, group.level, group.is_new(now))
-
-        with self.app.batch_update():
-            if list(lines) == list(self._lines):
-                for group in shown:
-                    if lines[group.key] != self._lines[group.key]:
-                        table.update_cell(group.key, "line", text(group))
+        rows = []
+        for group in shown:
+            if lines[group.key] != self._lines.get(group.key):
+                cells = group_cells(group, now, zone_name)
+                rows.append((group.key, [row_text(cells, self._widths, colours, group.level, group.is_new(now))]))
             else:
-                selected = self._selected_key()
-                table.clear()
-                for group in shown:
-                    table.add_row(text(group), key=group.key)
-                if selected is not None and selected in lines:
-                    table.move_cursor(row=list(lines).index(selected))
+                rows.append((group.key, self.table.get_row(group.key)))
+        self.table.set_rows(rows)
         self._lines = lines
 
-    def _selected_key(self) -> str | None:
-        row = self.table.cursor_row
-        return self._groups[row].key if 0 <= row < len(self._groups) else None
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         event.stop()
-        group = next((g for g in self._groups if g.key == event.row_key.value), None)
+        group = next((g for g in self._groups if g.key == event.row_key), None)
         if group is not None:
             self.app.push_screen(GroupDetail(group, self._now, self._zone))
 

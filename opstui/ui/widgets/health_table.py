@@ -1,12 +1,10 @@
-"""The health-check table: one row per source, diffed cell by cell each refresh.
+"""The health-check table: one row per source, keyed by its name.
 
-Rows are keyed by source name and only cells whose text changed are updated, so the table keeps
-its cursor and scroll position and a refresh repaints only what moved (a full redraw of a 50-row
-DataTable costs ~27 ms; see docs/performance.md).
+A :class:`~opstui.ui.widgets.row_table.RowTable`: a refresh hands it every row and it redraws only the rows
+whose text changed, keeping the cursor on its source (docs/performance.md, "Fast under fire").
 
 Cells are Rich ``Text`` (never markup: a reason like ``[Errno 111]`` must show as written), coloured
-with the theme's ``$status-*`` values looked up when drawn; a theme switch redraws every row. Textual
-``Content`` would resolve the variables itself, but DataTable cannot measure its width.
+with the theme's ``$status-*`` values looked up when drawn; a theme switch redraws every row.
 """
 
 from __future__ import annotations
@@ -14,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from opstui.sources.base import SourceState, SourceStatus
 from opstui.ui.widgets.formatting import age, number
+from opstui.ui.widgets.row_table import Column, RowTable
 
 COLUMNS = (
     ("source", "Source"),
@@ -99,22 +96,20 @@ def row_cells(
     )
 
 
-class HealthTable(DataTable[Text]):
+class HealthTable(RowTable):
     """Sources with their state, how long down, latency, reason, age of the last check, uptime and TLS days."""
 
     def __init__(self) -> None:
-        super().__init__(id="health", cursor_type="row", zebra_stripes=False)
+        super().__init__([Column(key, label) for key, label in COLUMNS], id="health")
         self._cells: dict[str, tuple[str, ...]] = {}
+        self._shown: dict[str, tuple[Text, ...]] = {}
         self.border_title = "Health checks"
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
 
     def _forget(self) -> None:
-        """Drop every row so the next :meth:`show` redraws them in the new theme's colours."""
-        self.clear()
+        """Forget the rows' colours so the next :meth:`show` draws them in the new theme's."""
         self._cells.clear()
 
     def show(
@@ -124,28 +119,25 @@ class HealthTable(DataTable[Text]):
         days30: dict[str, float | None] | None = None,
         maintenance: Mapping[str, str] | None = None,
     ) -> None:
-        """Add new sources, drop removed ones, and update the cells that changed; with ``days30`` the uptime
+        """Every source's row (only those whose text changed are drawn again); with ``days30`` the uptime
         column is the last 30 days' (its header says so); ``maintenance`` (source: window) marks those in an
         open maintenance window."""
-        wanted = {s.name for s in sources}
-        if days30 is not None and str(self.columns[ColumnKey("uptime")].label) != LONG_UPTIME_LABEL:
-            self.columns[ColumnKey("uptime")].label = Text(LONG_UPTIME_LABEL)
-            self.refresh()
-        with self.app.batch_update():
-            for name in [n for n in self._cells if n not in wanted]:
-                self.remove_row(name)
-                del self._cells[name]
-            for status in sources:
-                cells = row_cells(status, now, days30, (maintenance or {}).get(status.name))
-                old = self._cells.get(status.name)
-                if old is None:
-                    self.add_row(*self._render_cells(status, cells), key=status.name)
-                else:
-                    rendered = self._render_cells(status, cells)
-                    for (column, _), new, previous, value in zip(COLUMNS, cells, old, rendered, strict=True):
-                        if new != previous:
-                            self.update_cell(status.name, column, value, update_width=True)
-                self._cells[status.name] = cells
+        if days30 is not None:
+            self.set_label("uptime", LONG_UPTIME_LABEL)
+        rows: list[tuple[str, tuple[Text, ...]]] = []
+        shown: dict[str, tuple[Text, ...]] = {}
+        for status in sources:
+            cells = row_cells(status, now, days30, (maintenance or {}).get(status.name))
+            if self._cells.get(status.name) != cells or status.name not in self._shown:
+                shown[status.name] = tuple(self._render_cells(status, cells))
+            else:
+                shown[status.name] = self._shown[status.name]
+            self._cells[status.name] = cells
+            rows.append((status.name, shown[status.name]))
+        for gone in [name for name in self._cells if name not in shown]:
+            del self._cells[gone]
+        self._shown = shown
+        self.set_rows(rows)
 
     def _render_cells(self, status: SourceStatus, cells: tuple[str, ...]) -> list[Text]:
         planned = cells[1] == MAINTENANCE
