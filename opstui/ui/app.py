@@ -9,6 +9,7 @@ time-warped demo clock must not make the screen repaint faster.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import import_module
@@ -33,6 +34,21 @@ from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
 from opstui.ui.widgets.header import mute_text
+
+
+@cache
+def freeze_startup_heap() -> None:
+    """Once a process, after the first frame: collect, then move every object alive now (modules, config, the
+    screens and their widgets, the history read at start) out of the garbage collector's sight.
+
+    Why: a full collection walks every tracked object, and with the console's heap it held the loop for 60-70 ms
+    about every tenth refresh (docs/performance.md, "Fast under fire"): a keystroke landing then waited for it.
+    After the freeze a full collection sees only what was made since. The cost: a reference cycle among the frozen
+    objects is never collected; they are the start-up objects, which live as long as the console.
+    """
+    gc.collect()
+    gc.freeze()
+
 
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-5 share one footer label ("12345 Screens") so an 80-column footer keeps room for each screen's
@@ -208,6 +224,7 @@ class OpstuiApp(App[int]):
         await self.core.start()
         self.tick()
         self._refresh_timer = self.set_interval(self.core.config.ui.refresh, self.tick, name="refresh")
+        self.call_after_refresh(freeze_startup_heap)
 
     async def on_unmount(self) -> None:
         if self._unwatch is not None:
