@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from opstui.clock import FakeClock
 from opstui.core import Core
@@ -15,6 +15,7 @@ from opstui.ui.widgets.health_table import HealthTable
 from opstui.ui.widgets.kpi_tile import KpiTile
 from opstui.ui.widgets.latency_chart import LatencyChart
 from opstui.ui.widgets.line_chart import downsample
+from opstui.ui.widgets.spark_bars import SparkBars
 from tests.ui.conftest import HEALTHY, feed, make_app
 
 
@@ -40,7 +41,7 @@ async def test_tiles_show_values_and_levels(core: Core) -> None:
         assert str(error_rate.query_one(".kpi-value", Static).content) == "✖ 6.20 %"
         assert error_rate.border_title == "Error rate"
         assert error_rate.border_subtitle == "target < 0.5"
-        assert len(error_rate.query_one(Sparkline).data or []) > 10
+        assert len(error_rate.query_one(SparkBars).data) > 10
         assert tile(app, "latency_p95").has_class("-warning")
         assert tile(app, "queue_length").has_class("-off-target")
         assert tile(app, "payment_success_rate").has_class("-target")

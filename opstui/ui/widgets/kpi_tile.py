@@ -15,12 +15,13 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.widget import Widget
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from opstui.monitor import KpiView
 from opstui.status import KpiLevel
 from opstui.ui.plain import plain
 from opstui.ui.widgets.formatting import LEVEL_ICON, age, number
+from opstui.ui.widgets.spark_bars import SparkBars
 
 LEVEL_CLASSES = tuple(f"-{level.value}" for level in KpiLevel)
 
@@ -34,7 +35,7 @@ class KpiTile(Widget):
         self.border_title = plain(view.label)
         self._shown: KpiView | None = None
         self._value = Static("—", classes="kpi-value")
-        self._spark = Sparkline([], classes="kpi-spark")
+        self._spark = SparkBars(classes="kpi-spark")
         self._window: str | None = None
         """The maintenance window its source is in, as last shown."""
 
@@ -57,8 +58,7 @@ class KpiTile(Widget):
             # One class change, one restyle of the tile (set_class per class restyled it once per class).
             self.set_classes({*(c for c in self.classes if c not in LEVEL_CLASSES), f"-{view.level.value}"})
         self._value.update(plain(value_text(view, number)))
-        if shown is None or view.history != shown.history:
-            self._spark.data = list(view.history)
+        self._spark.data = view.history
         self.border_subtitle = plain(subtitle(view) if maintenance is None else "maintenance")
         tip = _thresholds(view)
         tooltip = plain(tip if maintenance is None else f"under maintenance ({maintenance}); {tip}")
