@@ -250,6 +250,8 @@ class Core:
             exclude=prometheus,
             opener=opener,
             latencies=self.monitor.windows.take_archive,
+            route_latencies=self.monitor.routes.take_archive,
+            max_routes=self.config.store.max_routes,
             events=self.monitor.take_unsaved,
         )
         try:

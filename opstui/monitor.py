@@ -158,8 +158,9 @@ class Monitor:
         self.retention = settings.retention
         """The sources' border refuses timestamps older than this (see :mod:`opstui.sources.border`)."""
         self.windows = EventWindows(window=settings.window, archive=True)
-        self.routes = RouteWindows(settings.window, settings.max_routes)
-        """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``."""
+        self.routes = RouteWindows(settings.window, settings.max_routes, archive=True)
+        """Per-route windows (``store.max_routes``); their figures are recorded as ``route_*{route=...}``, their
+        latencies kept per hour in the history (``opstui latency --routes``)."""
         self.route_stats: tuple[RouteStats, ...] = ()
         """The routes over the window at the last refresh, busiest first."""
         self.vitals = VitalWindows(settings.window)

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from opstui.clock import Clock
-from opstui.metrics.history_file import CHUNK, HOUR, HistoryError, HistoryFile, HistoryTables, SeriesWrite
+from opstui.metrics.history_file import CHUNK, HistoryError, HistoryFile, HistoryTables, SeriesWrite
+from opstui.metrics.history_routes import RouteHours
+from opstui.metrics.history_sql import HOUR
 from opstui.metrics.ring import Ring
 from opstui.metrics.sketch import LatencySketch
 from opstui.metrics.store import MetricStore
@@ -62,6 +64,8 @@ class History:
         opener: Callable[[], HistoryTables] | None = None,
         latencies: Callable[[bool], dict[int, LatencySketch]] | None = None,
         events: Callable[[], list[tuple[float, str, str, str]]] | None = None,
+        route_latencies: Callable[[bool], RouteHours] | None = None,
+        max_routes: int = 50,
     ) -> None:
         self.path = path
         self.opener: Callable[[], HistoryTables] = opener or (lambda: HistoryFile(path))
@@ -71,6 +75,10 @@ class History:
         self.latencies = latencies
         """The request latencies per hour since the last flush (the event windows' archive; True at a clean
         stop takes the window's cells too): kept per hour for percentiles over days."""
+        self.route_latencies = route_latencies
+        """The same per route (the route windows' archive): kept per route and hour, at most ``max_routes``
+        named routes an hour and the rest as ``other`` (``store.max_routes``, the live breakdown's bound)."""
+        self.max_routes = max_routes
         self.store = store
         self.clock = clock
         self.retention = store.retention
@@ -151,6 +159,7 @@ class History:
         """Write what the series gained (when this console is the writer); returns the series written."""
         file = self._file
         hours = self.latencies(final) if self.latencies is not None else {}  # taken either way: bounded
+        route_hours = self.route_latencies(final) if self.route_latencies is not None else {}
         lines = self.events() if self.events is not None else []
         if file is None or not await self._take_lock():
             return 0
@@ -161,6 +170,8 @@ class History:
             self.written_batches += 1
         if hours:
             await self._run(lambda: file.write_latency(hours))
+        if route_hours:
+            await self._run(lambda: file.write_route_latency(route_hours, self.max_routes))
         if lines:
             await self._run(lambda: file.write_events(lines))
         hour = int(self.clock.now() // HOUR)

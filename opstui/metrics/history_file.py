@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opstui.metrics.history_routes import RouteLatencyTables
+from opstui.metrics.history_sql import HOUR, Row, seconds_ceil, seconds_floor
 from opstui.metrics.sketch import LatencySketch
 
 try:
@@ -45,7 +47,6 @@ except ImportError:  # pragma: no cover - Windows
 
 CHUNK = 300
 """Seconds of full-resolution points in one ``points`` row (60 points at 5 s)."""
-HOUR = 3600
 MINUTES = 60
 FORMAT = "1"
 """The file's layout version, in ``meta``; another value is refused, not guessed at."""
@@ -60,6 +61,8 @@ CREATE TABLE IF NOT EXISTS rollups (
     series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL,
     count INTEGER NOT NULL, total REAL NOT NULL, UNIQUE (series, hour));
 CREATE TABLE IF NOT EXISTS latency (hour INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS route_latency (
+    hour INTEGER NOT NULL, route TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (hour, route));
 CREATE TABLE IF NOT EXISTS events (ts REAL NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_time ON events (ts);
 """
@@ -67,8 +70,8 @@ MAX_EVENTS = 50_000
 """Event-tail lines kept on record (besides ``store.retention``): the newest; a flood of errors cannot fill a disk."""
 MAX_MESSAGE = 2000
 """Characters of a line's message kept on record."""
-# ``latency`` and ``events`` came after format 1's first files: made when missing, never required (a file without
-# them reads as nothing on record), so the format did not change.
+# ``latency``, ``events`` and ``route_latency`` came after format 1's first files: made when missing (at every
+# writable open), never required (a file without them reads as nothing on record), so the format did not change.
 # Rowid tables, not WITHOUT ROWID: a row of 1-2 KB would spill out of an index page into overflow pages and
 # take 4x its size on disk (measured); in a table page two rollup rows share one 4 KB page.
 _COLUMNS = {
@@ -88,7 +91,6 @@ UPSERT_POINTS = (
     + " DO UPDATE SET ts = excluded.ts, vals = excluded.vals"
 )
 UPSERT_LATENCY = "INSERT INTO latency VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET data = excluded.data"
-Row = tuple[Any, ...]
 _DAMAGE = ("not a database", "malformed", "corrupt", "disk image")
 
 
@@ -104,19 +106,6 @@ class HistoryDamaged(HistoryError):
             f"history {where} is damaged or not an opstui history ({detail}); not used or changed, the console "
             f"runs without history: move it aside to start a new one"
         )
-
-
-FAR = 2**62
-"""Beyond any time on record: an open end (``until=inf``) as the whole seconds the tables hold."""
-
-
-def _floor(at: float) -> int:
-    """A time as whole seconds for a comparison with a whole-second column (the same rows match either way)."""
-    return math.floor(at) if math.isfinite(at) else (FAR if at > 0 else -FAR)
-
-
-def _ceil(at: float) -> int:
-    return math.ceil(at) if math.isfinite(at) else (FAR if at > 0 else -FAR)
 
 
 def _to_bytes(values: array[float]) -> bytes:
@@ -193,43 +182,17 @@ def rollup_hour(
     return out
 
 
-class HistoryTables:
+class HistoryTables(RouteLatencyTables):
     """The history's tables and every read and write of them, in SQL both SQLite and PostgreSQL take.
 
-    A backend gives a connection through five calls (:meth:`_rows`, :meth:`_row`, :meth:`_exec`,
-    :meth:`_many`, :meth:`_begin`), the writer's lock (:meth:`take_lock`) and :meth:`close`; everything else is
-    here, once: :class:`HistoryFile` (a SQLite file, one host) and
-    :class:`~opstui.metrics.history_pg.SharedHistory` (the team's PostgreSQL) differ only in those.
+    A backend gives a connection (:class:`~opstui.metrics.history_sql.HistoryConnection`: five calls, the
+    writer's lock and a close); everything else is here, once, with the per-route latency hours in
+    :mod:`~opstui.metrics.history_routes`: :class:`HistoryFile` (a SQLite file, one host) and
+    :class:`~opstui.metrics.history_pg.SharedHistory` (the team's PostgreSQL) differ only in the connection.
     """
-
-    where: str
-    """What the history is, for messages: the file's path or the database's schema."""
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
-
-    def _rows(self, sql: str, *args: Any) -> list[Row]:
-        raise NotImplementedError
-
-    def _row(self, sql: str, *args: Any) -> Row | None:
-        raise NotImplementedError
-
-    def _exec(self, sql: str, *args: Any) -> None:
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: list[Row]) -> None:
-        raise NotImplementedError
-
-    def _begin(self) -> None:
-        """Start a write transaction (taking the write lock at once where the backend has one)."""
-        raise NotImplementedError
-
-    def take_lock(self) -> bool:
-        """Become the one writer (True), or learn that another console is (False); kept until :meth:`close`."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
 
     # -- writing --------------------------------------------------------------------------------------------
     def write(self, batch: list[SeriesWrite]) -> None:
@@ -309,7 +272,7 @@ class HistoryTables:
             rows = self._rows(
                 "SELECT data FROM latency WHERE hour >= ? AND hour < ? ORDER BY hour",
                 int(since // HOUR * HOUR),
-                _ceil(until),
+                seconds_ceil(until),
             )
         except Exception as error:  # noqa: BLE001 - a read-only file older than the table: nothing on record
             if "latency" in str(error):
@@ -338,9 +301,10 @@ class HistoryTables:
         """Delete the rows wholly older than their retention, and the series left with none."""
         self._begin()
         try:
-            self._exec("DELETE FROM points WHERE start + ? <= ?", CHUNK, _floor(now - retention))
-            self._exec("DELETE FROM rollups WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
-            self._exec("DELETE FROM latency WHERE hour + ? <= ?", HOUR, _floor(now - rollup_retention))
+            self._exec("DELETE FROM points WHERE start + ? <= ?", CHUNK, seconds_floor(now - retention))
+            self._exec("DELETE FROM rollups WHERE hour + ? <= ?", HOUR, seconds_floor(now - rollup_retention))
+            self._exec("DELETE FROM latency WHERE hour + ? <= ?", HOUR, seconds_floor(now - rollup_retention))
+            self._exec("DELETE FROM route_latency WHERE hour + ? <= ?", HOUR, seconds_floor(now - rollup_retention))
             self._exec("DELETE FROM events WHERE ts < ?", float(now - retention))
             self._exec(
                 "DELETE FROM events WHERE ts <= (SELECT ts FROM events ORDER BY ts DESC LIMIT 1 OFFSET ?)", MAX_EVENTS
@@ -360,7 +324,9 @@ class HistoryTables:
         """Each series' points with ``ts >= since``, oldest first: (key, metric, labels, times, values)."""
         names = {row[0]: (row[1], row[2], row[3]) for row in self._rows("SELECT id, key, metric, labels FROM series")}
         rows = self._rows(
-            "SELECT series, ts, vals FROM points WHERE start + ? > ? ORDER BY series, start", CHUNK, _floor(since)
+            "SELECT series, ts, vals FROM points WHERE start + ? > ? ORDER BY series, start",
+            CHUNK,
+            seconds_floor(since),
         )
         current: int | None = None
         times: array[float] = array("d")
@@ -387,8 +353,8 @@ class HistoryTables:
             "SELECT ts, vals FROM points WHERE series = ? AND start + ? > ? AND start < ? ORDER BY start",
             row[0],
             CHUNK,
-            _floor(since),
-            _ceil(until),
+            seconds_floor(since),
+            seconds_ceil(until),
         ):
             for t, v in zip(_from_bytes(ts_blob), _from_bytes(vals_blob), strict=False):
                 if since <= t < until:
@@ -458,7 +424,7 @@ class HistoryTables:
             "SELECT hour, data FROM rollups WHERE series = ? AND hour >= ? AND hour < ? ORDER BY hour",
             sid,
             first_hour,
-            _ceil(until),
+            seconds_ceil(until),
         )
         for hour, blob in rows:
             data = _from_bytes(blob)

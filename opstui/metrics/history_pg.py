@@ -28,7 +28,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from opstui.metrics.history_file import FORMAT, HistoryDamaged, HistoryError, HistoryTables, Row
+from opstui.metrics.history_file import FORMAT, HistoryDamaged, HistoryError, HistoryTables
+from opstui.metrics.history_sql import Row
 
 T = TypeVar("T")
 
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS rollups (
     series BIGINT NOT NULL, hour BIGINT NOT NULL, data BYTEA NOT NULL, count BIGINT NOT NULL,
     total DOUBLE PRECISION NOT NULL, UNIQUE (series, hour));
 CREATE TABLE IF NOT EXISTS latency (hour BIGINT PRIMARY KEY, data BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS route_latency (
+    hour BIGINT NOT NULL, route TEXT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (hour, route));
 CREATE TABLE IF NOT EXISTS events (
     ts DOUBLE PRECISION NOT NULL, level TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_time ON events (ts);

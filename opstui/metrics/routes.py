@@ -9,6 +9,10 @@ Bounds: at most ``max_routes`` (``store.max_routes``, 50) routes are tracked; a 
 place of one idle for a whole window, else it is counted under :data:`OTHER`. The raw-route -> template cache
 holds at most :data:`NAME_CACHE` entries (cleared when full). So memory is ``max_routes x 30`` cells whatever
 the traffic, and a flood of distinct URLs cannot grow it.
+
+With ``archive`` each route's cells join an hourly sketch as they leave its window (and an idle route's, when its
+place is taken), for the history to keep per route over days (:mod:`opstui.metrics.history_routes`): at most
+``max_routes`` named routes an hour plus ``other``, and at most a few hours when nobody takes them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from opstui.metrics.keys import route_key
-from opstui.metrics.windows import EventWindows
+from opstui.metrics.sketch import LatencySketch
+from opstui.metrics.windows import ARCHIVE_HOURS, EventWindows
 from opstui.sources.events import Event, RequestEvent
 
 OTHER = "other"
@@ -52,10 +57,15 @@ SORTS = {
 class RouteWindows:
     """Per-route windows, bounded by ``max_routes`` (see the module docstring)."""
 
-    def __init__(self, window: float = 300.0, max_routes: int = 50) -> None:
+    def __init__(self, window: float = 300.0, max_routes: int = 50, *, archive: bool = False) -> None:
         self.window = window
         self.max_routes = max_routes
+        self.archive = archive
+        """Keep each route's latencies per hour as its cells leave the window, for the history to take
+        (:meth:`take_archive`): percentiles per route over days."""
         self._routes: dict[str, EventWindows] = {}
+        self._retired: dict[int, dict[str, LatencySketch]] = {}
+        """The archived hours of routes whose windows were given to another route, until taken."""
         self._seen: dict[str, float] = {}
         self._names: dict[str, str] = {}
 
@@ -80,8 +90,9 @@ class RouteWindows:
                     return windows
             else:
                 oldest = min(idle, key=self._seen.__getitem__)
+                self._keep(oldest, self._routes[oldest].take_archive(everything=True))
                 del self._routes[oldest], self._seen[oldest]
-        windows = self._routes[key] = EventWindows(self.window, BUCKET)
+        windows = self._routes[key] = EventWindows(self.window, BUCKET, archive=self.archive)
         return windows
 
     def observe(self, events: Iterable[Event], now: float) -> None:
@@ -121,6 +132,29 @@ class RouteWindows:
                     )
                 )
         return sorted(out, key=SORTS["volume"])
+
+    def take_archive(self, everything: bool = False) -> dict[int, dict[str, LatencySketch]]:
+        """Each route's archived hours since the last call (hour -> route -> sketch), emptied; with
+        ``everything`` (a clean stop) the cells still in the windows too. At most ``max_routes`` named routes an
+        hour, the rest under :data:`OTHER` (routes that took an idle route's place can outnumber it)."""
+        for route, windows in self._routes.items():
+            self._keep(route, windows.take_archive(everything))
+        taken, self._retired = self._retired, {}
+        return taken
+
+    def _keep(self, route: str, hours: dict[int, LatencySketch]) -> None:
+        for hour, sketch in hours.items():
+            routes = self._retired.get(hour)
+            if routes is None:
+                routes = self._retired[hour] = {}
+                if len(self._retired) > ARCHIVE_HOURS:  # nobody takes them (no history): bounded all the same
+                    del self._retired[min(self._retired)]
+            name = route if route in routes or len(routes) - (OTHER in routes) < self.max_routes else OTHER
+            kept = routes.get(name)
+            if kept is None:
+                routes[name] = sketch
+            else:
+                kept.merge(sketch)
 
     @property
     def tracked(self) -> int:

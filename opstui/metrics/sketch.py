@@ -32,6 +32,7 @@ import math
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 RELATIVE_ACCURACY = 0.01
 """The documented bound: every quantile is within 1 % of a value from the exact rank interval."""
@@ -127,8 +128,7 @@ class LatencySketch:
         """The counts as little-endian int64s (zero count, total, then bucket and count pairs): what the
         history keeps per hour, a few KB for a typical spread of latencies."""
         flat = array("q", [self._zero, self._count])
-        for i, c in sorted(self._bins.items()):
-            flat.extend((i, c))
+        flat.extend(chain.from_iterable(sorted(self._bins.items())))  # one extend: a flush packs 50 route sketches
         if sys.byteorder == "big":
             flat.byteswap()
         return flat.tobytes()

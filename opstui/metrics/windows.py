@@ -23,6 +23,10 @@ from opstui.metrics.cells import CellRing
 from opstui.metrics.sketch import LatencySketch
 from opstui.sources.events import Event, PaymentEvent, RequestEvent
 
+ARCHIVE_HOURS = 3
+"""Hours an archive keeps until taken: the history takes it every flush (a few seconds), so more than this
+means nobody does (history off, or refused at open) and the oldest hour is dropped: bounded either way."""
+
 
 @dataclass(frozen=True, slots=True)
 class WindowStats:
@@ -96,7 +100,13 @@ class EventWindows(CellRing):
         cell = index % self.cells
         if self.archive is not None and self._latency[cell].count:
             hour = math.floor(index * self.bucket / 3600.0) * 3600
-            self.archive.setdefault(hour, LatencySketch()).merge(self._latency[cell])
+            archive = self.archive
+            sketch = archive.get(hour)
+            if sketch is None:
+                sketch = archive[hour] = LatencySketch()
+                if len(archive) > ARCHIVE_HOURS:  # nobody takes it (no history): the newest hours, not weeks
+                    del archive[min(archive)]
+            sketch.merge(self._latency[cell])
         self._clear(cell)
 
     def take_archive(self, everything: bool = False) -> dict[int, LatencySketch]:
