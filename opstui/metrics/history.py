@@ -158,22 +158,32 @@ class History:
     async def flush(self, final: bool = False) -> int:
         """Write what the series gained (when this console is the writer); returns the series written."""
         file = self._file
-        hours = self.latencies(final) if self.latencies is not None else {}  # taken either way: bounded
+        writer = file is not None and await self._take_lock()
+        # Taken either way (a console that does not write drops them: bounded), and after the last await before
+        # the write: a stop that cancels the flush loop mid-flush must not lose what was taken and not yet written.
+        hours = self.latencies(final) if self.latencies is not None else {}
         route_hours = self.route_latencies(final) if self.route_latencies is not None else {}
         lines = self.events() if self.events is not None else []
-        if file is None or not await self._take_lock():
+        if file is None or not writer:
             return 0
         batch, marks = self.collect()
+
+        def write() -> None:
+            if batch:
+                file.write(batch)
+            if hours:
+                file.write_latency(hours)
+            if route_hours:
+                file.write_route_latency(route_hours, self.max_routes)
+            if lines:
+                file.write_events(lines)
+
+        # One job on the history's thread: a cancel while it runs cannot split it (the thread finishes it, and
+        # the stop's last flush queues behind it); the points are then written again, which is idempotent.
+        await self._run(write)
         if batch:
-            await self._run(lambda: file.write(batch))
             self._flushed.update(marks)
             self.written_batches += 1
-        if hours:
-            await self._run(lambda: file.write_latency(hours))
-        if route_hours:
-            await self._run(lambda: file.write_route_latency(route_hours, self.max_routes))
-        if lines:
-            await self._run(lambda: file.write_events(lines))
         hour = int(self.clock.now() // HOUR)
         if hour != self._pruned_hour:
             now = self.clock.now()

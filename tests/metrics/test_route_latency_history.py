@@ -4,9 +4,12 @@ file written before the table gains it and keeps what it had."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import random
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -127,6 +130,59 @@ async def test_each_routes_hours_on_record_merge_to_every_request_of_the_route(
     assert table[0] == "routes over 30d, by volume, top 2 of 3"
     busiest = max(expected, key=lambda r: expected[r].count)
     assert table[2].startswith(busiest) and f"{expected[busiest].count:,}" in table[2]
+
+
+class SlowFile(HistoryFile):
+    """A history file whose whole-stream latency write waits for the test: a flush caught half way."""
+
+    entered = threading.Event()
+    go = threading.Event()
+
+    def write_latency(self, hours: dict[int, LatencySketch]) -> None:
+        self.entered.set()
+        self.go.wait(10)
+        super().write_latency(hours)
+
+
+async def test_a_stop_that_cancels_a_flush_half_way_loses_no_latencies(tmp_path: Path) -> None:
+    SlowFile.entered, SlowFile.go = threading.Event(), threading.Event()
+    rng = random.Random(8)
+    clock = FakeClock(START)
+    windows = EventWindows(window=300.0, archive=True)
+    routes = RouteWindows(window=300.0, max_routes=50, archive=True)
+    store = MetricStore(clock, retention=48 * 3600.0, resolution=5.0)
+    path = tmp_path / "h.db"
+    history = History(
+        path,
+        store,
+        clock,
+        rollup_retention=90 * DAY,
+        opener=lambda: SlowFile(path),
+        latencies=windows.take_archive,
+        route_latencies=routes.take_archive,
+    )
+    await history.open()
+    events = requests(rng, START, 900, 2)
+    for second in range(0, len(events), 20):
+        batch = events[second : second + 20]
+        clock.advance(10.0)
+        windows.observe(batch, clock.now())
+        routes.observe(batch, clock.now())
+    flushing = asyncio.create_task(history.flush())
+    await asyncio.to_thread(SlowFile.entered.wait, 10)
+    flushing.cancel()  # the console stopping: its tasks are cancelled, then the history closed
+    SlowFile.go.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flushing
+    await history.close()
+
+    file = HistoryFile(path, read_only=True)
+    try:
+        whole, per_route = file.latency(START), file.route_latencies(START)
+    finally:
+        file.close()
+    assert whole.count == len(events)
+    assert {r: s.to_bytes() for r, s in per_route.items()} == {r: s.to_bytes() for r, s in by_route(events).items()}
 
 
 def test_routes_beyond_max_routes_are_kept_as_other_and_nothing_is_lost(tmp_path: Path) -> None:
