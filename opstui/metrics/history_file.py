@@ -196,21 +196,36 @@ class HistoryTables(RouteLatencyTables):
 
     # -- writing --------------------------------------------------------------------------------------------
     def write(self, batch: list[SeriesWrite]) -> None:
-        """One transaction: every chunk and hour of the batch, or nothing (a crash mid-way keeps the last batch)."""
+        """One transaction: every chunk and hour of the batch, or nothing (a crash mid-way keeps the last batch).
+
+        A handful of statements whatever the number of series: every chunk in one batch, the rollups on record
+        read once per hour the batch touches (one hour, in steady running), every rollup in one batch. Per series
+        that was three round trips to PostgreSQL a flush (measured, 50 series on a local server: 19 ms of wall time
+        before, 5.4 ms now; docs/history.md)."""
         self._begin()
         try:
-            for item in batch:
-                sid = self._series_id(item)
-                self._many(
-                    UPSERT_POINTS, [(sid, start, _to_bytes(ts), _to_bytes(vals)) for start, ts, vals in item.chunks]
-                )
+            ids = [self._series_id(item) for item in batch]
+            self._many(
+                UPSERT_POINTS,
+                [
+                    (sid, start, _to_bytes(ts), _to_bytes(vals))
+                    for sid, item in zip(ids, batch, strict=True)
+                    for start, ts, vals in item.chunks
+                ],
+            )
+            written: dict[tuple[int, int], bytes] = {}
+            for hour in sorted({hour for item in batch for hour, *_ in item.hours}):
+                for sid, blob in self._rows("SELECT series, data FROM rollups WHERE hour = ?", hour):
+                    written[(int(sid), hour)] = bytes(blob)
+            rollups: list[Row] = []
+            for sid, item in zip(ids, batch, strict=True):
                 for hour, first, ts, vals in item.hours:
-                    row = self._row("SELECT data FROM rollups WHERE series = ? AND hour = ?", sid, hour)
-                    written = _from_bytes(row[0]) if row is not None else None
-                    new = rollup_hour(hour, ts, vals, written, first)
+                    blob = written.get((sid, hour))
+                    new = rollup_hour(hour, ts, vals, None if blob is None else _from_bytes(blob), first)
                     count = int(sum(new[3::4]))
                     total = math.fsum(new[i + 2] for i in range(0, 4 * MINUTES, 4) if new[i + 3])
-                    self._exec(UPSERT_ROLLUP, sid, hour, _to_bytes(new), count, total)
+                    rollups.append((sid, hour, _to_bytes(new), count, total))
+            self._many(UPSERT_ROLLUP, rollups)
             self._exec("COMMIT")
         except BaseException:
             self._exec("ROLLBACK")
