@@ -48,10 +48,7 @@ def register(sub: Any) -> None:
 def run_ack(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
         manager = current.manager
-        before = await manager.get(args.id)
-        if before is None:
-            error(f"there is no incident #{args.id}")
-            return EXIT_FAILED
+        before = await current.incident(args.id)
         try:
             incident = await manager.acknowledge(args.id, note=args.note)
         except AlreadyHandled as lost:
@@ -71,10 +68,7 @@ def run_ack(args: argparse.Namespace) -> int:
 def run_resolve(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
         manager = current.manager
-        before = await manager.get(args.id)
-        if before is None:
-            error(f"there is no incident #{args.id}")
-            return EXIT_FAILED
+        before = await current.incident(args.id)
         if before.state is IncidentState.RESOLVED:
             error(f"incident #{args.id} is already resolved (by {before.resolved_by})")
             return EXIT_FAILED

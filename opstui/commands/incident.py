@@ -79,9 +79,7 @@ def run_open(args: argparse.Namespace) -> int:
 
 def run_severity(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
-        before = await current.manager.get(args.id)
-        if before is None:
-            raise IncidentError(f"there is no incident #{args.id}")
+        before = await current.incident(args.id)
         changed = await current.manager.change_severity(args.id, Severity(args.severity))
         if changed.severity is before.severity:
             print(f"#{changed.id} is already {changed.severity.value}")
@@ -94,9 +92,7 @@ def run_severity(args: argparse.Namespace) -> int:
 
 def run_escalate(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
-        before = await current.manager.get(args.id)
-        if before is None:
-            raise IncidentError(f"there is no incident #{args.id}")
+        before = await current.incident(args.id)
         await current.manager.escalate_now(args.id, seen_level=before.escalation_level)
         last = (await current.manager.timeline(args.id))[-1]
         print(f"#{args.id} {last.text}")
@@ -117,9 +113,7 @@ def run_unack(args: argparse.Namespace) -> int:
 
 def run_reassign(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
-        before = await current.manager.get(args.id)
-        if before is None:
-            raise IncidentError(f"there is no incident #{args.id}")
+        before = await current.incident(args.id)
         known = known_people(current.config)
         if known and args.to not in known:
             raise IncidentError(f"{args.to!r} is not a person of the rotation or people: ({', '.join(sorted(known))})")

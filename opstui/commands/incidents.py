@@ -70,6 +70,13 @@ class Session:
     manager: IncidentManager
     clock: SystemClock
 
+    async def incident(self, incident_id: int) -> Incident:
+        """Incident ``incident_id`` as stored; :class:`IncidentError` (one line, exit 1) when there is none."""
+        found = await self.manager.get(incident_id)
+        if found is None:
+            raise IncidentError(f"there is no incident #{incident_id}")
+        return found
+
 
 def load_optional(explicit: str | None) -> Config:
     """The config if one is found; the defaults otherwise (listing a state file needs no config)."""

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from opstui.commands.common import error, print_or_write
+from opstui.commands.common import print_or_write
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute, state_settings
 from opstui.incidents.model import Incident
 from opstui.incidents.review import render_review
@@ -52,10 +52,7 @@ def _charts(incident: Incident, current: Session, state_path: str | None) -> lis
 def run(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
         manager = current.manager
-        incident = await manager.get(args.id)
-        if incident is None:
-            error(f"there is no incident #{args.id}")
-            return EXIT_FAILED
+        incident = await current.incident(args.id)
         # On a thread: a shared history in PostgreSQL runs its own event loop there (opstui.metrics.history_pg).
         charts = await asyncio.to_thread(_charts, incident, current, getattr(args, "state", None))
         markdown = render_review(incident, await manager.timeline(args.id), current.tz, charts)

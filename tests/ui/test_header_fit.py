@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from opstui.clock import FakeClock
@@ -38,6 +39,14 @@ def header_line(app: OpstuiApp) -> str:
     return "".join(line).rstrip()
 
 
+async def press_and_draw(app: OpstuiApp, pilot: Pilot[None], key: str) -> str:
+    """Press ``key`` (``M`` mutes and unmutes the bell), redraw, and return the header's line."""
+    await pilot.press(key)
+    app.tick()
+    await pilot.pause()
+    return header_line(app)
+
+
 def shown(app: OpstuiApp, field: str) -> bool:
     widget = app.screen.query_one(f"#{field}", Static)
     return widget.display and widget.region.right <= app.size.width
@@ -47,10 +56,7 @@ async def test_at_80_columns_with_the_bell_muted_the_on_call_name_stays(on_call_
     core = on_call_core
     app = make_app(core)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("M")
-        app.tick()
-        await pilot.pause()
-        line = header_line(app)
+        line = await press_and_draw(app, pilot, "M")
         assert "bell muted to 15:13" in line
         assert core.on_call_short is not None and core.on_call_short in line, line
         assert shown(app, "hdr-status") and shown(app, "hdr-oncall")
@@ -63,15 +69,10 @@ async def test_at_120_columns_only_the_time_since_launch_gives_way(on_call_core:
     core = on_call_core
     app = make_app(core)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("M")
-        app.tick()
-        await pilot.pause()
-        line = header_line(app)
+        line = await press_and_draw(app, pilot, "M")
         assert core.on_call is not None and line.endswith(f"on-call {core.on_call}"), line
         for field in ("hdr-mute", "hdr-env", "hdr-age", "hdr-unacked", "hdr-overdue", "hdr-oncall"):
             assert shown(app, field), field
         assert not shown(app, "hdr-tplus")  # the long environment name and 6 overdue tasks leave no room for it
-        await pilot.press("M")  # unmuted: room again
-        app.tick()
-        await pilot.pause()
+        await press_and_draw(app, pilot, "M")  # unmuted: room again
         assert shown(app, "hdr-tplus") and not shown(app, "hdr-mute")
