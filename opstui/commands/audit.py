@@ -7,13 +7,14 @@ or one JSON document with ``--json``. Exit 0, 1 when the store cannot be read, 2
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_CONFIG, error, load_or_say, with_state
 from opstui.config.durations import parse_duration
+
+if TYPE_CHECKING:
+    from opstui.state.protocol import StateStore
 
 EXIT_STATE = 1
 
@@ -32,7 +33,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from opstui.clock import SystemClock, zone
-    from opstui.state import StateError, open_state
+    from opstui.state import StateError
     from opstui.state.audit import format_entry
 
     try:
@@ -40,22 +41,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(f"--since: {exc}")
         return EXIT_CONFIG
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_CONFIG
     clock = SystemClock()
 
-    async def read() -> list[Any]:
-        state = await open_state(config.state, clock, read_only=True)
-        try:
-            return list(await state.audit(clock.now() - since))
-        finally:
-            await state.close()
+    async def read(state: StateStore) -> list[Any]:
+        return list(await state.audit(clock.now() - since))
 
     try:
-        entries = asyncio.run(read())
+        entries = with_state(config.state, read, read_only=True)
     except StateError as exc:
         error(str(exc))
         return EXIT_STATE

@@ -12,8 +12,7 @@ import socket
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from opstui.commands.common import EXIT_UNKNOWN, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_UNKNOWN, error, load_or_say
 from opstui.config.durations import parse_duration
 from opstui.config.incidents import StateSettings
 from opstui.state.protocol import StateError
@@ -54,10 +53,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(f"--wait: {exc}")
         return EXIT_UNKNOWN
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_UNKNOWN
     report = asyncio.run(run_check(config, wait=wait_seconds))
     print(render_json(report) if args.json else render_table(report))

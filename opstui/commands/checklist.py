@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_CONFIG, error, load_or_say
 
 EXIT_STATE = 1
 
@@ -33,10 +32,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_CONFIG
     from opstui.state.protocol import StateError
 

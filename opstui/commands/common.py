@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from opstui.config import Config, ConfigError, find_config, load_config
 from opstui.files import write_atomically
 from opstui.redact import redact
+
+if TYPE_CHECKING:
+    from opstui.config.incidents import StateSettings
+    from opstui.state.protocol import StateStore
+
+T = TypeVar("T")
 
 EXIT_CONFIG = 2
 """A bad config or bad arguments for the console and ``validate``."""
@@ -67,3 +76,30 @@ def load(explicit: str | None) -> tuple[Config, Path]:
             file="",  # no file to name: error() adds the one "opstui:" prefix
         )
     return load_config(path), path
+
+
+def load_or_say(explicit: str | None) -> Config | None:
+    """The config, or None once its one-line error (file, line, key path) is said: the caller returns its
+    exit status."""
+    try:
+        config, _ = load(explicit)
+    except ConfigError as exc:
+        error(str(exc))
+        return None
+    return config
+
+
+def with_state(settings: StateSettings, use: Callable[[StateStore], Awaitable[T]], *, read_only: bool = False) -> T:
+    """Open the store ``settings`` name, ``use`` it and close it: a short command's whole use of the store.
+    Raises :class:`~opstui.state.protocol.StateError`, which the command says in one line."""
+    from opstui.clock import SystemClock
+    from opstui.state import open_state
+
+    async def run() -> T:
+        state = await open_state(settings, SystemClock(), read_only=read_only)
+        try:
+            return await use(state)
+        finally:
+            await state.close()
+
+    return asyncio.run(run())

@@ -10,15 +10,13 @@ store cannot be read, 2 for a bad config or arguments.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from datetime import datetime, tzinfo
 from typing import Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_CONFIG, error, load_or_say, with_state
 from opstui.state.outbox_sql import INCIDENT_CHANNEL
-from opstui.state.protocol import DeliveryState, Notification
+from opstui.state.protocol import DeliveryState, Notification, StateStore
 
 EXIT_STATE = 1
 LIMIT = 500
@@ -86,28 +84,20 @@ def format_item(item: Notification, zone: tzinfo | None = None) -> str:
 def run(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from opstui.clock import SystemClock
-    from opstui.state import StateError, open_state
+    from opstui.state import StateError
 
     if args.limit < 1:
         error("--limit: must be at least 1")
         return EXIT_CONFIG
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_CONFIG
-    clock = SystemClock()
 
-    async def read() -> list[Notification]:
-        state = await open_state(config.state, clock)
-        try:
-            return await state.notifications(args.limit)
-        finally:
-            await state.close()
+    async def read(state: StateStore) -> list[Notification]:
+        return await state.notifications(args.limit)
 
     try:
-        items = [item for item in asyncio.run(read()) if item.channel != INCIDENT_CHANNEL]
+        items = [item for item in with_state(config.state, read) if item.channel != INCIDENT_CHANNEL]
     except StateError as exc:
         error(str(exc))
         return EXIT_STATE

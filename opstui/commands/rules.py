@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_CONFIG, error, load_or_say
 
 EXIT_WRITE = 1
 
@@ -42,10 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from opstui.alerts.export import export_rules, promql_queries
     from opstui.alerts.seeds import builtin_rules
 
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_CONFIG
     rules = builtin_rules(config)
     result = export_rules(rules, promql_queries(config))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opstui.commands.common import EXIT_CONFIG, error, load
-from opstui.config import ConfigError
+from opstui.commands.common import EXIT_CONFIG, error, load_or_say, with_state
+
+if TYPE_CHECKING:
+    from opstui.state.protocol import StateStore
 
 EXIT_STATE = 1
 """The store could not be opened, migrated or copied."""
@@ -42,24 +44,17 @@ def register(sub: Any) -> None:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from opstui.clock import SystemClock
-    from opstui.state import StateError, open_state
+    from opstui.state import StateError
 
-    try:
-        config, _ = load(args.config)
-    except ConfigError as exc:
-        error(str(exc))
+    config = load_or_say(args.config)
+    if config is None:
         return EXIT_CONFIG
 
-    async def migrate() -> int:
-        state = await open_state(config.state, SystemClock())
-        try:
-            return state.schema_version
-        finally:
-            await state.close()
+    async def migrate(state: StateStore) -> int:
+        return state.schema_version
 
     try:
-        version = asyncio.run(migrate())
+        version = with_state(config.state, migrate)
     except StateError as exc:
         error(str(exc))
         return EXIT_STATE
