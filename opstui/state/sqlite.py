@@ -21,9 +21,10 @@ import logging
 import math
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from opstui.incidents.model import Incident, IncidentEvent, Override, Silence
 from opstui.state import check_results, rows, sql
@@ -59,6 +60,8 @@ from opstui.state.sqlite_file import DamagedStore, SqliteFile
 __all__ = ["DamagedStore", "SqliteState"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class SqliteState(SqliteFile):
@@ -139,22 +142,15 @@ class SqliteState(SqliteFile):
         return await self._call(work, "read incidents")
 
     async def open_incidents(self) -> list[Incident]:
-        def work() -> list[Incident]:
-            return [rows.incident(row) for row in self._db.execute(sql.OPEN_INCIDENTS)]
-
-        return await self._call(work, "read open incidents")
+        return await self._rows(rows.incident, "read open incidents", sql.OPEN_INCIDENTS)
 
     async def merged_into(self, incident_id: int) -> list[Incident]:
-        def work() -> list[Incident]:
-            return [rows.incident(row) for row in self._db.execute(sql.MERGED_INTO, (incident_id,))]
-
-        return await self._call(work, f"read the incidents merged into #{incident_id}")
+        return await self._rows(
+            rows.incident, f"read the incidents merged into #{incident_id}", sql.MERGED_INTO, incident_id
+        )
 
     async def recent_incidents(self, limit: int) -> list[Incident]:
-        def work() -> list[Incident]:
-            return [rows.incident(row) for row in self._db.execute(sql.RECENT_INCIDENTS, (limit,))]
-
-        return await self._call(work, "read incidents")
+        return await self._rows(rows.incident, "read incidents", sql.RECENT_INCIDENTS, limit)
 
     async def add_event(self, event: IncidentEvent) -> IncidentEvent:
         def work() -> IncidentEvent:
@@ -164,10 +160,7 @@ class SqliteState(SqliteFile):
         return await self._call(work, f"record on incident #{event.incident_id}")
 
     async def events(self, incident_id: int) -> list[IncidentEvent]:
-        def work() -> list[IncidentEvent]:
-            return [rows.event(row) for row in self._db.execute(sql.EVENTS, (incident_id,))]
-
-        return await self._call(work, f"read the timeline of incident #{incident_id}")
+        return await self._rows(rows.event, f"read the timeline of incident #{incident_id}", sql.EVENTS, incident_id)
 
     @staticmethod
     def _insert_event(conn: sqlite3.Connection, event: IncidentEvent) -> IncidentEvent:
@@ -187,16 +180,10 @@ class SqliteState(SqliteFile):
         return await self._call(work, "record the silence")
 
     async def active_silences(self, now: float) -> list[Silence]:
-        def work() -> list[Silence]:
-            return [rows.silence(row) for row in self._db.execute(sql.ACTIVE_SILENCES, (now, now))]
-
-        return await self._call(work, "read silences")
+        return await self._rows(rows.silence, "read silences", sql.ACTIVE_SILENCES, now, now)
 
     async def silences_since(self, since: float) -> list[Silence]:
-        def work() -> list[Silence]:
-            return [rows.silence(row) for row in self._db.execute(sql.SILENCES_SINCE, (since,))]
-
-        return await self._call(work, "read silences")
+        return await self._rows(rows.silence, "read silences", sql.SILENCES_SINCE, since)
 
     async def end_silence(self, silence_id: int, at: float, by: str) -> int:
         return await self._count("expire the silence", sql.END_SILENCE, at, by, silence_id, at)
@@ -221,13 +208,18 @@ class SqliteState(SqliteFile):
         return await self._call(work, "record the override")
 
     async def overrides_from(self, now: float) -> list[Override]:
-        def work() -> list[Override]:
-            return [rows.override(row) for row in self._db.execute(sql.OVERRIDES_FROM, (now,))]
-
-        return await self._call(work, "read overrides")
+        return await self._rows(rows.override, "read overrides", sql.OVERRIDES_FROM, now)
 
     async def end_override(self, override_id: int, at: float, by: str) -> int:
         return await self._count("end the override", sql.END_OVERRIDE, at, by, override_id, at)
+
+    async def _rows(self, convert: Callable[[Any], T], what: str, statement: str, *args: object) -> list[T]:
+        """Run one read and convert its rows (as :class:`~opstui.state.postgres_pool.PostgresPool` does)."""
+
+        def work() -> list[T]:
+            return [convert(row) for row in self._db.execute(statement, args)]
+
+        return await self._call(work, what)
 
     async def _count(self, what: str, statement: str, *args: object) -> int:
         """Run one write statement in its own transaction; how many rows it changed."""
@@ -254,10 +246,9 @@ class SqliteState(SqliteFile):
         return await self._count(f"clear the override of {component}", sql.CLEAR_COMPONENT_OVERRIDES, at, by, component)
 
     async def component_overrides(self, now: float) -> list[ComponentOverride]:
-        def work() -> list[ComponentOverride]:
-            return [rows.component_override(row) for row in self._db.execute(sql.COMPONENT_OVERRIDES, (now, now))]
-
-        return await self._call(work, "read the status page overrides")
+        return await self._rows(
+            rows.component_override, "read the status page overrides", sql.COMPONENT_OVERRIDES, now, now
+        )
 
     # Notification outbox ---------------------------------------------------------------------------
 
@@ -287,10 +278,7 @@ class SqliteState(SqliteFile):
         conn.execute(PRUNE_FINISHED, (self._clock.now() - DELIVERED_RETENTION,))
 
     async def pending_notifications(self, now: float, limit: int = 100) -> list[Notification]:
-        def work() -> list[Notification]:
-            return [notification(row) for row in self._db.execute(sql.PENDING, (now, limit))]
-
-        return await self._call(work, "read the outbox")
+        return await self._rows(notification, "read the outbox", sql.PENDING, now, limit)
 
     async def mark_delivered(self, notification_id: int, at: float, superseded: bool = False) -> None:
         state = DeliveryState.SUPERSEDED if superseded else DeliveryState.DELIVERED
@@ -318,10 +306,7 @@ class SqliteState(SqliteFile):
         return await self._call(work, "read the outbox")
 
     async def notifications(self, limit: int = 500) -> list[Notification]:
-        def work() -> list[Notification]:
-            return [notification(row) for row in self._db.execute(sql.NOTIFICATIONS, (limit,))]
-
-        return await self._call(work, "read the outbox")
+        return await self._rows(notification, "read the outbox", sql.NOTIFICATIONS, limit)
 
     async def failing_count(self, since: float) -> int:
         return await self._value("read the outbox", FAILING, since)
@@ -372,10 +357,7 @@ class SqliteState(SqliteFile):
         return await self._call(work, f"record the tick on {tick.task_id}")
 
     async def ticks_since(self, since: float) -> list[Tick]:
-        def work() -> list[Tick]:
-            return [rows.tick(row) for row in self._db.execute(sql.TICKS_SINCE, (since,))]
-
-        return await self._call(work, "read checklist ticks")
+        return await self._rows(rows.tick, "read checklist ticks", sql.TICKS_SINCE, since)
 
     async def last_tick(self, task_id: str) -> Tick | None:
         def work() -> Tick | None:
