@@ -22,6 +22,7 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="opstui-test-config-")
 
 from opstui.clock import FakeClock
 from opstui.state import SqliteState
+from tests.notify.servers import HookServer
 from tests.skips import ALLOWED_SKIPS, unexpected
 
 _SKIPPED: list[tuple[str, str]] = []
@@ -74,3 +75,13 @@ def db_path(tmp_path: Path) -> Path:
 async def state(db_path: Path, clock: FakeClock) -> AsyncIterator[SqliteState]:
     async with SqliteState(db_path, clock) as store:
         yield store
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[HookServer]:
+    """A real webhook receiver on 127.0.0.1 (``tests/notify/servers.py``) for the notifier, action and status
+    page tests, stopped after the test."""
+    server = HookServer()
+    await server.start()
+    yield server
+    await server.stop()

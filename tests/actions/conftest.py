@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,7 +13,6 @@ from opstui.config.actions import Action
 from opstui.config.incidents import EscalationSettings, IncidentSettings
 from opstui.incidents.manager import IncidentManager
 from opstui.state import SqliteState
-from tests.notify.servers import HookServer
 
 PYTHON = sys.executable
 
@@ -57,11 +55,3 @@ async def incident_id(manager: IncidentManager, state: SqliteState, clock: FakeC
     incident = await state.latest_incident("High Error Rate|")
     assert incident is not None
     return incident.id
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[HookServer]:
-    server = HookServer()
-    await server.start()
-    yield server
-    await server.stop()

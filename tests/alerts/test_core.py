@@ -41,14 +41,6 @@ RULES: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-async def hook() -> AsyncIterator[HookServer]:
-    server = HookServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def core(tmp_path: Path, hook: HookServer) -> AsyncIterator[Core]:
     config = Config.model_validate(
         {

@@ -29,14 +29,6 @@ async def state(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SqliteState]:
         yield store
 
 
-@pytest.fixture
-async def hook() -> AsyncIterator[HookServer]:
-    server = HookServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def page(incident_id: int, severity: str) -> Notification:
     payload = {"incident_id": incident_id, "title": f"incident {incident_id}", "severity": severity}
     return Notification(channel="incident", payload=payload, created_at=START)

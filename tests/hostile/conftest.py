@@ -3,7 +3,6 @@ sources), the sources' real local websocket server and the database tests' real 
 
 from __future__ import annotations
 
-from tests.notify.conftest import hook  # noqa: F401 - fixture, re-exported for this folder
 from tests.pg.conftest import pg_admin_dsn, pg_dsn  # noqa: F401 - fixtures, re-exported for this folder
 from tests.sources.conftest import http_server, sink, ws_server  # noqa: F401 - fixtures, re-exported for this folder
 from tests.ui.conftest import clock, ui_config  # noqa: F401 - fixtures, re-exported for this folder

@@ -4,17 +4,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.notify.servers import HookServer, Inbox
+from tests.notify.servers import Inbox
 
 SMTP_PASSWORD = "hunter2-smtp-secret"
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[HookServer]:
-    server = HookServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.clock import FakeClock
@@ -24,14 +21,6 @@ from opstui.statuspage.post import post_update
 from opstui.statuspage.publish import PUBLISH_CHANNEL, publish_channels
 from tests.notify.servers import HookServer
 from tests.notify.test_outage import settle
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[HookServer]:
-    server = HookServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_updates_reach_a_receiver_that_was_down_exactly_once_in_order(tmp_path: Path, hook: HookServer) -> None:
