@@ -6,7 +6,6 @@ the rule over its series; an event dated 9999 sat at the top of the tail for eve
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 
@@ -16,14 +15,14 @@ from websockets.asyncio.server import ServerConnection
 from opstui.alerts.rules import RuleEngine
 from opstui.clock import FakeClock
 from opstui.config.alerting import AlertingSettings, AlertRule
-from opstui.config.models import Config, WebsocketSource
+from opstui.config.models import Config
 from opstui.monitor import Monitor
 from opstui.sources.border import MAX_AHEAD, Border
 from opstui.sources.events import MAX_EVENTS, MetricEvent, parse_message
-from opstui.sources.websocket import WebsocketStream
 from opstui.ui.widgets.event_tail import newest_first
 from tests.hostile.payloads import MS_TS, NEGATIVE_TS, YEAR_2100, YEAR_9999
-from tests.sources.conftest import WsServer, parked
+from tests.hostile.streams import stream_to_monitor
+from tests.sources.conftest import WsServer
 
 RETENTION = 48 * 3600.0
 
@@ -118,24 +117,9 @@ async def test_over_a_real_stream_rejected_events_never_reach_the_store_and_the_
         for message in messages:
             await connection.send(json.dumps(message))
 
-    ws_server.scripts = [script]
-    cfg = WebsocketSource.model_validate({"name": "shop", "type": "websocket", "url": ws_server.url})
-    source = WebsocketStream(cfg, clock, monitor)
-    task = asyncio.create_task(source.run())
-    try:
-        for _ in range(500):
-            if source.border.rejected == 4 and monitor.store.value("queue_length") is not None:
-                break
-            await asyncio.sleep(0.01)
-        await parked(clock, 1)
-        clock.advance(1.0)  # the watchdog publishes the counters
-        for _ in range(500):
-            if monitor.statuses["shop"].rejected == 4:
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await stream_to_monitor(
+        ws_server, script, clock, monitor, lambda: monitor.store.value("queue_length") is not None, rejected=4
+    )
     status = monitor.statuses["shop"]
     assert status.rejected == 4
     assert "4 rejected (last: timestamp " in status.reason and "is in the future" in status.reason

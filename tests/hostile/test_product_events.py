@@ -4,7 +4,6 @@ feeds the store the rules read (``web_vital_p75{name="LCP"} > 2500``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -13,12 +12,12 @@ from websockets.asyncio.server import ServerConnection
 from opstui.alerts.rules import RuleEngine
 from opstui.clock import FakeClock
 from opstui.config.alerting import AlertingSettings, AlertRule
-from opstui.config.models import Config, WebsocketSource
+from opstui.config.models import Config
 from opstui.monitor import Monitor
 from opstui.sources.border import Border
 from opstui.sources.events import AuditEvent, BusinessEvent, WebVitalEvent, parse_message
-from opstui.sources.websocket import WebsocketStream
-from tests.sources.conftest import WsServer, parked
+from tests.hostile.streams import stream_to_monitor
+from tests.sources.conftest import WsServer
 
 RETENTION = 48 * 3600.0
 NOW = 1_800_000_000.0
@@ -132,24 +131,7 @@ async def test_over_a_real_stream_vitals_feed_a_rule_and_hostile_ones_are_counte
     async def script(connection: ServerConnection) -> None:
         await connection.send(json.dumps(good + hostile + products))
 
-    ws_server.scripts = [script]
-    cfg = WebsocketSource.model_validate({"name": "shop", "type": "websocket", "url": ws_server.url})
-    source = WebsocketStream(cfg, clock, monitor)
-    task = asyncio.create_task(source.run())
-    try:
-        for _ in range(500):
-            if monitor.admin_actions:
-                break
-            await asyncio.sleep(0.01)
-        await parked(clock, 1)
-        clock.advance(1.0)  # the watchdog publishes the counters
-        for _ in range(500):
-            if monitor.statuses["shop"].rejected == 2:
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await stream_to_monitor(ws_server, script, clock, monitor, lambda: bool(monitor.admin_actions), rejected=2)
     status = monitor.statuses["shop"]
     assert (status.rejected, status.malformed) == (2, 2)
     assert "LCP -5 is out of its range" in status.reason
