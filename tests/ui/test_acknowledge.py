@@ -11,7 +11,7 @@ from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.screens.oncall import IncidentDetailScreen, OnCallScreen
 from opstui.ui.widgets.incident_modals import ConfirmModal
 from tests.ui.conftest import make_app
-from tests.ui.test_oncall import SIZE, Notices, column, fire, settle, show_oncall
+from tests.ui.test_oncall import SIZE, Notices, column, fire, on_call_with_an_incident, settle, show_oncall
 
 
 async def state_of(core: Core, incident_id: int) -> IncidentState:
@@ -86,11 +86,7 @@ async def test_banner_key_acknowledges_the_banners_incident_from_any_screen(core
 
 
 async def test_a_on_an_acknowledged_row_says_so(core: Core) -> None:
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core) as (app, pilot, notices, incident_id):
         await pilot.press("a")
         await settle(app, pilot)
         await pilot.press("a")
@@ -113,11 +109,7 @@ async def test_home_and_end_go_to_the_first_and_last_incident(core: Core) -> Non
 
 
 async def test_detail_view_acknowledges_and_resolves(core: Core, clock: FakeClock) -> None:
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core) as (app, pilot, notices, incident_id):
         await pilot.press("enter")
         await settle(app, pilot)
         screen = app.screen

@@ -16,7 +16,7 @@ from opstui.ui.screens.oncall import IncidentDetailScreen, OnCallScreen
 from opstui.ui.widgets.action_modals import ActionOutputModal, ActionsModal, TypeNameModal
 from opstui.ui.widgets.incident_modals import ConfirmModal
 from tests.ui.conftest import make_app
-from tests.ui.test_oncall import Notices, fire, settle, show_oncall
+from tests.ui.test_oncall import fire, on_call_with_an_incident, settle, show_oncall
 
 ACTIONS = [
     {
@@ -40,11 +40,7 @@ def with_actions(ui_config: Config) -> Config:
 
 async def test_bang_lists_the_incidents_actions_and_a_confirmed_one_runs(ui_config: Config, core: Core) -> None:
     core.config = with_actions(ui_config)
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=(120, 36), message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core, size=(120, 36)) as (app, pilot, notices, incident_id):
         await pilot.press("exclamation_mark")
         await pilot.pause()
         assert isinstance(app.screen, ActionsModal)
@@ -71,11 +67,7 @@ async def test_bang_lists_the_incidents_actions_and_a_confirmed_one_runs(ui_conf
 
 async def test_a_dangerous_action_wants_its_name_and_its_secret_never_shows(ui_config: Config, core: Core) -> None:
     core.config = with_actions(ui_config)
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=(120, 36), message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core, size=(120, 36)) as (app, pilot, notices, incident_id):
         await pilot.press("exclamation_mark")
         await pilot.pause()
         await pilot.press("enter")  # Rollback web

@@ -4,6 +4,8 @@ the review; keys are dimmed with nothing selected and failures are notified, not
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.message import Message
@@ -66,6 +68,20 @@ async def show_oncall(app: OpstuiApp, pilot: Pilot[int]) -> IncidentTable:
     await settle(app, pilot)
     assert isinstance(app.screen, OnCallScreen)
     return app.screen.query_one(IncidentTable)
+
+
+@asynccontextmanager
+async def on_call_with_an_incident(
+    core: Core, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[OpstuiApp, Pilot[int], Notices, int]]:
+    """The app on the On-call screen with one P1 fired as the alert loop fires it, its notifications collected:
+    ``async with on_call_with_an_incident(core) as (app, pilot, notices, incident_id)``."""
+    notices = Notices()
+    app = make_app(core)
+    async with app.run_test(size=size, message_hook=notices) as pilot:
+        incident_id = await fire(core)
+        await show_oncall(app, pilot)
+        yield app, pilot, notices, incident_id
 
 
 def column(table: IncidentTable, key: str) -> list[str]:
@@ -178,11 +194,7 @@ async def test_resolve_asks_first(core: Core) -> None:
 
 
 async def test_note_milestone_and_snooze(core: Core) -> None:
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core) as (app, pilot, notices, incident_id):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, TextModal)
@@ -232,11 +244,7 @@ async def test_failed_action_is_notified_not_raised(core: Core) -> None:
 
 async def test_detail_shows_runbook_timeline_and_writes_the_review(core: Core, tmp_path: Path) -> None:
     feed(core, {"error_rate": 6.2})
-    notices = Notices()
-    app = make_app(core)
-    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
-        incident_id = await fire(core)
-        await show_oncall(app, pilot)
+    async with on_call_with_an_incident(core, size=(80, 24)) as (app, pilot, notices, incident_id):
         await pilot.press("enter")
         await settle(app, pilot)
         screen = app.screen
