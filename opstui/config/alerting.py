@@ -124,13 +124,9 @@ class InhibitRule(Model):
     @classmethod
     def _matchers(cls, text: str) -> str:
         # The runtime's own parser (validate = runtime), imported here: a pure function, nothing is started.
-        from opstui.incidents.matchers import MatcherError, parse_matchers
+        from opstui.incidents.matchers import valid_matchers
 
-        try:
-            parse_matchers(text)
-        except MatcherError as exc:
-            raise ValueError(str(exc)) from None
-        return text
+        return valid_matchers(text)
 
 
 class AlertingSettings(Model):

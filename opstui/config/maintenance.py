@@ -42,13 +42,9 @@ class MaintenanceWindow(Model):
     @field_validator("matchers")
     @classmethod
     def _matchers(cls, text: str) -> str:
-        from opstui.incidents.matchers import MatcherError, parse_matchers  # the runtime's own parser
+        from opstui.incidents.matchers import valid_matchers  # the runtime's own parser
 
-        try:
-            parse_matchers(text)
-        except MatcherError as exc:
-            raise ValueError(str(exc)) from None
-        return text
+        return valid_matchers(text)
 
     @field_validator("every")
     @classmethod

@@ -112,6 +112,16 @@ def _quoted(body: str, pos: int) -> tuple[str, int]:
     raise MatcherError(f"unterminated quote in {body[pos:][:30]!r}")
 
 
+def valid_matchers(text: str) -> str:
+    """``text`` when it parses as matchers, else :class:`ValueError` saying why: what the config's validators
+    call, so what ``validate`` accepts is what the runtime parses."""
+    try:
+        parse_matchers(text)
+    except MatcherError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
 def checked(matchers: Sequence[Matcher]) -> tuple[Matcher, ...]:
     """The matchers, if a silence may use them: some, not too many, and not all satisfied by nothing."""
     if not matchers:
