@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import pytest
@@ -25,7 +26,7 @@ import pytest
 from opstui.cli import main
 from opstui.clock import FakeClock
 from opstui.commands.uptime import with_recorded
-from opstui.config import load_config_text
+from opstui.config import Config, load_config_text
 from opstui.config.incidents import StateSettings
 from opstui.metrics.uptime import DAY, WINDOWS, Uptime
 from opstui.state import open_state
@@ -160,9 +161,21 @@ def test_two_processes_record_and_uptime_counts_both(
         assert runs == (4, 8, 1), "four runs of two sources, from this host"
 
 
-async def record_runs(settings: StateSettings, clock: FakeClock) -> None:
+class Recorded(NamedTuple):
+    """A store with recorded runs, its config, and a console's history of today for api."""
+
+    clock: FakeClock
+    settings: StateSettings
+    config: Config
+    history: Uptime
+
+
+@pytest.fixture
+async def recorded(tmp_path: Path) -> Recorded:
     """Runs 2 days, 6 hours and 1 hour ago (api down in the first two), one 30 days and a minute ago (web down)
-    and one past the retention."""
+    and one past the retention; and a console's 10 checks of api today, 2 bad."""
+    clock = FakeClock(1_790_000_000.0)
+    settings = StateSettings(path=str(tmp_path / "state.db"))
     now = clock.now()
     state = await open_state(settings, clock)
     try:
@@ -179,17 +192,16 @@ async def record_runs(settings: StateSettings, clock: FakeClock) -> None:
         await state.record_checks([CheckResult("r4", now - 30 * DAY - 60, "web", "http", "down", False, 1.0, "", "x")])
     finally:
         await state.close()
-
-
-async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: Path) -> None:
-    """The recorded runs added to a console's history."""
-    clock = FakeClock(1_790_000_000.0)
-    now = clock.now()
-    settings = StateSettings(path=str(tmp_path / "state.db"))
-    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
-    await record_runs(settings, clock)
     history = Uptime("api")
-    history.add("24h", 8.0, 10, now - 20 * 3600, recorded=False)  # a console's 10 checks today, 2 bad
+    history.add("24h", 8.0, 10, now - 20 * 3600, recorded=False)
+    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
+    return Recorded(clock, settings, config, history)
+
+
+async def test_recorded_and_history_checks_per_window_on_a_fake_clock(recorded: Recorded) -> None:
+    """The recorded runs added to a console's history."""
+    clock, settings, config, history = recorded
+    now = clock.now()
     rows, components = await with_recorded(settings, config, now, WINDOWS, [history], clock=clock)
     by_name = {row.source: row for row in rows}
     assert set(by_name) == {"api", "web"}, "only health checks (http) count"
@@ -207,15 +219,10 @@ async def test_recorded_and_history_checks_per_window_on_a_fake_clock(tmp_path: 
     assert (website.source, website.good["90d"], website.checks["90d"]) == ("Website", 3.0, 4)
 
 
-async def test_recorded_runs_inside_maintenance_are_left_out_of_checks_and_components(tmp_path: Path) -> None:
+async def test_recorded_runs_inside_maintenance_are_left_out_of_checks_and_components(recorded: Recorded) -> None:
     """The api source under maintenance around the run 6 hours ago: that run counts for neither api nor API."""
-    clock = FakeClock(1_790_000_000.0)
+    clock, settings, config, history = recorded
     now = clock.now()
-    settings = StateSettings(path=str(tmp_path / "state.db"))
-    config = load_config_text(config_text("http://127.0.0.1:9", f"state: {{path: '{settings.path}'}}"))
-    await record_runs(settings, clock)
-    history = Uptime("api")
-    history.add("24h", 8.0, 10, now - 20 * 3600, recorded=False)
     planned = {"api": [(now - 6 * 3600 - 60, now - 6 * 3600 + 60)]}
     rows, components = await with_recorded(settings, config, now, WINDOWS, [history], clock=clock, excluded=planned)
     api, web = rows
