@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 from opstui.checklist.board import Checklist
 from opstui.checklist.model import TimelineEntry
 from opstui.ui.plain import plain
-from opstui.ui.screens.base import ConsoleScreen
+from opstui.ui.screens.filtered import FilterableScreen
 from opstui.ui.widgets.checklist_modals import CHECKLIST_CSS, ChecklistTextModal
 from opstui.ui.widgets.checklist_progress import ChecklistProgress, TimelineLine, timeline_text
 from opstui.ui.widgets.checklist_table import ChecklistTable, checklist_rows
@@ -47,12 +47,14 @@ Nothing is shown done before the state store has it.
 """
 
 
-class ChecklistScreen(ConsoleScreen):
+class ChecklistScreen(FilterableScreen):
     """Checklist: the first-48-hours tasks and the daily / weekly / monthly ones."""
 
     TITLE_TEXT = "Checklist"
     HELP = HELP
     CSS_PATH = CHECKLIST_CSS
+    FILTER_ID = "checklist-filter"
+    LIST_ID = "checklist-tasks"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "tick", "Tick", id="checklist.tick", tooltip="Mark the selected task done for this period"),
         Binding("x", "skip", "Skip", id="checklist.skip", tooltip="Skip the task for this period, with a reason"),
@@ -66,8 +68,6 @@ class ChecklistScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_text = ""
-        """The filter (``/``); empty shows every task."""
         self._stay = False
         """Set by a tick or skip: the next redraw keeps the cursor on its line, not on the task that sank."""
 
@@ -192,30 +192,8 @@ class ChecklistScreen(ConsoleScreen):
                 lambda t: "nothing of yours to undo" if t is None else f"undone: your tick on {t.task_id}",
             )
 
-    def action_filter(self) -> None:
-        box = self.query_one("#checklist-filter", Input)
-        box.add_class("-shown")
-        box.focus()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#checklist-filter", Input)
-        box.value = ""
-        box.remove_class("-shown")
-        self.query_text = ""
-        self.table.focus()
+    def filter_changed(self) -> None:
         self.refresh_from_core()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "checklist-filter":
-            self.query_text = event.value
-            self.refresh_from_core()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "checklist-filter":
-            event.stop()
-            if not event.value.strip():
-                event.input.remove_class("-shown")
-            self.table.focus()
 
     def _run(self, action: Awaitable[T], done: Callable[[T], str], stay: bool = False) -> None:
         self._act(action, done, stay)

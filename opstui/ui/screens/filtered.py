@@ -1,4 +1,5 @@
-"""The shape the Alerts and Audit screens share: a title line, a filter box that ``/`` shows, and a table.
+"""The shape the Alerts and Audit screens share: a title line, a filter box that ``/`` shows, and a table
+(and the filter box's keys, which the Checklist screen shares too).
 
 A screen built on :class:`FilteredTableScreen` says what its rows are and when to redraw; the widgets, the
 filter's keys (``/`` to type, ``enter`` back to the table, clearing it), refilling the table while keeping the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -38,7 +39,60 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-class FilteredTableScreen(ConsoleScreen):
+class FilterableScreen(ConsoleScreen):
+    """A screen with a ``/`` filter box over a list: ``/`` opens the box, typing filters, ``enter`` goes back to
+    the list (closing an empty box), clearing empties and closes it. Subclasses name the box and the list
+    (:attr:`FILTER_ID`, :attr:`LIST_ID`) and redraw in :meth:`filter_changed`."""
+
+    FILTER_ID: ClassVar[str] = ""
+    """The filter box's id."""
+    LIST_ID: ClassVar[str] = ""
+    """The id of what the filter filters, focused again when the box is left."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        """The ``/`` filter, stripped; empty shows every row."""
+
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one(f"#{self.FILTER_ID}", Input)
+
+    def filter_changed(self) -> None:
+        """Redraw after :attr:`query_text` changed; subclasses override this."""
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.add_class("-shown")
+        box.focus()
+
+    @property
+    def filtering(self) -> bool:
+        """A filter is set or its box is open: ``escape`` clears it before it leaves the screen."""
+        return bool(self.query_text) or self.filter_box.has_class("-shown")
+
+    def action_clear_filter(self) -> None:
+        box = self.filter_box
+        box.value = ""
+        box.remove_class("-shown")
+        self.query_text = ""
+        self.query_one(f"#{self.LIST_ID}").focus()
+        self.filter_changed()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == self.FILTER_ID:
+            self.query_text = event.value.strip()
+            self.filter_changed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == self.FILTER_ID:
+            event.stop()
+            if not event.value.strip():
+                event.input.remove_class("-shown")
+            self.query_one(f"#{self.LIST_ID}").focus()
+
+
+class FilteredTableScreen(FilterableScreen):
     """Title + ``/`` filter box + table; subclasses fill the table and redraw in :meth:`filter_changed`."""
 
     PREFIX: ClassVar[str] = ""
@@ -46,16 +100,15 @@ class FilteredTableScreen(ConsoleScreen):
     FILTER_PLACEHOLDER: ClassVar[str] = "filter"
     """What the empty filter box says it matches."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.query_text = ""
-        """The ``/`` filter; empty shows every row."""
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.FILTER_ID, cls.LIST_ID = f"{cls.PREFIX}-filter", f"{cls.PREFIX}-table"
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id=f"{self.PREFIX}-title", classes="filtered-title")
-        yield Input(placeholder=self.FILTER_PLACEHOLDER, id=f"{self.PREFIX}-filter", classes="filtered-filter")
+        yield Input(placeholder=self.FILTER_PLACEHOLDER, id=self.FILTER_ID, classes="filtered-filter")
         table: DataTable[str | Text] = DataTable(
-            id=f"{self.PREFIX}-table", classes="filtered-table", cursor_type="row", zebra_stripes=True
+            id=self.LIST_ID, classes="filtered-table", cursor_type="row", zebra_stripes=True
         )
         yield table
 
@@ -65,11 +118,7 @@ class FilteredTableScreen(ConsoleScreen):
 
     @property
     def table(self) -> DataTable[str | Text]:
-        return self.query_one(f"#{self.PREFIX}-table", DataTable)
-
-    @property
-    def filter_box(self) -> Input:
-        return self.query_one(f"#{self.PREFIX}-filter", Input)
+        return self.query_one(f"#{self.LIST_ID}", DataTable)
 
     @property
     def tz(self) -> tzinfo:
@@ -98,36 +147,3 @@ class FilteredTableScreen(ConsoleScreen):
         if count:
             table.move_cursor(row=min(max(cursor, 0), count - 1))
         return count
-
-    def filter_changed(self) -> None:
-        """Redraw after :attr:`query_text` changed; subclasses override this."""
-
-    def action_filter(self) -> None:
-        box = self.filter_box
-        box.add_class("-shown")
-        box.focus()
-
-    @property
-    def filtering(self) -> bool:
-        """A filter is set or its box is open: ``escape`` clears it before it leaves the screen."""
-        return bool(self.query_text) or self.filter_box.has_class("-shown")
-
-    def action_clear_filter(self) -> None:
-        box = self.filter_box
-        box.value = ""
-        box.remove_class("-shown")
-        self.query_text = ""
-        self.table.focus()
-        self.filter_changed()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == f"{self.PREFIX}-filter":
-            self.query_text = event.value.strip()
-            self.filter_changed()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == f"{self.PREFIX}-filter":
-            event.stop()
-            if not event.value.strip():
-                event.input.remove_class("-shown")
-            self.table.focus()
