@@ -13,6 +13,7 @@ from opstui.commands.common import error
 from opstui.commands.incidents import EXIT_FAILED, EXIT_OK, Session, add_common, execute
 from opstui.config.durations import parse_duration
 from opstui.incidents.errors import IncidentError
+from opstui.incidents.maintenance import Maintenance
 from opstui.statuspage.export import FILES, gather, write
 from opstui.statuspage.overrides import clear_override, parse_status, set_override, status_words
 
@@ -66,7 +67,13 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     async def work(current: Session) -> int:
-        page = await gather(current.manager.store, current.config.status_page, current.clock.now())
+        config = current.config
+        page = await gather(
+            current.manager.store,
+            config.status_page,
+            current.clock.now(),
+            Maintenance(config.maintenance, config.timezone),
+        )
         try:
             path = write(page, args.format, Path(args.output), current.tz)
         except OSError as exc:

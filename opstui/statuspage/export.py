@@ -7,7 +7,7 @@ a team. What is public:
 
 - every component with its status, derived from the open incidents of its rules (the live sources and KPIs
   are the console's, not the export's), and its uptime over ``status_page.history_days`` (the share of that
-  time without an open P0 or P1 incident of its rules);
+  time without an open P0 or P1 incident of its rules, its sources' planned maintenance left out of both);
 - the incidents that have had at least one update (``u`` in the console): an incident nobody has written a
   public word about stays internal. Current ones first, then the past ones of the last ``history_days``.
 
@@ -28,7 +28,9 @@ from typing import Any, Literal
 from opstui.alerts.model import Severity
 from opstui.config.status_page import Component, StatusPageSettings
 from opstui.files import write_atomically
+from opstui.incidents.maintenance import Maintenance, Span, merge_spans
 from opstui.incidents.model import Incident
+from opstui.metrics.uptime import clip
 from opstui.sanitize import clean
 from opstui.state.protocol import StateStore
 from opstui.statuspage.derive import ComponentState, derive, incident_counts_for
@@ -72,9 +74,18 @@ class StatusPage:
     past: tuple[PageIncident, ...]
 
 
-async def gather(state: StateStore, settings: StatusPageSettings, now: float) -> StatusPage:
-    """Read the incidents and their updates from the state store and derive the page."""
+async def gather(
+    state: StateStore, settings: StatusPageSettings, now: float, maintenance: Maintenance | None = None
+) -> StatusPage:
+    """Read the incidents and their updates from the state store and derive the page; a component's uptime
+    leaves out the time its sources spent in ``maintenance`` windows."""
     since = now - settings.history_days * 86400.0
+    planned: dict[str, list[Span]] = {}
+    if maintenance:
+        by_source = maintenance.spans_by_source(since, now, {s for c in settings.components for s in c.sources})
+        planned = {
+            c.name: merge_spans(s for name in c.sources for s in by_source.get(name, ())) for c in settings.components
+        }
     incidents = [i for i in await state.recent_incidents(SCAN) if i.opened_at >= since or i.is_open]
     shown: list[PageIncident] = []
     for incident in incidents:
@@ -94,27 +105,31 @@ async def gather(state: StateStore, settings: StatusPageSettings, now: float) ->
             )
         ),
         descriptions={c.name: c.description for c in settings.components},
-        uptime={c.name: uptime(c, incidents, since, now) for c in settings.components},
+        uptime={c.name: uptime(c, incidents, since, now, planned.get(c.name, ())) for c in settings.components},
         current=tuple(p for p in shown if p.incident.is_open),
         past=tuple(p for p in shown if not p.incident.is_open),
     )
 
 
-def uptime(component: Component, incidents: Sequence[Incident], since: float, now: float) -> float:
-    """Percent of ``[since, now]`` with no open P0/P1 incident of the component's rules (overlaps counted once)."""
-    spans = sorted(
+def uptime(
+    component: Component, incidents: Sequence[Incident], since: float, now: float, planned: Sequence[Span] = ()
+) -> float:
+    """Percent of ``[since, now]`` with no open P0/P1 incident of the component's rules (overlaps counted once),
+    the ``planned`` maintenance of its sources left out of both the time and the downtime, as Statuspage counts
+    it."""
+    down = merge_spans(
         (max(since, i.opened_at), min(now, i.resolved_at if i.resolved_at is not None else now))
         for i in incidents
         if i.severity in (Severity.P0, Severity.P1) and incident_counts_for(component, i)
     )
-    down, reach = 0.0, since
-    for start, end in spans:
-        start = max(start, reach)
-        if end > start:
-            down += end - start
-            reach = end
-    window = max(1.0, now - since)
-    return round(100.0 * (1.0 - down / window), 3)
+    left_out = clip(merge_spans(planned), since, now)
+    downtime = _length(down) - sum(_length(clip(down, start, end)) for start, end in left_out)
+    window = max(1.0, now - since - _length(left_out))
+    return round(100.0 * (1.0 - downtime / window), 3)
+
+
+def _length(spans: Sequence[Span]) -> float:
+    return sum(end - start for start, end in spans)
 
 
 def render(page: StatusPage, fmt: Format, tz: tzinfo = UTC) -> str:

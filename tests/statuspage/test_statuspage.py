@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +15,9 @@ from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.cli import main
 from opstui.clock import FakeClock
 from opstui.config.incidents import EscalationSettings, IncidentSettings
+from opstui.config.maintenance import MaintenanceWindow
 from opstui.config.status_page import StatusPageSettings
+from opstui.incidents.maintenance import Maintenance
 from opstui.incidents.manager import IncidentManager
 from opstui.incidents.review import render_review
 from opstui.sources.base import SourceState
@@ -210,3 +212,28 @@ def test_the_export_command_writes_each_format(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
     assert main(["status-page", "export", "-o", str(blocked / "sub"), "--state", str(db_path)]) == 1
+
+
+async def test_a_components_uptime_leaves_out_its_sources_maintenance(
+    manager: IncidentManager, state: SqliteState, clock: FakeClock
+) -> None:
+    """An hour of P0 on Payment Processing, its second half inside a window on the payments source (which runs
+    half an hour past it): 30 minutes down over 90 days less the 60 minutes of maintenance."""
+    start = clock.now()
+    incident = await fire(manager, state, clock, "Payment System Down", Severity.P0)
+    clock.advance(3600)
+    await manager.resolve(incident)
+    clock.advance(3600)
+    window = MaintenanceWindow.model_validate(
+        {
+            "name": "payments upgrade",
+            "matchers": 'source="payments"',
+            "from": datetime.fromtimestamp(start + 1800, UTC).isoformat(),
+            "to": datetime.fromtimestamp(start + 5400, UTC).isoformat(),
+        }
+    )
+    page = await gather(state, SEEDS, clock.now(), Maintenance([window], "UTC"))
+    assert page.uptime["Payment Processing"] == round(100 * (1 - 1800 / (90 * 86400 - 3600)), 3)
+    assert page.uptime["Website"] == page.uptime["Email Delivery"] == 100.0
+    plain = await gather(state, SEEDS, clock.now())
+    assert plain.uptime["Payment Processing"] == round(100 * (1 - 3600 / (90 * 86400)), 3)
