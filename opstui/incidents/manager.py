@@ -864,8 +864,10 @@ class IncidentManager:
 
     async def open_incidents(self) -> list[Incident]:
         """Most urgent first: unacknowledged, then by severity, then by the least SLA time left."""
-        now = self._clock.now()
-        incidents = await self._state.open_incidents()
+        return self.most_urgent_first(await self._state.open_incidents(), self._clock.now())
+
+    def most_urgent_first(self, incidents: Iterable[Incident], now: float) -> list[Incident]:
+        """Unacknowledged first, then by severity, then by the least SLA time left (the On-call screen's order)."""
         return sorted(
             incidents,
             key=lambda i: (
@@ -891,7 +893,7 @@ class IncidentManager:
                     continue
                 seen.add(merged.id)
                 pending.append(merged.id)
-                events += [_joined(event) for event in await self._state.events(merged.id)]
+                events += [joined(event) for event in await self._state.events(merged.id)]
         return sorted(events, key=lambda event: (event.at, event.id))
 
     async def all_incidents(self, limit: int = 100) -> list[Incident]:
@@ -975,7 +977,7 @@ class IncidentManager:
         return Notification(channel=NOTIFY_CHANNEL, payload=payload, created_at=at)
 
 
-def _joined(event: IncidentEvent) -> IncidentEvent:
+def joined(event: IncidentEvent) -> IncidentEvent:
     """A merged incident's line as it shows on the timeline of the one it was merged into."""
     if event.kind is EventKind.MILESTONE:
         return event
