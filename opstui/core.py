@@ -28,7 +28,7 @@ from opstui.alerts.external import reconcile, source_prefix
 from opstui.alerts.feed import Attention, IncidentFeed, attention
 from opstui.alerts.inhibit import Inhibitor
 from opstui.alerts.model import AlertTransition
-from opstui.alerts.rules import Alert, RuleEngine
+from opstui.alerts.rules import Alert, RuleEngine, RuleState
 from opstui.alerts.seeds import console_rules
 from opstui.checklist.board import Checklist, MonitorValues
 from opstui.clock import Clock, zone
@@ -110,6 +110,9 @@ SOURCE_TERM = {
 
 class Core:
     """Everything the console shows and changes, without a screen."""
+
+    read_only = False
+    """A core that only looks (a replay, :mod:`opstui.replay`): the screens name no key that acts."""
 
     def __init__(self, config: Config, clock: Clock, state_path: str | None = None) -> None:
         self.config = config
@@ -351,6 +354,14 @@ class Core:
             self._attend(attention(list(self.open_now)))
             self.silences = tuple(await self.incidents.silences())
             self.inhibited = dict(self._feed.inhibited)
+
+    def firing_alerts(self) -> list[Alert]:
+        """The alerts pending, firing or recently resolved (the Engineering screen's alerts line): the rules'."""
+        return self.alerts.alerts()
+
+    def rule_overview(self) -> list[RuleState]:
+        """Every rule's state (the alerts view, ``L``): the rule engine's."""
+        return self.alerts.overview()
 
     def silenced(self, alert: Alert) -> bool:
         """Whether one of opstui's silences in force covers ``alert`` (as of the alert loop's last turn)."""

@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     from opstui.replay import ReplayCore
     from opstui.ui.replay_app import ReplayApp
 
-    core = ReplayCore(config.model_copy(update={"sources": []}), ReplayClock(start, args.speed), opener)
+    # The incidents come from the state store the history sits beside (--state), opened read-only.
+    replayed = config.model_copy(update={"sources": [], "state": found.state})
+    core = ReplayCore(replayed, ReplayClock(start, args.speed), opener)
     app = ReplayApp(core)
     app.run()
     return app.return_code or 0

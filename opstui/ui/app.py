@@ -25,8 +25,11 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widgets import Input
 
 from opstui.core import Core
+from opstui.metrics.history_file import HistoryError
+from opstui.replay import ReplayCore, replay_of
 from opstui.sanitize import clean
 from opstui.ui.keymap import VIEW_BINDINGS
 from opstui.ui.messages import StateChanged
@@ -73,6 +76,12 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
 
 
 READ_ONLY_REFUSAL = "read-only console: this key acts, and this console only looks"
+REPLAY_REFUSAL = "replay: this key acts, and a replay only looks"
+IN_CONSOLE_REFUSAL = f"{REPLAY_REFUSAL} (P goes back to live)"
+STEP = 60.0
+"""``left`` / ``right`` in a replay: one minute."""
+JUMP = 3600.0
+"""``shift+left`` / ``shift+right`` in a replay: one hour."""
 
 
 @cache
@@ -165,6 +174,28 @@ class OpstuiApp(App[int]):
             tooltip="Mute the bell for alerting.bell.mute_for (1 h), or unmute; the header shows it",
             show=False,  # the header says the bell is muted and until when; the footer keeps q Quit at 80 columns
         ),
+        Binding(
+            "P",
+            "replay",
+            "Replay",
+            id="app.replay",
+            tooltip="Replay the last hour: metrics, events, alerts, incidents (read-only; P again: back to live)",
+            show=False,  # in `?`: an 80-column footer has no room left on the screens with action keys
+        ),
+        Binding("P", "live", "Live", id="app.live", tooltip="Leave the replay: back to the live console"),
+        # A replay's keys, only while replaying. Priority: a focused table has its own left / right and the
+        # Checklist its own space; in a replay they move the cursor in time (an input keeps its own keys).
+        Binding(
+            "space", "toggle_replay", "Play/pause", id="replay.pause", tooltip="Pause or play the replay", priority=True
+        ),
+        Binding("left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back", priority=True),
+        Binding("right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on", priority=True),
+        Binding(
+            "shift+left", "jump(-1)", "-1h", id="replay.jump_back", show=False, tooltip="One hour back", priority=True
+        ),
+        Binding(
+            "shift+right", "jump(1)", "+1h", id="replay.jump_forward", show=False, tooltip="One hour on", priority=True
+        ),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),
@@ -180,6 +211,11 @@ class OpstuiApp(App[int]):
         read_only: bool = False,
     ) -> None:
         self.core = core
+        """The core the screens read: the live one, or a replay in front of it (``P``)."""
+        self.live_core = core
+        """The core this app started and stops: it keeps running (sources, rules, pages) while a replay is shown."""
+        self.replay: ReplayCore | None = core if isinstance(core, ReplayCore) else None
+        """The replay shown, if any (``opstui replay``, or ``P`` in the console): every key that acts is refused."""
         self.demo = demo
         self.speed = speed
         self.read_only = read_only
@@ -229,7 +265,9 @@ class OpstuiApp(App[int]):
     async def on_unmount(self) -> None:
         if self._unwatch is not None:
             self._unwatch()
-        await self.core.stop()
+        if self.replay is not None and self.replay is not self.live_core:
+            await self.replay.stop()
+        await self.live_core.stop()
 
     def _state_changed(self, version: int) -> None:
         """The core's change listener: the screen in front hears of it as a message (see opstui.ui.messages)."""
@@ -267,10 +305,10 @@ class OpstuiApp(App[int]):
         ``alerting.bell`` says so for the unacknowledged incidents (at most once a redraw)."""
         if not self.live:
             return
-        core = self.core
-        if core.bell.due(core.clock.now(), core.waiting):
+        live = self.live_core  # the bell rings for what is waiting now, a replay in front or not
+        if live.bell.due(live.clock.now(), live.waiting):
             self.bell()
-        banner = core.banner
+        banner = self.core.banner
         if banner != self._last_banner:
             self.refresh_bindings()  # the banner key shows exactly while there is a banner
         self._last_banner = banner
@@ -279,14 +317,22 @@ class OpstuiApp(App[int]):
             screen.draw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The banner key is hidden while no P0/P1 waits: it never acknowledges anything else."""
+        """The banner key is hidden while no P0/P1 waits: it never acknowledges anything else. ``P`` enters a
+        replay from the live console and leaves one shown in it; a replay's keys apply while replaying (an
+        input being typed in keeps its own space and arrows)."""
         if action == "acknowledge_banner":
             return self.core.banner_incident is not None
+        if action == "replay":
+            return self.replay is None
+        if action == "live":
+            return self.replay is not None and self.replay is not self.live_core
+        if action in ("toggle_replay", "step", "jump"):
+            return self.replay is not None and not isinstance(self.focused, Input)
         return True
 
     def refused(self, action: str | ActionParseResult, namespace: DOMNode | None) -> bool:
-        """Whether a read-only console refuses ``action`` bound on ``namespace`` (an action key's action)."""
-        if not self.read_only:
+        """Whether a read-only console or a replay refuses ``action`` bound on ``namespace`` (an action key's)."""
+        if not self.read_only and self.replay is None:
             return False
         name = action[1] if isinstance(action, tuple) else actions.parse(action)[1]
         return name in _action_names(type(self if namespace is None else namespace))
@@ -305,9 +351,63 @@ class OpstuiApp(App[int]):
     ) -> bool:
         # Every key press, footer click and palette action arrives here: the one place to refuse them.
         if self.refused(action, default_namespace):
-            self.notify(READ_ONLY_REFUSAL, severity="warning", timeout=3)
+            self.notify(self._refusal(), severity="warning", timeout=3)
             return False
         return await super().run_action(action, default_namespace, namespaces)
+
+    def _refusal(self) -> str:
+        if self.read_only or self.replay is None:
+            return READ_ONLY_REFUSAL
+        return REPLAY_REFUSAL if self.replay is self.live_core else IN_CONSOLE_REFUSAL
+
+    def action_replay(self) -> None:
+        self._enter_replay()
+
+    @work(group="replay", exclusive=True, exit_on_error=False)
+    async def _enter_replay(self) -> None:
+        """Show a replay of this console's history and incidents from an hour ago, paused; the live core runs on."""
+        try:
+            replay = await replay_of(self.live_core)
+        except HistoryError as exc:
+            self.notify(str(exc), title="no replay", severity="warning")
+            return
+        if self.replay is not None or not self.live:  # pressed twice, or quitting meanwhile
+            await replay.stop()
+            return
+        self.replay = self.core = replay
+        self._redraw_for_core()
+        self.notify("replay, paused: space plays, left/right a minute, shift for an hour; P back to live", timeout=6)
+
+    async def action_live(self) -> None:
+        """Leave the replay shown in the console: the live core, which never stopped, is in front again."""
+        replay = self.replay
+        if replay is None or replay is self.live_core:
+            return
+        self.replay, self.core = None, self.live_core
+        self._redraw_for_core()
+        await replay.stop()
+
+    def _redraw_for_core(self) -> None:
+        """The core in front changed: the keys (the acting ones hidden or shown again) and the screen, now."""
+        self.refresh_bindings()
+        if isinstance(self.screen, ConsoleScreen):
+            self.screen.refresh_bindings()
+        self.tick()
+
+    def action_toggle_replay(self) -> None:
+        if self.replay is not None:
+            self.replay.toggle()
+            self.tick()
+
+    def action_step(self, minutes: int) -> None:
+        if self.replay is not None:
+            self.replay.move(minutes * STEP)
+            self.tick()
+
+    def action_jump(self, hours: int) -> None:
+        if self.replay is not None:
+            self.replay.move(hours * JUMP)
+            self.tick()
 
     def action_acknowledge_banner(self) -> None:
         if (incident_id := self.core.banner_incident) is not None:
@@ -357,6 +457,15 @@ class OpstuiApp(App[int]):
         help_text = screen.HELP if isinstance(screen, ConsoleScreen) else ""
         if self.read_only:
             help_text = f"**Read-only console**: the keys that act are hidden and refused.\n\n{help_text}"
+        elif self.replay is not None:
+            back = (
+                " `P` goes back to the live console, which kept running." if self.replay is not self.live_core else ""
+            )
+            help_text = (
+                "**Replay**: the screens as they were at the time in the header; the keys that act are hidden and "
+                f"refused. `space` plays or pauses, `left` / `right` move a minute, `shift` with them an hour.{back}"
+                f"\n\n{help_text}"
+            )
         self.push_screen(HelpScreen(help_text or "## opstui", self.binding_rows()))
 
     def binding_rows(self) -> list[tuple[str, str, str]]:

@@ -70,6 +70,8 @@ VIEW_BINDINGS: frozenset[str] = frozenset(
         "app.help",
         "app.mute",  # this console's own bell, for this console's viewer: nothing is written
         "app.quit",
+        "app.live",  # leaves a replay for the live console
+        "app.replay",  # looks at the past: a replay writes nothing
         "app.theme",
         "alerts.back",
         "alerts.filter",

@@ -84,7 +84,7 @@ class AlertsScreen(FilteredTableScreen):
 
     def refresh_from_core(self) -> None:
         core = self.core
-        overview = core.alerts.overview()
+        overview = core.rule_overview()
         hushed = {
             row.fingerprint
             for row in overview

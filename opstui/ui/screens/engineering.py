@@ -167,7 +167,7 @@ class EngineeringScreen(ConsoleScreen):
                 core.monitor.latency_series(window), snap.deploys, snap.now, window, every=core.config.store.resolution
             )
         self._events.show(core.monitor.errors, snap.now, core.config.timezone)
-        alerts = core.alerts.alerts()
+        alerts = core.firing_alerts()
         silenced = {a.fingerprint for a in alerts if core.silenced(a)} if core.silences else set()
         self._alerts.show(alerts, core.alerts.errors, silenced, core.inhibited)
         if (pane := self._database) is not None:

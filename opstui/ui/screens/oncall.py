@@ -113,6 +113,8 @@ MORE_KEYS = (
     "  J merge  enter detail  H handoff"
 )
 """The list's keys the footer has no room for at 80 columns, named in the status line."""
+LOOKING_KEYS = "   enter detail  S silences  L alerts"
+"""The same on a console that only looks (a replay, ``--read-only``): the keys that act are refused there."""
 
 
 class OnCallScreen(ConsoleScreen):
@@ -259,7 +261,9 @@ class OnCallScreen(ConsoleScreen):
         self.table.show(incident_rows(incidents, manager, now, stale, self.core.alerts.stale_alerts()))
         self.query_one(ComponentsLine).show(self.core.component_states(incidents))
         waiting = sum(1 for i in incidents if i.state is IncidentState.TRIGGERED)
-        status = f"{len(incidents)} open, {waiting} unacknowledged{MORE_KEYS}" if incidents else "No open incidents."
+        looking = self.core.read_only or bool(getattr(self.app, "read_only", False))
+        more = LOOKING_KEYS if looking else MORE_KEYS
+        status = f"{len(incidents)} open, {waiting} unacknowledged{more}" if incidents else "No open incidents."
         if self.merging is not None and self.merging.id not in self._incidents:
             self.merging = None  # resolved or merged meanwhile (here or on another console)
         if self.merging is not None:

@@ -165,11 +165,12 @@ class ConsoleHeader(Widget):
         self._fit()
         # The banner names the key that acknowledges it (rebindable with ui.keys), first so 80 columns keep it.
         key = core.config.ui.keys.get("app.acknowledge_banner", "A").split(",")[0].strip()
-        hint = "" if self.read_only else f"({key} to ack) "
+        looking = self.read_only or core.read_only
+        hint = "" if looking else f"({key} to ack) "
         banner = self._set(self._banner, f"⚠ {hint}{counts.banner}" if counts.banner else "")
         banner.display = bool(counts.banner)
         # A P0/P1 the public has heard nothing about for status_page.update_every: `u` on On-call posts one.
-        nag_hint = "" if self.read_only else "(u on On-call) "
+        nag_hint = "" if looking else "(u on On-call) "
         nag = self._set(self._nag, f"⚠ {nag_hint}{core.update_nag}" if core.update_nag else "")
         nag.display = bool(core.update_nag)
         error = self._set(self._state_error, f"⚠ {core.state_error}" if core.state_error else "")
