@@ -7,16 +7,24 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from opstui.alerts.model import AlertState, AlertTransition, Severity
 from opstui.cli import main
 from opstui.clock import FakeClock
+from opstui.config.incidents import IncidentSettings, StateSettings
 from opstui.config.models import Config
+from opstui.incidents.manager import IncidentManager
 from opstui.metrics.history import History
 from opstui.metrics.replay import ReplayClock
 from opstui.metrics.store import MetricStore
 from opstui.replay import ReplayCore
+from opstui.state import SqliteState
+from opstui.ui.app import REPLAY_REFUSAL
 from opstui.ui.replay_app import ReplayApp
+from opstui.ui.screens.oncall import OnCallScreen
 from opstui.ui.widgets.event_tail import EventTail
+from opstui.ui.widgets.incident_table import IncidentTable
 from opstui.ui.widgets.kpi_tile import KpiTile
+from tests.ui.test_oncall import Notices, column, settle
 
 END = 1_790_000_000.0
 STEP = 5.0
@@ -106,3 +114,41 @@ def test_replay_without_history_is_one_line(tmp_path: Path, capsys: pytest.Captu
     assert main(["replay", "--state", str(tmp_path / "state.db")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not exist" in err
+
+
+async def test_opstui_replay_shows_the_incidents_at_the_cursor_and_refuses_the_keys_that_act(
+    ui_config: Config, tmp_path: Path
+) -> None:
+    """``opstui replay`` reads the incidents from the state store beside the history, read-only."""
+    path = tmp_path / "state.history.db"
+    await write_history(path)
+    opened = END - 3600
+    clock = FakeClock(opened)
+    async with SqliteState(tmp_path / "state.db", clock) as state:
+        manager = IncidentManager(state, clock, IncidentSettings(), operator="ana")
+        transition = AlertTransition("Checkout Errors", "Checkout Errors|", AlertState.FIRING, Severity.P0, opened, 9.0)
+        await manager.on_transitions([transition])
+        clock.advance(600)
+        (incident,) = await manager.open_incidents()
+        await manager.acknowledge(incident.id)
+    replay_clock = ReplayClock(opened + 300, wall=lambda: 0.0)
+    replay_clock.pause()
+    config = ui_config.model_copy(update={"sources": [], "state": StateSettings(path=str(tmp_path / "state.db"))})
+    notices = Notices()
+    app = ReplayApp(ReplayCore(config, replay_clock, path))
+    async with app.run_test(size=(120, 36), message_hook=notices) as pilot:
+        await pilot.press("2")
+        app.tick()
+        await settle(app, pilot)
+        table = app.screen.query_one(IncidentTable)
+        assert column(table, "state") == ["triggered"] and column(table, "sla") == ["10m00s"]
+        await pilot.press("right", "right", "right", "right", "right", "right")  # T+11m
+        app.tick()
+        await settle(app, pilot)
+        assert column(table, "state") == ["acknowledged"] and column(table, "ack") == ["ana"]
+        await pilot.press("a", "P")
+        await settle(app, pilot)
+        assert REPLAY_REFUSAL in notices.texts() and isinstance(app.screen, OnCallScreen)
+        assert app.replay is app.core, "P leaves only a replay shown in a live console"
+        bindings = {active.binding.id for active in app.screen.active_bindings.values()}
+        assert "app.live" not in bindings and "app.replay" not in bindings
