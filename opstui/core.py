@@ -672,8 +672,8 @@ class Core:
         names = {s.name for s in self.config.sources} | set(self.monitor.statuses)
         return self.maintenance.spans_by_source(now - max(seconds for _, seconds in WINDOWS), now, names)
 
-    def badge(self) -> str | None:
-        """A word the header shows beside the status (a replay's cursor); None for a live console."""
+    def badge(self, short: bool = False) -> str | None:
+        """A word the header shows beside the status (a replay's cursor; ``short`` for 80 columns); None live."""
         return None
 
     def header_counts(self) -> HeaderCounts:

@@ -243,9 +243,10 @@ class Monitor:
         self.errors.add(entry.ts, entry.level, entry.source, entry.message)
 
     def clear_events(self) -> None:
-        """Forget the event tail and its groups (a replay going back in time starts them again)."""
+        """Forget the event tail, its groups and the deploys (a replay going back in time starts them again)."""
         self.events.clear()
         self.errors = ErrorGroups()
+        self.deploys.clear()
 
     def take_unsaved(self) -> list[tuple[float, str, str, str]]:
         """The lines logged since the last call, emptied: what the history writes at its next flush."""

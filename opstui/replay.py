@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 PACE = 0.25
 """Wall seconds between two advances of the store while playing (the screen redraws at its own 1 Hz)."""
+DEPLOYED = "deployed "
+"""How the event tail writes a deploy (``deployed v1.4.2``, see :meth:`opstui.monitor.Monitor.ingest`)."""
 IN_CONSOLE_BACK = 3600.0
 """``P`` in the console starts the replay this long before now (or at the oldest point on record)."""
 
@@ -83,7 +85,7 @@ class ReplayCore(Core):
                     file,
                     self.monitor.store,
                     self.replay_clock,
-                    on_event=lambda line: self.monitor.log_entry(LogEntry(*line)),
+                    on_event=self._replayed_line,
                     forget_events=self.monitor.clear_events,
                 )
             finally:
@@ -93,6 +95,14 @@ class ReplayCore(Core):
         await self._read_incidents()
         self.advance()
         self.spawn(self._replay_loop(), "replay")
+
+    def _replayed_line(self, line: tuple[float, str, str, str]) -> None:
+        """A recorded line of the event tail, shown as the cursor passes it; a deploy's also marks the deploys
+        pane and the latency chart, as it did live."""
+        entry = LogEntry(*line)
+        self.monitor.log_entry(entry)
+        if entry.level == "deploy" and entry.message.startswith(DEPLOYED):
+            self.monitor.deploys.append((entry.ts, entry.message.removeprefix(DEPLOYED)))
 
     async def _read_incidents(self) -> None:
         """The incidents open at some moment of the replay, with their timelines; a store that cannot be read
@@ -128,6 +138,7 @@ class ReplayCore(Core):
         """Bring the store and the incidents to the cursor; a change in the incidents is a change of state."""
         if self.replayer is not None:
             self.replayer.advance()
+            self.monitor.last_data = self.replayer.newest  # the header's data age, at the cursor
         if self.past is None:
             return
         shown = tuple(self.past.at_now())
@@ -150,17 +161,22 @@ class ReplayCore(Core):
             self._own_state = None
 
     def move(self, seconds: float) -> None:
-        """A step or a jump of the cursor (negative: back), shown at once."""
+        """A step or a jump of the cursor (negative: back), shown at once: every screen reads again (the detail's
+        ages too), even when no incident changed."""
         self.replay_clock.jump(seconds)
         self.advance()
+        self.note_change()
 
     def toggle(self) -> None:
         """Pause or play."""
         self.replay_clock.toggle()
 
-    def badge(self) -> str | None:
+    def badge(self, short: bool = False) -> str | None:
+        """``REPLAY 2026-11-30 02:00:00 ▶ x10``; short, ``REPLAY 11-30 02:00 ▶`` (80 columns keep the counts)."""
         clock = self.replay_clock
         moment = datetime.fromtimestamp(clock.now(), zone(self.config.timezone))
+        if short:
+            return f"REPLAY {moment:%m-%d %H:%M} {'▶' if clock.playing else '❚❚'}"
         state = f"▶ x{clock.speed:g}" if clock.playing else "❚❚ paused"
         return f"REPLAY {moment:%Y-%m-%d %H:%M:%S} {state}"
 
@@ -206,6 +222,7 @@ async def replay_of(live: Core, back: float = IN_CONSOLE_BACK) -> ReplayCore:
     config = live.config.model_copy(update={"state": live.state_settings})  # --state included
     replay = ReplayCore(config, clock, opener, records_from=live.state)
     replay.in_console = True
+    replay.monitor.launch_at = live.monitor.launch_at  # T+ in the header counts from the same launch
     await replay.start()
     first = replay.replayer.first if replay.replayer is not None else None
     if first is None:

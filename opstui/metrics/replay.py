@@ -103,6 +103,8 @@ class Replayer:
         self.last = max((s.times[-1] for s in self.series if s.times), default=None)
         self._upto: float | None = None
         self._index = [0] * len(self.series)
+        self.newest: float | None = None
+        """The newest point up to the cursor (the header's data age at the cursor), after :meth:`advance`."""
 
     def advance(self) -> None:
         """Bring the store to the cursor: append what was passed, or reload when the cursor went back."""
@@ -131,3 +133,4 @@ class Replayer:
                     self.store.record(s.metric, s.values[j], s.times[j], s.labels or None)
                 self._index[i] = end
         self._upto = now
+        self.newest = max((s.times[i - 1] for s, i in zip(self.series, self._index, strict=True) if i), default=None)

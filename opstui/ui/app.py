@@ -25,7 +25,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Input
+from textual.widgets import Input, Tabs
 
 from opstui.core import Core
 from opstui.metrics.history_file import HistoryError
@@ -56,6 +56,9 @@ def freeze_startup_heap() -> None:
 SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-5 share one footer label ("12345 Screens") so an 80-column footer keeps room for each screen's
 own keys and for ``q Quit``; the help screen (``?``) still lists each key with its screen."""
+
+STEP_GROUP = Binding.Group("±1m", compact=True)
+"""A replay's ``left`` / ``right`` share one footer label (``←→ ±1m``): 80 columns keep ``q Quit`` in a replay."""
 
 LAZY_SCREENS = {
     "oncall": ("opstui.ui.screens.oncall", "OnCallScreen"),
@@ -185,11 +188,13 @@ class OpstuiApp(App[int]):
         Binding("P", "live", "Live", id="app.live", tooltip="Leave the replay: back to the live console"),
         # A replay's keys, only while replaying. Priority: a focused table has its own left / right and the
         # Checklist its own space; in a replay they move the cursor in time (an input keeps its own keys).
+        Binding("space", "toggle_replay", "Play", id="replay.pause", tooltip="Pause or play the replay", priority=True),
         Binding(
-            "space", "toggle_replay", "Play/pause", id="replay.pause", tooltip="Pause or play the replay", priority=True
+            "left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back", group=STEP_GROUP, priority=True
         ),
-        Binding("left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back", priority=True),
-        Binding("right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on", priority=True),
+        Binding(
+            "right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on", group=STEP_GROUP, priority=True
+        ),
         Binding(
             "shift+left", "jump(-1)", "-1h", id="replay.jump_back", show=False, tooltip="One hour back", priority=True
         ),
@@ -319,7 +324,7 @@ class OpstuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The banner key is hidden while no P0/P1 waits: it never acknowledges anything else. ``P`` enters a
         replay from the live console and leaves one shown in it; a replay's keys apply while replaying (an
-        input being typed in keeps its own space and arrows)."""
+        input being typed in keeps its own space and arrows, focused tabs their own left and right)."""
         if action == "acknowledge_banner":
             return self.core.banner_incident is not None
         if action == "replay":
@@ -327,7 +332,8 @@ class OpstuiApp(App[int]):
         if action == "live":
             return self.replay is not None and self.replay is not self.live_core
         if action in ("toggle_replay", "step", "jump"):
-            return self.replay is not None and not isinstance(self.focused, Input)
+            own_keys = Input | Tabs if action == "step" else Input
+            return self.replay is not None and not isinstance(self.focused, own_keys)
         return True
 
     def refused(self, action: str | ActionParseResult, namespace: DOMNode | None) -> bool:

@@ -67,11 +67,13 @@ async def replay_scenario(core: Core, clock: FakeClock) -> None:
         assert isinstance(app.screen, OnCallScreen)
         assert column(app.screen.query_one(IncidentTable), "state") == ["acknowledged"]
 
+        assert ("P", "Replay · `app.replay`", "everywhere") in app.binding_rows(), "listed in ?"
         await press(app, pilot, "P")  # replay from an hour ago: T-40m, paused
         replay = app.replay
         assert isinstance(replay, ReplayCore) and app.core is replay and app.live_core is core
         assert badge(app).startswith("REPLAY") and badge(app).endswith("paused")
         assert replay.clock.now() == opened - 40 * MINUTE
+        assert ("P", "Live · `app.live`", "everywhere") in app.binding_rows()
         table = app.screen.query_one(IncidentTable)
         assert column(table, "id") == [], "not opened yet"
 
@@ -85,9 +87,10 @@ async def replay_scenario(core: Core, clock: FakeClock) -> None:
         await press(app, pilot, "enter")  # the detail: the timeline up to the cursor
         assert isinstance(app.screen, IncidentDetailScreen) and app.screen.data is not None
         assert [e.kind.value for e in app.screen.data.events] == ["triggered"]
-        await press(app, pilot, *["right"] * 10)  # T+15m: acknowledged by ana at T+10m
+        await press(app, pilot, "shift+right")  # an hour on
         assert [e.kind.value for e in app.screen.data.events] == ["triggered", "acknowledged"]
-        await press(app, pilot, "escape")
+        await press(app, pilot, "shift+left", "escape")
+        await press(app, pilot, *["right"] * 10)  # T+15m: acknowledged by ana at T+10m
         assert column(table, "state") == ["acknowledged"] and column(table, "ack") == ["ana"]
         assert unacked(app) == "0 unacked"
 

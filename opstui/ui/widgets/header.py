@@ -137,11 +137,13 @@ class ConsoleHeader(Widget):
             self._why = status.tooltip = why
         for cls in STATUS_CLASS.values():
             status.set_class(cls == STATUS_CLASS[overall.status], cls)
-        badge_text = core.badge() or ""
+        narrow_replay = self.size.width < WIDE_ONCALL and core.badge() is not None
+        badge_text = core.badge(short=narrow_replay) or ""
         self._set(self._badge, badge_text).display = bool(badge_text)
         self._set(self._fields["hdr-env"], snap.environment)
-        self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch))
-        self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}")
+        # A narrow replay gives T+ and the data age's room to its cursor, so the counts stay in sight.
+        self._set(self._fields["hdr-tplus"], since_launch(snap.since_launch)).display = not narrow_replay
+        self._set(self._fields["hdr-age"], f"data {data_age(snap.data_age)}").display = not narrow_replay
         unacked = self._set(self._fields["hdr-unacked"], f"{counts.unacknowledged} unacked")
         unacked.set_class(counts.unacknowledged > 0, "-alert")
         # Never calm while muted: a muted bell is said first (kept at 80 columns), with when the mute ends.
