@@ -672,6 +672,10 @@ class Core:
         names = {s.name for s in self.config.sources} | set(self.monitor.statuses)
         return self.maintenance.spans_by_source(now - max(seconds for _, seconds in WINDOWS), now, names)
 
+    def unavailable(self) -> str:
+        """Why the shared state (incidents, checklist, audit) is not shown: said where it would be."""
+        return self.state_error or "the state store is not open yet"
+
     def badge(self, short: bool = False) -> str | None:
         """A word the header shows beside the status (a replay's cursor; ``short`` for 80 columns); None live."""
         return None

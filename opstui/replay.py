@@ -180,6 +180,9 @@ class ReplayCore(Core):
         state = f"▶ x{clock.speed:g}" if clock.playing else "❚❚ paused"
         return f"REPLAY {moment:%Y-%m-%d %H:%M:%S} {state}"
 
+    def unavailable(self) -> str:
+        return self.state_error or "not replayed (a replay shows the metrics, events, alerts and incidents)"
+
     def firing_alerts(self) -> list[Alert]:
         """The alerts firing at the cursor, as the incidents record them: the alert of each incident open then
         whose alert had not cleared. The history keeps no rule states of its own, so pending alerts, and those

@@ -83,7 +83,8 @@ def as_of(record: Record, when: float) -> Incident | None:
     for event in record.events:
         if event.at > when:
             break
-        incident = _after(incident, event, opening)
+        if event.at >= stored.opened_at:  # nothing happens to an incident before it opens (a skewed clock's line)
+            incident = _after(incident, event, opening)
     return incident
 
 

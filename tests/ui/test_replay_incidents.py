@@ -111,6 +111,9 @@ async def replay_scenario(core: Core, clock: FakeClock) -> None:
         await press(app, pilot, "1")
         assert "1 firing (Checkout Errors|)" in str(app.screen.query_one(AlertsLine).content)
 
+        await press(app, pilot, "4")  # what is not replayed says so
+        assert "Checklist unavailable: not replayed" in str(app.screen.query_one("#checklist-status", Static).content)
+
         # The live core runs on underneath: an alert firing now opens an incident the replay does not show.
         clock.advance(MINUTE)
         second = await fire(core, "Search Errors", Severity.P2)

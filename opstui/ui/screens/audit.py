@@ -126,7 +126,7 @@ class AuditScreen(FilteredTableScreen):
                 self._show()
             return
         if core.state is None:
-            reason = core.state_error or "the state store is not open yet"
+            reason = core.unavailable()
             self.set_title(f"Audit unavailable: {reason}")
             return
         if core.state_version != self._read_version or self.window != self._read_window:

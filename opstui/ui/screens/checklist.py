@@ -96,7 +96,7 @@ class ChecklistScreen(FilterableScreen):
         checklist = self.checklist
         status = self.query_one("#checklist-status", Static)
         if checklist is None:
-            reason = self.core.state_error or "the state store is not open yet"
+            reason = self.core.unavailable()
             status.update(plain(f"Checklist unavailable: {reason}"))
             return
         views = checklist.reevaluate()

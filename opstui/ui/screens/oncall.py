@@ -217,7 +217,7 @@ class OnCallScreen(ConsoleScreen):
         self.query_one(IncidentFeed).show(core.monitor.deploys, core.monitor.errors, core.clock.now(), self.tz)
         self.query_one(PageTrouble).show(core.page_trouble, core.notifications_failing, self.tz)
         if self.core.incidents is None:
-            reason = self.core.state_error or "the state store is not open yet"
+            reason = self.core.unavailable()
             self.query_one("#oncall-status", Static).update(plain(f"Incidents unavailable: {reason}"))
             self._fresh.set()
             return
