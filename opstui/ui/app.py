@@ -33,6 +33,7 @@ from opstui.replay import ReplayCore, replay_of
 from opstui.sanitize import clean
 from opstui.ui.keymap import VIEW_BINDINGS
 from opstui.ui.messages import StateChanged
+from opstui.ui.replay_keys import IN_CONSOLE_REFUSAL, JUMP, REPLAY_BINDINGS, REPLAY_REFUSAL, STEP
 from opstui.ui.screens.base import ConsoleScreen
 from opstui.ui.screens.engineering import EngineeringScreen
 from opstui.ui.theming import DEFAULT_THEME, STATUS_DEFAULTS, ThemeMemory, load_themes
@@ -57,9 +58,6 @@ SCREENS_GROUP = Binding.Group("Screens", compact=True)
 """Keys 1-5 share one footer label ("12345 Screens") so an 80-column footer keeps room for each screen's
 own keys and for ``q Quit``; the help screen (``?``) still lists each key with its screen."""
 
-STEP_GROUP = Binding.Group("±1m", compact=True)
-"""A replay's ``left`` / ``right`` share one footer label (``←→ ±1m``): 80 columns keep ``q Quit`` in a replay."""
-
 LAZY_SCREENS = {
     "oncall": ("opstui.ui.screens.oncall", "OnCallScreen"),
     "executive": ("opstui.ui.screens.executive", "ExecutiveScreen"),
@@ -79,12 +77,6 @@ def _lazy_screen(module: str, name: str) -> Callable[[], Screen[None]]:
 
 
 READ_ONLY_REFUSAL = "read-only console: this key acts, and this console only looks"
-REPLAY_REFUSAL = "replay: this key acts, and a replay only looks"
-IN_CONSOLE_REFUSAL = f"{REPLAY_REFUSAL} (P goes back to live)"
-STEP = 60.0
-"""``left`` / ``right`` in a replay: one minute."""
-JUMP = 3600.0
-"""``shift+left`` / ``shift+right`` in a replay: one hour."""
 
 
 @cache
@@ -177,30 +169,7 @@ class OpstuiApp(App[int]):
             tooltip="Mute the bell for alerting.bell.mute_for (1 h), or unmute; the header shows it",
             show=False,  # the header says the bell is muted and until when; the footer keeps q Quit at 80 columns
         ),
-        Binding(
-            "P",
-            "replay",
-            "Replay",
-            id="app.replay",
-            tooltip="Replay the last hour: metrics, events, alerts, incidents (read-only; P again: back to live)",
-            show=False,  # in `?`: an 80-column footer has no room left on the screens with action keys
-        ),
-        Binding("P", "live", "Live", id="app.live", tooltip="Leave the replay: back to the live console"),
-        # A replay's keys, only while replaying. Priority: a focused table has its own left / right and the
-        # Checklist its own space; in a replay they move the cursor in time (an input keeps its own keys).
-        Binding("space", "toggle_replay", "Play", id="replay.pause", tooltip="Pause or play the replay", priority=True),
-        Binding(
-            "left", "step(-1)", "-1m", id="replay.back", tooltip="One minute back", group=STEP_GROUP, priority=True
-        ),
-        Binding(
-            "right", "step(1)", "+1m", id="replay.forward", tooltip="One minute on", group=STEP_GROUP, priority=True
-        ),
-        Binding(
-            "shift+left", "jump(-1)", "-1h", id="replay.jump_back", show=False, tooltip="One hour back", priority=True
-        ),
-        Binding(
-            "shift+right", "jump(1)", "+1h", id="replay.jump_forward", show=False, tooltip="One hour on", priority=True
-        ),
+        *REPLAY_BINDINGS,
         Binding("question_mark", "help", "Help", id="app.help", tooltip="This screen's help and every key"),
         Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="Next theme"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the console"),

@@ -18,13 +18,14 @@ from opstui.metrics.replay import ReplayClock
 from opstui.metrics.store import MetricStore
 from opstui.replay import ReplayCore
 from opstui.state import SqliteState
-from opstui.ui.app import REPLAY_REFUSAL
 from opstui.ui.replay_app import ReplayApp
+from opstui.ui.replay_keys import REPLAY_REFUSAL
 from opstui.ui.screens.oncall import OnCallScreen
 from opstui.ui.widgets.event_tail import EventTail
 from opstui.ui.widgets.incident_table import IncidentTable
 from opstui.ui.widgets.kpi_tile import KpiTile
-from tests.ui.test_oncall import Notices, column, settle
+from tests.ui.test_oncall import Notices, column
+from tests.ui.test_replay_incidents import settle
 
 END = 1_790_000_000.0
 STEP = 5.0

@@ -5,10 +5,12 @@ The same scenario runs on a PostgreSQL state store and its shared history (tests
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from opstui.alerts.model import Severity
 from opstui.clock import FakeClock
@@ -16,11 +18,12 @@ from opstui.config.models import Config
 from opstui.core import Core
 from opstui.incidents.model import IncidentState
 from opstui.replay import ReplayCore
-from opstui.ui.app import IN_CONSOLE_REFUSAL, OpstuiApp
+from opstui.ui.app import OpstuiApp
+from opstui.ui.replay_keys import IN_CONSOLE_REFUSAL
 from opstui.ui.screens.oncall import IncidentDetailScreen, OnCallScreen
 from opstui.ui.widgets.alerts_line import AlertsLine
 from opstui.ui.widgets.incident_table import IncidentTable
-from tests.ui.test_oncall import SIZE, Notices, column, fire, settle
+from tests.ui.test_oncall import SIZE, Notices, column, fire
 
 MINUTE = 60.0
 
@@ -38,6 +41,17 @@ async def press(app: OpstuiApp, pilot: Pilot[int], *keys: str) -> None:
         await pilot.press(key)
     app.tick()
     await settle(app, pilot)
+
+
+async def settle(app: OpstuiApp, pilot: Pilot[int]) -> None:
+    """Every worker done and the screen repainted. A screen's read is an exclusive worker: a newer one (the redraw
+    timer's, a change's) cancels it, so a cancelled one is not a failure; the newer one is waited for next."""
+    for _ in range(20):
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
 
 
 def badge(app: OpstuiApp) -> str:
@@ -89,7 +103,8 @@ async def replay_scenario(core: Core, clock: FakeClock) -> None:
         assert [e.kind.value for e in app.screen.data.events] == ["triggered"]
         await press(app, pilot, "shift+right")  # an hour on
         assert [e.kind.value for e in app.screen.data.events] == ["triggered", "acknowledged"]
-        await press(app, pilot, "shift+left", "escape")
+        await press(app, pilot, "shift+left")
+        await press(app, pilot, "escape")  # once its read is done (leaving cancels a read in flight)
         await press(app, pilot, *["right"] * 10)  # T+15m: acknowledged by ana at T+10m
         assert column(table, "state") == ["acknowledged"] and column(table, "ack") == ["ana"]
         assert unacked(app) == "0 unacked"
