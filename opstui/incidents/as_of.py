@@ -63,22 +63,14 @@ def as_of(record: Record, when: float) -> Incident | None:
         return None
     changes = [change for event in record.events if (change := _severity_change(event)) is not None]
     opening = changes[0][0] if changes else stored.severity
-    incident = replace(
-        stored,
-        severity=opening,
-        state=IncidentState.TRIGGERED,
-        triggered_at=stored.opened_at,
-        acknowledged_at=None,
-        acknowledged_by=None,
-        resolved_at=None,
-        resolved_by=None,
-        escalation_level=0,
-        last_escalated_at=None,
-        alert_state=AlertPhase.CLEARED if stored.manual else AlertPhase.FIRING,
-        alert_cleared_at=None,
+    # As it opened: a reopen at its opening that counts nothing and has no assignee, no merge yet.
+    incident = stored.reopened_at(
+        stored.opened_at,
+        opening,
         reopened=0,
         assignee=None,
         merged_into=None,
+        alert_state=AlertPhase.CLEARED if stored.manual else AlertPhase.FIRING,
     )
     for event in record.events:
         if event.at > when:
@@ -133,21 +125,7 @@ def _after(incident: Incident, event: IncidentEvent, opening: Severity) -> Incid
             assignee=assignee,
         )
     if kind is EventKind.REOPENED:
-        return replace(
-            incident,
-            state=IncidentState.TRIGGERED,
-            severity=opening,
-            triggered_at=at,
-            acknowledged_at=None,
-            acknowledged_by=None,
-            resolved_at=None,
-            resolved_by=None,
-            escalation_level=0,
-            last_escalated_at=None,
-            alert_state=AlertPhase.FIRING,
-            alert_cleared_at=None,
-            reopened=incident.reopened + 1,
-        )
+        return incident.reopened_at(at, opening)
     if kind is EventKind.ALERT_CLEARED:
         return replace(incident, alert_state=AlertPhase.CLEARED, alert_cleared_at=at)
     if kind is EventKind.ALERT_REFIRED and not incident.manual:

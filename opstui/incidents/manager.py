@@ -177,22 +177,7 @@ class IncidentManager:
         return _Change(changed, [self._event(incident.id, EventKind.ALERT_REFIRED, alert.at, text, SYSTEM_ACTOR)])
 
     def _reopen(self, incident: Incident, alert: AlertTransition) -> _Change:
-        reopened = replace(
-            incident,
-            state=IncidentState.TRIGGERED,
-            severity=alert.severity,
-            triggered_at=alert.at,
-            acknowledged_at=None,
-            acknowledged_by=None,
-            resolved_at=None,
-            resolved_by=None,
-            escalation_level=0,
-            last_escalated_at=None,
-            alert_state=AlertPhase.FIRING,
-            alert_cleared_at=None,
-            summary=alert.summary or incident.summary,
-            reopened=incident.reopened + 1,
-        )
+        reopened = incident.reopened_at(alert.at, alert.severity, summary=alert.summary or incident.summary)
         assert incident.resolved_at is not None  # only resolved incidents are reopened
         text = f"fired again {format_duration(alert.at - incident.resolved_at)} after it was resolved"
         return _Change(

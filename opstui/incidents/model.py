@@ -7,8 +7,9 @@ the state store and hands that back, so a screen can never show a change that is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from opstui.alerts.model import Severity
 from opstui.incidents.matchers import Matcher, alert_labels
@@ -129,6 +130,26 @@ class Incident:
     def manual(self) -> bool:
         """Opened by a person (``c``, ``opstui incident open``), not by an alert: nothing will clear it."""
         return self.fingerprint.startswith(MANUAL_PREFIX)
+
+    def reopened_at(self, at: float, severity: Severity, **changes: Any) -> Incident:
+        """The incident triggered again at ``at`` with ``severity``, its alert firing: acknowledgement, resolution
+        and escalation forgotten, the reopen counted. The manager makes this change when the alert comes back,
+        and a replay makes it again when it folds that line (``changes``: what either sets besides, or instead)."""
+        fields: dict[str, Any] = {
+            "state": IncidentState.TRIGGERED,
+            "severity": severity,
+            "triggered_at": at,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            "resolved_at": None,
+            "resolved_by": None,
+            "escalation_level": 0,
+            "last_escalated_at": None,
+            "alert_state": AlertPhase.FIRING,
+            "alert_cleared_at": None,
+            "reopened": self.reopened + 1,
+        }
+        return replace(self, **(fields | changes))
 
 
 @dataclass(frozen=True, slots=True)
