@@ -102,7 +102,7 @@ class HealthTable(RowTable):
     def __init__(self) -> None:
         super().__init__([Column(key, label) for key, label in COLUMNS], id="health")
         self._cells: dict[str, tuple[str, ...]] = {}
-        self._shown: dict[str, tuple[Text, ...]] = {}
+        """Each row's plain text as last drawn (what the diff compares; the table keeps the coloured cells)."""
         self.border_title = "Health checks"
 
     def on_mount(self) -> None:
@@ -124,19 +124,15 @@ class HealthTable(RowTable):
         open maintenance window."""
         if days30 is not None:
             self.set_label("uptime", LONG_UPTIME_LABEL)
-        rows: list[tuple[str, tuple[Text, ...]]] = []
-        shown: dict[str, tuple[Text, ...]] = {}
+        rows: list[tuple[str, list[Text]]] = []
+        drawn: dict[str, tuple[str, ...]] = {}
         for status in sources:
-            cells = row_cells(status, now, days30, (maintenance or {}).get(status.name))
-            if self._cells.get(status.name) != cells or status.name not in self._shown:
-                shown[status.name] = tuple(self._render_cells(status, cells))
+            cells = drawn[status.name] = row_cells(status, now, days30, (maintenance or {}).get(status.name))
+            if self._cells.get(status.name) == cells:
+                rows.append((status.name, self.get_row(status.name)))
             else:
-                shown[status.name] = self._shown[status.name]
-            self._cells[status.name] = cells
-            rows.append((status.name, shown[status.name]))
-        for gone in [name for name in self._cells if name not in shown]:
-            del self._cells[gone]
-        self._shown = shown
+                rows.append((status.name, self._render_cells(status, cells)))
+        self._cells = drawn
         self.set_rows(rows)
 
     def _render_cells(self, status: SourceStatus, cells: tuple[str, ...]) -> list[Text]:
